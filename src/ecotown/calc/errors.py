@@ -52,3 +52,30 @@ class InputError(EcoTownError):
 
 
 # --- Criteria frameworks and scoring (ecotown.calc.framework, ecotown.calc.scoring) --------
+
+
+@dataclass(frozen=True)
+class PathProblem(Problem):
+    """A problem in a structured (YAML) input, named by its PATH, e.g.
+    `dimensions[2].indicators[0].thresholds.L9`. `line` is the YAML line (1-based) when known."""
+
+    path: str = ""
+
+    def format(self, lang: str = "en") -> str:
+        parts = []
+        if self.file:
+            parts.append(self.file)
+        if self.line is not None:
+            parts.append(("บรรทัด " if lang == "th" else "line ") + str(self.line))
+        if self.path:
+            parts.append(self.path)
+        where = ", ".join(parts)
+        return f"{where}: {self.message(lang)}" if where else self.message(lang)
+
+
+class FrameworkInvalid(InputError):
+    """A criteria framework (YAML or mapping) breaks the framework schema."""
+
+
+class ValuesInvalid(InputError):
+    """An assessment's values (indicator id -> value, `history`) do not fit the framework."""
