@@ -49,6 +49,15 @@ class InputError(EcoTownError):
 
 
 # --- GHG engine (ecotown.calc.ghg, ecotown.calc.units) -------------------------------------
+class UnitProblem(EcoTownError):
+    """A unit string is empty, unknown, ambiguous, or cannot be converted as asked."""
+
+    def __init__(self, message_en: str, message_th: str, unit: object = None):
+        super().__init__(message_en)
+        self.message_en = message_en
+        self.message_th = message_th
+        self.unit = unit
+
 
 
 # --- Criteria frameworks and scoring (ecotown.calc.framework, ecotown.calc.scoring) --------
