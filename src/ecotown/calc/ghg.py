@@ -1,0 +1,968 @@
+"""GHG inventory engine: activity rows x emission factors x GWP -> per-gas results -> aggregates.
+
+Pure computation (no Django import). Activity rows are columnar (CSV, Parquet or a pyarrow Table)
+and processed inside DuckDB so that a national recompute of tens of millions of rows stays fast:
+
+1. the DISTINCT (activity, unit) pairs are read first; for each pair and each factor that may apply
+   to it, Python (pint) works out the multiplier from one activity unit to kg of the gas, chaining
+   at most one density and one heating value (volume -> mass -> energy);
+2. multipliers are folded into a small table with one row per (activity, unit, edition segment),
+   holding t CO2e per activity unit for each reporting bucket (Scope 1, Scope 2 location / market,
+   Scope 3, biogenic CO2);
+3. one DuckDB query joins the rows to that table and aggregates per organisation and per
+   (activity, unit, segment), computing validation counts in the same pass; only if a count is
+   non-zero are further queries run to name the bad lines.
+
+Public API (used by the CLI and, later, the platform):
+    calculate(activities, factors=None, conversions=None, gwp="AR5", lines_path=None,
+              allow_previous_edition=False, threads=None, memory_limit=None) -> Result
+    aggregate(activities, by=("scope", ...), factors=None, conversions=None, gwp="AR5", ...)
+        -> pyarrow.Table
+    load_factors(path=None), load_conversions(path=None), gwp_value(gas, gwp_set), ENGINE_VERSION
+"""
+from __future__ import annotations
+
+import csv
+import math
+import os
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterable
+
+import duckdb
+import pyarrow as pa
+
+from ecotown.calc import units
+from ecotown.calc.errors import InputError, Problem, UnitProblem
+
+ENGINE_VERSION = "ecotown-ghg 0.1.0"
+GWP_SETS = ("AR4", "AR5", "AR6")
+ACTIVITY_COLUMNS = ("org", "period_start", "period_end", "activity", "quantity", "unit")
+FACTOR_COLUMNS = ("activity", "gas", "value", "unit", "scope", "source")
+CONVERSION_COLUMNS = ("activity", "property", "value", "unit")
+MAX_PROBLEMS_PER_KIND = 1000
+_MIN_DATE = date(1, 1, 1)
+_MAX_DATE = date(9999, 12, 31)
+_KYOTO_SINGLE = {"CO2", "CO2e", "CH4", "CH4_fossil", "CH4_nonfossil", "N2O", "SF6", "NF3"}
+_PFCS = {"CF4", "C2F6", "C3F8", "C4F10", "c-C4F8", "C5F12", "C6F14", "C10F18", "cC4F8"}
+
+
+# --------------------------------------------------------------------------------------------
+# Reference data
+# --------------------------------------------------------------------------------------------
+def _data_path(name: str) -> Path:
+    return Path(__file__).resolve().parent.parent / "data" / "ghg" / name
+
+
+@dataclass(frozen=True)
+class Factor:
+    line: int
+    file: str
+    activity: str
+    gas: str
+    value: float
+    unit: str
+    scope: int
+    basis: str  # "location" | "market"
+    heating_basis: str  # "" | "ncv" | "gcv"
+    source: str
+    factor_id: str = ""
+    edition: str = ""
+    valid_from: date = _MIN_DATE
+    valid_to: date = _MAX_DATE
+    grace_until: date | None = None
+    status: str = ""
+
+
+@dataclass(frozen=True)
+class Conversion:
+    line: int
+    file: str
+    activity: str
+    property: str  # "density" | "heating_value"
+    value: float
+    unit: str
+    heating_basis: str
+    source: str = ""
+    status: str = ""
+
+
+def _p(en: str, th: str, file=None, line=None, column=None, value=None) -> Problem:
+    return Problem(message_en=en, message_th=th, file=file, line=line, column=column, value=value)
+
+
+def _read_small_csv(path: str | Path, required: Iterable[str], problems: list[Problem]):
+    name = str(path)
+    try:
+        fh = open(path, newline="", encoding="utf-8-sig")
+    except OSError as exc:
+        problems.append(_p(f"cannot open file: {exc.strerror}", f"เปิดไฟล์ไม่ได้: {exc.strerror}", name))
+        return None
+    with fh:
+        reader = csv.reader(fh)
+        header = next(reader, None)
+        if header is None:
+            problems.append(_p("the file is empty", "ไฟล์ว่าง", name, 1))
+            return None
+        header = [h.strip() for h in header]
+        missing = [c for c in required if c not in header]
+        for c in missing:
+            problems.append(_p(f"missing column {c!r}", f"ไม่มีคอลัมน์ {c!r}", name, 1, c))
+        if missing:
+            return None
+        rows = []
+        for n, rec in enumerate(reader, start=2):
+            if not any(x.strip() for x in rec):
+                continue
+            rows.append((n, {h: (rec[i].strip() if i < len(rec) else "") for i, h in enumerate(header)}))
+        return rows
+
+
+def _float(text: str, file, line, column, problems, allow_negative=False):
+    if text == "":
+        problems.append(_p("empty value", "ไม่มีค่า", file, line, column))
+        return None
+    try:
+        v = float(text)
+    except ValueError:
+        problems.append(_p(f"not a number: {text!r}", f"ไม่ใช่ตัวเลข: {text!r}", file, line, column, text))
+        return None
+    if math.isnan(v) or math.isinf(v):
+        problems.append(_p(f"not a number: {text!r}", f"ไม่ใช่ตัวเลข: {text!r}", file, line, column, text))
+        return None
+    if v < 0 and not allow_negative:
+        problems.append(_p(f"negative value {text}", f"ค่าติดลบ {text}", file, line, column, text))
+        return None
+    return v
+
+
+def _date(text: str, file, line, column, problems):
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        problems.append(_p(f"not a date (YYYY-MM-DD): {text!r}", f"วันที่ไม่ถูกต้อง (YYYY-MM-DD): {text!r}",
+                           file, line, column, text))
+        return None
+
+
+def load_factors(path: str | Path | None = None) -> list[Factor]:
+    """Read a factor file (contract columns; optional basis, heating_basis and library columns).
+
+    Without `path`, the built-in library. Raises InputError listing every problem, including
+    duplicate keys (activity, gas, scope, basis) with overlapping validity, naming both lines.
+    """
+    builtin = path is None
+    path = _data_path("factors.csv") if builtin else path
+    name = "factors.csv (built-in)" if builtin else str(path)
+    problems: list[Problem] = []
+    rows = _read_small_csv(path, FACTOR_COLUMNS, problems)
+    if rows is None:
+        raise InputError(problems)
+    out: list[Factor] = []
+    for n, r in rows:
+        for c in ("activity", "gas", "unit", "scope"):
+            if not r.get(c):
+                problems.append(_p(f"empty {c}", f"ไม่ได้ระบุ {c}", name, n, c))
+        value = _float(r.get("value", ""), name, n, "value", problems)
+        scope = r.get("scope", "")
+        if scope and scope not in {"1", "2", "3"}:
+            problems.append(_p(f"scope must be 1, 2 or 3, not {scope!r}", f"scope ต้องเป็น 1, 2 หรือ 3 ไม่ใช่ {scope!r}",
+                               name, n, "scope", scope))
+        basis = (r.get("basis") or "location").lower()
+        if basis not in {"location", "market"}:
+            problems.append(_p(f"basis must be location or market, not {basis!r}",
+                               f"basis ต้องเป็น location หรือ market ไม่ใช่ {basis!r}", name, n, "basis", basis))
+        elif basis == "market" and scope in {"1", "3"}:
+            problems.append(_p("basis 'market' applies only to scope 2", "basis 'market' ใช้ได้กับ scope 2 เท่านั้น",
+                               name, n, "basis", basis))
+        hb = (r.get("heating_basis") or "").lower()
+        if hb not in {"", "ncv", "gcv"}:
+            problems.append(_p(f"heating_basis must be ncv or gcv, not {hb!r}",
+                               f"heating_basis ต้องเป็น ncv หรือ gcv ไม่ใช่ {hb!r}", name, n, "heating_basis", hb))
+        if r.get("unit"):
+            try:
+                units.parse_unit(r["unit"])
+            except UnitProblem as exc:
+                problems.append(_p(exc.message_en, exc.message_th, name, n, "unit", r["unit"]))
+        vf = _date(r.get("valid_from", ""), name, n, "valid_from", problems) or _MIN_DATE
+        vt = _date(r.get("valid_to", ""), name, n, "valid_to", problems) or _MAX_DATE
+        grace = _date(r.get("grace_until", ""), name, n, "grace_until", problems)
+        if vt < vf:
+            problems.append(_p("valid_to is before valid_from", "valid_to มาก่อน valid_from", name, n, "valid_to"))
+        if value is None or not r.get("activity") or not r.get("gas") or scope not in {"1", "2", "3"}:
+            continue
+        out.append(Factor(line=n, file=name, activity=r["activity"], gas=r["gas"], value=value,
+                          unit=r["unit"], scope=int(scope), basis=basis, heating_basis=hb,
+                          source=r.get("source", ""), factor_id=r.get("factor_id", "") or f"{Path(name).name}:{n}",
+                          edition=r.get("edition", ""), valid_from=vf, valid_to=vt, grace_until=grace,
+                          status=r.get("status", "") or ("official" if builtin else "user")))
+    seen: dict[tuple, list[Factor]] = {}
+    for f in out:
+        key = (f.activity, f.gas, f.scope, f.basis)
+        for g in seen.get(key, []):
+            if f.valid_from <= g.valid_to and g.valid_from <= f.valid_to:
+                problems.append(_p(
+                    f"duplicate factor key (activity={f.activity}, gas={f.gas}, scope={f.scope}, basis={f.basis}): "
+                    f"lines {g.line} and {f.line}",
+                    f"คีย์ค่าสัมประสิทธิ์ซ้ำ (activity={f.activity}, gas={f.gas}, scope={f.scope}, basis={f.basis}): "
+                    f"บรรทัด {g.line} และ {f.line}", name, f.line, "activity", f.activity))
+        seen.setdefault(key, []).append(f)
+    if problems:
+        raise InputError(problems)
+    return out
+
+
+def load_conversions(path: str | Path | None = None) -> list[Conversion]:
+    """Read heating values and densities (built-in defaults without `path`)."""
+    builtin = path is None
+    path = _data_path("conversions.csv") if builtin else path
+    name = "conversions.csv (built-in)" if builtin else str(path)
+    problems: list[Problem] = []
+    rows = _read_small_csv(path, CONVERSION_COLUMNS, problems)
+    if rows is None:
+        raise InputError(problems)
+    out = []
+    for n, r in rows:
+        prop = r.get("property", "")
+        if prop not in {"density", "heating_value"}:
+            problems.append(_p(f"property must be density or heating_value, not {prop!r}",
+                               f"property ต้องเป็น density หรือ heating_value ไม่ใช่ {prop!r}", name, n, "property", prop))
+        value = _float(r.get("value", ""), name, n, "value", problems)
+        unit_ok = False
+        try:
+            u = units.parse_unit(r.get("unit", ""))
+            unit_ok = True
+            dims = u.dimensionality
+            if prop == "density" and not (dims.get("[mass]") == 1 and dims.get("[length]") == -3):
+                problems.append(_p(f"a density needs a mass per volume unit, not {r['unit']!r}",
+                                   f"ความหนาแน่นต้องมีหน่วยมวลต่อปริมาตร ไม่ใช่ {r['unit']!r}", name, n, "unit", r["unit"]))
+                unit_ok = False
+        except UnitProblem as exc:
+            problems.append(_p(exc.message_en, exc.message_th, name, n, "unit", r.get("unit")))
+        hb = (r.get("heating_basis") or "").lower()
+        if hb not in {"", "ncv", "gcv"}:
+            problems.append(_p(f"heating_basis must be ncv or gcv, not {hb!r}",
+                               f"heating_basis ต้องเป็น ncv หรือ gcv ไม่ใช่ {hb!r}", name, n, "heating_basis", hb))
+        if value is None or not unit_ok or prop not in {"density", "heating_value"}:
+            continue
+        out.append(Conversion(n, name, r["activity"], prop, value, r["unit"], hb, r.get("source", ""),
+                              r.get("status", "") or ("official" if builtin else "user")))
+    if problems:
+        raise InputError(problems)
+    return out
+
+
+@lru_cache(maxsize=1)
+def _activity_catalogue() -> dict[str, dict]:
+    with open(_data_path("activities.csv"), newline="", encoding="utf-8") as fh:
+        return {r["code"]: r for r in csv.DictReader(fh)}
+
+
+def activity_catalogue() -> dict[str, dict]:
+    """code -> {name_th, name_en, default_unit, dimension, scope, iso_category, scope3_category, method}."""
+    return dict(_activity_catalogue())
+
+
+@lru_cache(maxsize=1)
+def _gwp_extra() -> dict[tuple[str, str], tuple[float, str]]:
+    with open(_data_path("gwp_extra.csv"), newline="", encoding="utf-8") as fh:
+        return {(r["gas"], r["set"]): (float(r["value"]), r["source"]) for r in csv.DictReader(fh)}
+
+
+@lru_cache(maxsize=1)
+def blends() -> dict[str, list[tuple[str, float]]]:
+    """Blend name -> [(component gas, mass fraction)] from data/ghg/blends.csv."""
+    out: dict[str, list[tuple[str, float]]] = {}
+    with open(_data_path("blends.csv"), newline="", encoding="utf-8") as fh:
+        for r in csv.DictReader(fh):
+            out.setdefault(r["blend"], []).append((r["component"], float(r["mass_fraction"])))
+    return out
+
+
+@lru_cache(maxsize=256)
+def gwp_value(gas: str, gwp_set: str) -> float | None:
+    """GWP100 of `gas` in AR4/AR5/AR6 (CO2 and CO2e = 1), None when the set has no value."""
+    if gas in {"CO2", "CO2e"}:
+        return 1.0
+    if gas == "CO2_biogenic":
+        return 0.0
+    if (gas, gwp_set) in _gwp_extra():
+        return _gwp_extra()[(gas, gwp_set)][0]
+    if gas in {"CH4_fossil", "CH4_nonfossil"}:
+        return None
+    import globalwarmingpotentials as gwps
+
+    table = gwps.data.get(f"{gwp_set}GWP100", {})
+    for key in (gas, gas.replace("-", ""), gas.replace("-", "").replace(" ", "")):
+        if key in table:
+            return float(table[key])
+    return None
+
+
+def is_kyoto(gas: str) -> bool:
+    return gas in _KYOTO_SINGLE or gas.startswith("HFC") or gas.startswith("PFC") or gas in _PFCS
+
+
+# --------------------------------------------------------------------------------------------
+# Per-pair multipliers
+# --------------------------------------------------------------------------------------------
+@dataclass
+class GasLine:
+    """One (factor row -> emitted gas) for an (activity, unit, segment): the provenance of a line."""
+
+    gas: str
+    scope: int
+    basis: str
+    kind: str  # "kyoto" | "memo" | "biogenic"
+    kg_per_unit: float
+    gwp: float
+    factor: Factor
+    conversion: str
+
+    @property
+    def t_co2e_per_unit(self) -> float:
+        return self.kg_per_unit / 1000.0 * self.gwp
+
+
+@dataclass
+class Segment:
+    seg: int
+    activity: str
+    unit: str
+    variant: int
+    seg_from: date
+    seg_to: date
+    grace: date | None
+    gas_lines: list[GasLine]
+    has_factor: bool
+
+
+class _Chain:
+    """Find kg of gas per activity unit for one factor, chaining density / heating value."""
+
+    def __init__(self, conversions: list[Conversion]):
+        self.by_activity: dict[str, dict[str, list[Conversion]]] = {}
+        for c in conversions:
+            self.by_activity.setdefault(c.activity, {}).setdefault(c.property, []).append(c)
+
+    def multiplier(self, activity: str, unit: str, f: Factor):
+        """-> (kg of gas per 1 activity unit, description) or raise _ChainError."""
+        ureg = units.registry()
+        base = ureg.Quantity(1.0, units.parse_unit(unit)) * ureg.Quantity(f.value, units.parse_unit(f.unit))
+        mass = ureg.Quantity(1.0, "kg").dimensionality
+        if base.dimensionality == mass:
+            return float(base.to("kg").magnitude), ""
+        conv = self.by_activity.get(activity, {})
+        densities = conv.get("density", [])
+        hvs = conv.get("heating_value", [])
+        basis_conflicts = []
+        hv_ambiguous = False
+        if f.heating_basis:
+            matching = [h for h in hvs if h.heating_basis in ("", f.heating_basis)]
+            basis_conflicts = [h for h in hvs if h.heating_basis and h.heating_basis != f.heating_basis]
+            hvs_use = matching
+        else:
+            hvs_use = hvs
+        if len({(h.heating_basis) for h in hvs_use}) > 1 or len(hvs_use) > 1:
+            hv_ambiguous = len(hvs_use) > 1
+        for chain in ([], *[[h] for h in hvs_use], *[[d] for d in densities],
+                      *[[d, h] for d in densities for h in hvs_use]):
+            if not chain:
+                continue
+            q = base
+            for c in chain:
+                q = q * ureg.Quantity(c.value, units.parse_unit(c.unit))
+            if q.dimensionality == mass:
+                if hv_ambiguous and any(c.property == "heating_value" for c in chain):
+                    raise _ChainError("ambiguous_hv", [h for h in hvs_use])
+                if len(densities) > 1 and any(c.property == "density" for c in chain):
+                    raise _ChainError("ambiguous_density", densities)
+                desc = " x ".join(f"{c.property} {c.value:g} {c.unit}" + (f" ({c.heating_basis})" if c.heating_basis else "")
+                                  + f" [{Path(c.file).name}:{c.line}]" for c in chain)
+                return float(q.to("kg").magnitude), desc
+        if basis_conflicts:
+            raise _ChainError("heating_basis", basis_conflicts)
+        raise _ChainError("dimension", [])
+
+
+class _ChainError(Exception):
+    def __init__(self, kind: str, rows: list[Conversion]):
+        super().__init__(kind)
+        self.kind = kind
+        self.rows = rows
+
+
+def _segments_for(activity: str, factors: list[Factor], variant: int) -> list[tuple[date, date, list[Factor]]]:
+    """Split time into pieces where the set of valid factors is constant."""
+    rows = list(factors)
+    if variant == 1:  # TGO transition: the previous edition stays in force until grace_until
+        adjusted = []
+        for f in rows:
+            newer = [g for g in rows if g.grace_until and (g.gas, g.scope, g.basis) == (f.gas, f.scope, f.basis)
+                     and g.valid_from == f.valid_to + timedelta(days=1)]
+            if f.grace_until:
+                f = _replace(f, valid_from=f.grace_until + timedelta(days=1))
+            if newer:
+                f = _replace(f, valid_to=newer[0].grace_until)
+            adjusted.append(f)
+        rows = adjusted
+    cuts = {_MIN_DATE}
+    for f in rows:
+        cuts.add(f.valid_from)
+        if f.valid_to < _MAX_DATE:
+            cuts.add(f.valid_to + timedelta(days=1))
+    cuts = sorted(cuts)
+    out = []
+    for i, start in enumerate(cuts):
+        end = cuts[i + 1] - timedelta(days=1) if i + 1 < len(cuts) else _MAX_DATE
+        valid = [f for f in rows if f.valid_from <= start and f.valid_to >= end]
+        if out and [id(x) for x in out[-1][2]] == [id(x) for x in valid]:
+            out[-1] = (out[-1][0], end, valid)
+        else:
+            out.append((start, end, valid))
+    return out
+
+
+def _replace(f: Factor, **kw) -> Factor:
+    from dataclasses import replace
+
+    return replace(f, **kw)
+
+
+# --------------------------------------------------------------------------------------------
+# Result
+# --------------------------------------------------------------------------------------------
+@dataclass
+class Result:
+    gwp_set: str
+    totals: dict
+    by_gas: dict
+    by_org: dict
+    memo: dict
+    factors_used: list[dict] = field(default_factory=list)
+    warnings: list[dict] = field(default_factory=list)
+    lines_path: str | None = None
+    engine_version: str = ENGINE_VERSION
+
+    def to_json_dict(self) -> dict:
+        d = {
+            "gwp_set": self.gwp_set,
+            "totals": self.totals,
+            "by_gas": self.by_gas,
+            "by_org": self.by_org,
+            "memo": self.memo,
+            "factors_used": self.factors_used,
+            "warnings": self.warnings,
+            "engine_version": self.engine_version,
+        }
+        if self.lines_path:
+            d["lines"] = self.lines_path
+        return d
+
+
+# --------------------------------------------------------------------------------------------
+# Engine
+# --------------------------------------------------------------------------------------------
+class _Run:
+    def __init__(self, activities, factors, conversions, gwp, allow_previous_edition, threads, memory_limit):
+        if gwp not in GWP_SETS:
+            raise InputError([_p(f"unknown GWP set {gwp!r} (use AR4, AR5 or AR6)",
+                                 f"ไม่รู้จักชุด GWP {gwp!r} (ใช้ AR4, AR5 หรือ AR6)", None, None, "--gwp", gwp)])
+        self.gwp = gwp
+        self.allow_prev = allow_previous_edition
+        problems: list[Problem] = []
+        self.factors = self._factors(factors, problems)
+        self.conversions = self._conversions(conversions, problems)
+        self.con = duckdb.connect()
+        threads = threads or int(os.environ.get("ECOTOWN_DUCKDB_THREADS", "0") or 0)
+        if threads:
+            self.con.execute(f"SET threads = {int(threads)}")
+        self.con.execute(f"SET memory_limit = '{memory_limit or os.environ.get('ECOTOWN_DUCKDB_MEMORY', '512MB')}'")
+        self.con.execute("SET preserve_insertion_order = false")
+        self.src_name = "activities"
+        self._load_activities(activities, problems)
+        if problems:
+            raise InputError(problems)
+
+    # ---- inputs ----
+    @staticmethod
+    def _factors(factors, problems):
+        if isinstance(factors, list):
+            return factors
+        try:
+            return load_factors(factors)
+        except InputError as e:
+            problems.extend(e.problems)
+            return []
+
+    @staticmethod
+    def _conversions(conversions, problems):
+        if isinstance(conversions, list):
+            return conversions
+        try:
+            builtin = load_conversions(None)
+            if conversions is None:
+                return builtin
+            user = load_conversions(conversions)
+        except InputError as e:
+            problems.extend(e.problems)
+            return []
+        # a conversion file replaces the built-in defaults for the (activity, property) it covers
+        covered = {(c.activity, c.property) for c in user}
+        return user + [c for c in builtin if (c.activity, c.property) not in covered]
+
+    def _load_activities(self, activities, problems):
+        if isinstance(activities, pa.Table):
+            self.file = "activities"
+            table = activities
+            cols = table.column_names
+            self._check_columns(cols, problems)
+            if problems:
+                return
+            import numpy as np
+
+            self.con.register("activities_tbl", table.append_column("line", pa.array(np.arange(2, table.num_rows + 2))))
+            self.src = "activities_tbl"
+            self.src_lined = "activities_tbl"
+            return
+        path = str(activities)
+        self.file = path
+        if not os.path.exists(path):
+            problems.append(_p("file not found", "ไม่พบไฟล์", path))
+            return
+        if path.lower().endswith((".parquet", ".pq")):
+            q = path.replace("'", "''")
+            try:
+                cols = [r[0] for r in self.con.execute(f"DESCRIBE SELECT * FROM read_parquet('{q}')").fetchall()]
+            except duckdb.Error as exc:
+                problems.append(_p(f"cannot read Parquet: {exc}", f"อ่านไฟล์ Parquet ไม่ได้: {exc}", path))
+                return
+            self._check_columns(cols, problems)
+            self.src = f"read_parquet('{q}')"
+            self.src_lined = f"(SELECT *, file_row_number + 2 AS line FROM read_parquet('{q}', file_row_number = true))"
+            return
+        import numpy as np
+        import pyarrow.csv as pacsv
+
+        try:
+            with open(path, newline="", encoding="utf-8-sig") as fh:
+                header = next(csv.reader(fh), None)
+        except (OSError, UnicodeDecodeError) as exc:
+            problems.append(_p(f"cannot read file: {exc}", f"อ่านไฟล์ไม่ได้: {exc}", path))
+            return
+        if not header:
+            problems.append(_p("the file is empty", "ไฟล์ว่าง", path, 1))
+            return
+        header = [h.strip() for h in header]
+        self._check_columns(header, problems)
+        if problems:
+            return
+        try:
+            table = pacsv.read_csv(
+                path,
+                read_options=pacsv.ReadOptions(column_names=header, skip_rows=1),
+                convert_options=pacsv.ConvertOptions(column_types={h: pa.string() for h in header},
+                                                     strings_can_be_null=False),
+            )
+        except (pa.ArrowInvalid, OSError) as exc:
+            problems.append(_p(f"cannot parse CSV: {exc}", f"อ่าน CSV ไม่ได้: {exc}", path))
+            return
+        table = table.append_column("line", pa.array(np.arange(2, table.num_rows + 2)))
+        self.con.register("activities_tbl", table)
+        self.src = "activities_tbl"
+        self.src_lined = "activities_tbl"
+
+    def _check_columns(self, cols, problems):
+        for c in ACTIVITY_COLUMNS:
+            if c not in cols:
+                problems.append(_p(f"missing column {c!r}", f"ไม่มีคอลัมน์ {c!r}", self.file, 1, c))
+
+    def typed(self, lined: bool) -> str:
+        src = self.src_lined if lined else self.src
+        return (f"(SELECT {'line, ' if lined else ''}CAST(org AS VARCHAR) AS org, "
+                f"TRY_CAST(period_start AS DATE) AS s, TRY_CAST(period_end AS DATE) AS e, "
+                f"CAST(activity AS VARCHAR) AS activity, TRY_CAST(quantity AS DOUBLE) AS q, "
+                f"CAST(unit AS VARCHAR) AS unit{', quantity AS raw_q, period_start AS raw_s, period_end AS raw_e' if lined else ''} "
+                f"FROM {src})")
+
+    # ---- multipliers ----
+    def build_segments(self, pairs: list[tuple[str, str]]):
+        """-> (segments, pair_problems: {(activity, unit): (en, th, column)}, factor_problems)."""
+        by_act: dict[str, list[Factor]] = {}
+        for f in self.factors:
+            by_act.setdefault(f.activity, []).append(f)
+        chain = _Chain(self.conversions)
+        segments: list[Segment] = []
+        pair_problems: dict[tuple[str, str], tuple[str, str, str]] = {}
+        factor_problems: dict[tuple, Problem] = {}
+        seg_id = 0
+        for activity, unit in pairs:
+            if activity is None or activity not in by_act:
+                pair_problems[(activity, unit)] = (
+                    f"unknown activity {activity!r} (no factor for it)",
+                    f"ไม่รู้จักกิจกรรม {activity!r} (ไม่มีค่าสัมประสิทธิ์)", "activity")
+                continue
+            try:
+                units.parse_unit(unit)
+            except UnitProblem as exc:
+                pair_problems[(activity, unit)] = (exc.message_en, exc.message_th, "unit")
+                continue
+            facs = by_act[activity]
+            mults: dict[int, tuple[float, str]] = {}
+            bad = None
+            for f in facs:
+                try:
+                    mults[id(f)] = chain.multiplier(activity, unit, f)
+                except _ChainError as ce:
+                    if ce.kind == "heating_basis":
+                        c = ce.rows[0]
+                        bad = (f"factor (line {f.line} of {Path(f.file).name}) is on {f.heating_basis.upper()} basis but the "
+                               f"heating value ({Path(c.file).name} line {c.line}) is on {c.heating_basis.upper()} basis",
+                               f"ค่าสัมประสิทธิ์ (บรรทัด {f.line} ของ {Path(f.file).name}) ใช้ฐาน {f.heating_basis.upper()} แต่ค่าความร้อน "
+                               f"({Path(c.file).name} บรรทัด {c.line}) ใช้ฐาน {c.heating_basis.upper()}", "unit")
+                    elif ce.kind in ("ambiguous_hv", "ambiguous_density"):
+                        what = "heating values" if ce.kind == "ambiguous_hv" else "densities"
+                        lines = ", ".join(f"{Path(c.file).name}:{c.line}" for c in ce.rows)
+                        bad = (f"several {what} for {activity!r} ({lines}) and the factor states no basis to choose one",
+                               f"มีค่า{'ความร้อน' if ce.kind == 'ambiguous_hv' else 'ความหนาแน่น'}หลายค่าสำหรับ {activity!r} ({lines})",
+                               "unit")
+                    else:
+                        bad = (f"unit {unit!r} ({units.dimensionality(unit)}) cannot meet factor unit {f.unit!r} "
+                               f"(line {f.line} of {Path(f.file).name}) and no density/heating value conversion reaches it",
+                               f"หน่วย {unit!r} ใช้กับหน่วยของค่าสัมประสิทธิ์ {f.unit!r} (บรรทัด {f.line} ของ {Path(f.file).name}) "
+                               f"ไม่ได้ และไม่มีค่าความหนาแน่น/ค่าความร้อนสำหรับแปลง", "unit")
+                    break
+            if bad:
+                pair_problems[(activity, unit)] = bad
+                continue
+            grace = max((f.grace_until for f in facs if f.grace_until), default=None)
+            variants = [0, 1] if (self.allow_prev and grace) else [0]
+            for variant in variants:
+                for (a, b, valid) in _segments_for(activity, facs, variant):
+                    gas_lines = []
+                    for f in valid:
+                        kg, desc = mults[id(f)]
+                        for gas, frac in blends().get(f.gas, [(f.gas, 1.0)]):
+                            g = gwp_value(gas, self.gwp)
+                            if g is None:
+                                factor_problems[(f.file, f.line, gas)] = _p(
+                                    f"gas {gas!r} has no GWP in {self.gwp}", f"ก๊าซ {gas!r} ไม่มีค่า GWP ในชุด {self.gwp}",
+                                    f.file, f.line, "gas", gas)
+                                continue
+                            kind = "biogenic" if gas == "CO2_biogenic" else ("kyoto" if is_kyoto(gas) else "memo")
+                            gas_lines.append(GasLine(gas, f.scope, f.basis, kind, kg * frac, g, f,
+                                                     desc + (f" blend {f.gas}: {frac:g} {gas}" if f.gas != gas else "")))
+                    segments.append(Segment(seg_id, activity, unit, variant, a, b,
+                                            grace if variant or (self.allow_prev and grace) else None,
+                                            gas_lines, bool(valid)))
+                    seg_id += 1
+        return segments, pair_problems, list(factor_problems.values())
+
+    @staticmethod
+    def fold(seg: Segment) -> dict:
+        s1 = s2l = s2mk = s3 = bio = 0.0
+        has_mkt = any(g.scope == 2 and g.basis == "market" for g in seg.gas_lines)
+        for g in seg.gas_lines:
+            if g.kind == "biogenic":
+                bio += g.kg_per_unit / 1000.0
+            elif g.kind == "memo":
+                continue
+            elif g.scope == 1:
+                s1 += g.t_co2e_per_unit
+            elif g.scope == 3:
+                s3 += g.t_co2e_per_unit
+            elif g.basis == "location":
+                s2l += g.t_co2e_per_unit
+            else:
+                s2mk += g.t_co2e_per_unit
+        return {"seg": seg.seg, "activity": seg.activity, "unit": seg.unit, "variant": seg.variant,
+                "seg_from": seg.seg_from, "seg_to": seg.seg_to, "grace": seg.grace, "has_factor": seg.has_factor,
+                "s1": s1, "s2l": s2l, "s2m": s2mk if has_mkt else s2l, "s3": s3, "bio": bio,
+                "has_mkt": has_mkt}
+
+    # ---- validation (row level, only on the error path) ----
+    def row_problems(self, pair_problems, segments, dated: bool) -> list[Problem]:
+        t = self.typed(lined=True)
+        probs: list[Problem] = []
+        lim = MAX_PROBLEMS_PER_KIND
+
+        def run(where: str, en: str, th: str, column: str, value_col: str):
+            rows = self.con.execute(
+                f"SELECT line, CAST({value_col} AS VARCHAR) FROM {t} WHERE {where} ORDER BY line LIMIT {lim + 1}").fetchall()
+            for line, v in rows[:lim]:
+                probs.append(_p(en.format(v=v), th.format(v=v), self.file, int(line), column, v))
+            if len(rows) > lim:
+                n = self.con.execute(f"SELECT count(*) FROM {t} WHERE {where}").fetchone()[0]
+                probs.append(_p(f"... and {n - lim} more lines with this problem in column {column}",
+                                f"... และอีก {n - lim} บรรทัดที่มีปัญหานี้ในคอลัมน์ {column}", self.file, None, column))
+
+        empty = "(raw_q IS NULL OR trim(CAST(raw_q AS VARCHAR)) = '')"
+        run(empty, "empty quantity", "ไม่ได้ระบุปริมาณ", "quantity", "raw_q")
+        run(f"NOT {empty} AND (q IS NULL OR isnan(q) OR isinf(q))", "quantity is not a number: {v!r}",
+            "ปริมาณไม่ใช่ตัวเลข: {v!r}", "quantity", "raw_q")
+        run("q < 0", "negative quantity {v} (quantities must be >= 0)", "ปริมาณติดลบ {v} (ต้องไม่น้อยกว่า 0)",
+            "quantity", "raw_q")
+        run("s IS NULL", "unparsable date {v!r} (use YYYY-MM-DD)", "วันที่ไม่ถูกต้อง {v!r} (ใช้ YYYY-MM-DD)",
+            "period_start", "raw_s")
+        run("e IS NULL", "unparsable date {v!r} (use YYYY-MM-DD)", "วันที่ไม่ถูกต้อง {v!r} (ใช้ YYYY-MM-DD)",
+            "period_end", "raw_e")
+        run("e < s", "period_end {v} is before period_start", "period_end {v} มาก่อน period_start", "period_end", "raw_e")
+        if pair_problems:
+            bad = pa.table({
+                "b_activity": [k[0] for k in pair_problems], "b_unit": [k[1] for k in pair_problems],
+                "i": list(range(len(pair_problems)))})
+            self.con.register("bad_pairs", bad)
+            keys = list(pair_problems)
+            rows = self.con.execute(
+                f"SELECT i, line, activity, unit FROM (SELECT b.i, a.line, a.activity, a.unit, "
+                f"row_number() OVER (PARTITION BY b.i ORDER BY a.line) rn FROM {t} a JOIN bad_pairs b "
+                f"ON a.activity IS NOT DISTINCT FROM b.b_activity AND a.unit IS NOT DISTINCT FROM b.b_unit) "
+                f"WHERE rn <= {lim} ORDER BY line").fetchall()
+            for i, line, activity, unit in rows:
+                en, th, col = pair_problems[keys[i]]
+                probs.append(_p(en, th, self.file, int(line), col, activity if col == "activity" else unit))
+        if dated:
+            holes = [s for s in segments if not s.has_factor]
+            if holes:
+                self._register_mult(holes, "holes")
+                rows = self.con.execute(
+                    f"SELECT DISTINCT a.line, a.activity, a.s, a.e FROM {t} a JOIN holes m ON a.activity = m.activity "
+                    f"AND a.unit = m.unit AND m.seg_from <= a.e AND m.seg_to >= a.s AND {self._variant_cond()} "
+                    f"WHERE a.e >= a.s ORDER BY a.line LIMIT {lim}").fetchall()
+                for line, activity, s, e in rows:
+                    probs.append(_p(f"no factor for {activity!r} is valid for the whole period {s}..{e}",
+                                    f"ไม่มีค่าสัมประสิทธิ์ของ {activity!r} ที่ใช้ได้ตลอดช่วง {s}..{e}",
+                                    self.file, int(line), "period_start", str(s)))
+        probs.sort(key=lambda p: (p.line is None, p.line or 0, ACTIVITY_COLUMNS.index(p.column)
+                                  if p.column in ACTIVITY_COLUMNS else 9))
+        return probs
+
+    def _variant_cond(self) -> str:
+        if not self.allow_prev:
+            return "m.variant = 0"
+        return ("m.variant = (CASE WHEN m.grace IS NOT NULL AND a.e <= m.grace THEN 1 ELSE 0 END)")
+
+    def _register_mult(self, segments: list[Segment], name: str):
+        rows = [self.fold(s) for s in segments]
+        cols = ["seg", "activity", "unit", "variant", "seg_from", "seg_to", "grace", "has_factor",
+                "s1", "s2l", "s2m", "s3", "bio"]
+        types = {"seg": pa.int32(), "variant": pa.int8(), "seg_from": pa.date32(), "seg_to": pa.date32(),
+                 "grace": pa.date32(), "has_factor": pa.bool_(), "activity": pa.string(), "unit": pa.string()}
+        table = pa.table({c: pa.array([r[c] for r in rows], type=types.get(c, pa.float64())) for c in cols})
+        self.con.register(name, table)
+        return rows
+
+    # ---- the run ----
+    def run(self, lines_path: str | None = None, aggregate_by: tuple[str, ...] | None = None):
+        pairs = self.con.execute(
+            f"SELECT DISTINCT CAST(activity AS VARCHAR), CAST(unit AS VARCHAR) FROM {self.src}").fetchall()
+        segments, pair_problems, factor_problems = self.build_segments(pairs)
+        dated = any(s.seg_from != _MIN_DATE or s.seg_to != _MAX_DATE for s in segments)
+        if pair_problems or factor_problems:
+            probs = self.row_problems(pair_problems, segments, dated)
+            raise InputError(factor_problems + probs)
+        folded = self._register_mult(segments, "mult")
+        t = self.typed(lined=False)
+        if dated:
+            frac = ("(CAST(date_diff('day', greatest(a.s, m.seg_from), least(a.e, m.seg_to)) + 1 AS DOUBLE) / "
+                    "(date_diff('day', a.s, a.e) + 1))")
+            join = (f"LEFT JOIN mult m ON a.activity = m.activity AND a.unit = m.unit AND m.seg_from <= a.e "
+                    f"AND m.seg_to >= a.s AND {self._variant_cond()}")
+            qf = f"a.q * {frac}"
+        else:
+            join = "JOIN mult m ON a.activity = m.activity AND a.unit = m.unit"
+            qf = "a.q"
+        sql = f"""
+            SELECT GROUPING(a.org) AS g, a.org, m.seg,
+                   sum({qf} * m.s1) AS s1, sum({qf} * m.s2l) AS s2l, sum({qf} * m.s2m) AS s2m,
+                   sum({qf} * m.s3) AS s3, sum({qf} * m.bio) AS bio, sum({qf}) AS qsum,
+                   count_if(a.q IS NULL OR isnan(a.q) OR isinf(a.q) OR a.q < 0) AS bad_q,
+                   count_if(a.s IS NULL OR a.e IS NULL OR a.e < a.s) AS bad_d,
+                   count_if(NOT m.has_factor) AS holes
+            FROM {t} a {join}
+            GROUP BY GROUPING SETS ((a.org), (m.seg))
+        """
+        res = self.con.sql(sql).to_arrow_table().to_pydict()
+        seg_rows = [i for i, g in enumerate(res["g"]) if g == 1]
+        if any(res["bad_q"][i] or res["bad_d"][i] or res["holes"][i] for i in seg_rows):
+            raise InputError(self.row_problems({}, segments, dated))
+        return self._assemble(res, segments, folded, lines_path, dated)
+
+    def _assemble(self, res, segments, folded, lines_path, dated) -> Result:
+        seg_by_id = {s.seg: s for s in segments}
+        any_market = any(f["has_mkt"] for f in folded)
+        by_org: dict[str, dict] = {}
+        tot = {"scope1_t": 0.0, "scope2_location_t": 0.0, "scope2_market_t": 0.0, "scope3_t": 0.0, "biogenic_co2_t": 0.0}
+        used_segs: dict[int, float] = {}
+        for i, g in enumerate(res["g"]):
+            if g == 0:  # per org
+                s1, s2l, s3 = res["s1"][i] or 0.0, res["s2l"][i] or 0.0, res["s3"][i] or 0.0
+                by_org[res["org"][i]] = {"co2e_t": s1 + s2l + s3, "scope1_t": s1, "scope2_location_t": s2l,
+                                         "scope3_t": s3}
+            elif res["seg"][i] is not None:
+                used_segs[res["seg"][i]] = res["qsum"][i] or 0.0
+                tot["scope1_t"] += res["s1"][i] or 0.0
+                tot["scope2_location_t"] += res["s2l"][i] or 0.0
+                tot["scope2_market_t"] += res["s2m"][i] or 0.0
+                tot["scope3_t"] += res["s3"][i] or 0.0
+                tot["biogenic_co2_t"] += res["bio"][i] or 0.0
+        by_gas: dict[str, dict] = {}
+        memo: dict[str, dict] = {}
+        factors_used: dict[str, dict] = {}
+        for seg_id, qsum in sorted(used_segs.items()):
+            seg = seg_by_id[seg_id]
+            for gl in seg.gas_lines:
+                f = gl.factor
+                factors_used.setdefault(f.factor_id, {
+                    "factor_id": f.factor_id, "activity": f.activity, "gas": f.gas, "scope": f.scope, "basis": f.basis,
+                    "value": f.value, "unit": f.unit, "source": f.source, "edition": f.edition, "status": f.status})
+                if gl.basis == "market":
+                    continue
+                mass = qsum * gl.kg_per_unit / 1000.0
+                if gl.kind == "biogenic":
+                    by_gas.setdefault(gl.gas, {"mass_t": 0.0})["mass_t"] += mass
+                    continue
+                target = memo if gl.kind == "memo" else by_gas
+                d = target.setdefault(gl.gas, {"mass_t": 0.0, "co2e_t": 0.0})
+                d["mass_t"] += mass
+                d["co2e_t"] += mass * gl.gwp
+        totals = {
+            "co2e_t": tot["scope1_t"] + tot["scope2_location_t"] + tot["scope3_t"],
+            "scope1_t": tot["scope1_t"],
+            "scope2_location_t": tot["scope2_location_t"],
+            "scope2_market_t": tot["scope2_market_t"] if any_market else None,
+            "scope3_t": tot["scope3_t"],
+            "biogenic_co2_t": tot["biogenic_co2_t"],
+        }
+        warnings = []
+        for f in factors_used.values():
+            if f["status"] in ("secondary_verify", "illustrative"):
+                warnings.append({"kind": "factor_status", "factor_id": f["factor_id"], "status": f["status"],
+                                 "message_en": f"factor {f['factor_id']} ({f['activity']}, {f['gas']}) has status {f['status']}",
+                                 "message_th": f"ค่าสัมประสิทธิ์ {f['factor_id']} ({f['activity']}, {f['gas']}) มีสถานะ {f['status']}"})
+        if any_market:
+            for s in segments:
+                if s.seg in used_segs and not self.fold(s)["has_mkt"] and self.fold(s)["s2l"]:
+                    warnings.append({"kind": "market_fallback", "activity": s.activity,
+                                     "message_en": f"Scope 2 market-based: no market factor for {s.activity!r}; its location factor is used",
+                                     "message_th": f"Scope 2 แบบ market-based: ไม่มีค่าแบบ market สำหรับ {s.activity!r} จึงใช้ค่าแบบ location"})
+        if lines_path:
+            self.write_lines(lines_path, segments, dated)
+        return Result(self.gwp, totals, by_gas, dict(sorted(by_org.items())), memo,
+                      sorted(factors_used.values(), key=lambda x: x["factor_id"]), _dedupe(warnings), lines_path)
+
+    def _gas_table(self, segments: list[Segment]):
+        cols: dict[str, list] = {k: [] for k in (
+            "seg", "gas", "scope", "basis", "kind", "factor_value", "factor_unit", "factor_source", "factor_id",
+            "factor_edition", "factor_status", "conversion", "t_per_unit", "gwp")}
+        for s in segments:
+            for g in s.gas_lines:
+                f = g.factor
+                for k, v in (("seg", s.seg), ("gas", g.gas), ("scope", g.scope), ("basis", g.basis), ("kind", g.kind),
+                             ("factor_value", f.value), ("factor_unit", f.unit), ("factor_source", f.source),
+                             ("factor_id", f.factor_id), ("factor_edition", f.edition), ("factor_status", f.status),
+                             ("conversion", g.conversion), ("t_per_unit", g.kg_per_unit / 1000.0), ("gwp", g.gwp)):
+                    cols[k].append(v)
+        self.con.register("gas_mult", pa.table(cols))
+
+    def _line_select(self, dated: bool) -> str:
+        t = self.typed(lined=True)
+        if dated:
+            frac = ("(CAST(date_diff('day', greatest(a.s, m.seg_from), least(a.e, m.seg_to)) + 1 AS DOUBLE) / "
+                    "(date_diff('day', a.s, a.e) + 1))")
+            join = (f"JOIN mult m ON a.activity = m.activity AND a.unit = m.unit AND m.seg_from <= a.e "
+                    f"AND m.seg_to >= a.s AND {self._variant_cond()}")
+        else:
+            frac = "1.0"
+            join = "JOIN mult m ON a.activity = m.activity AND a.unit = m.unit"
+        return f"""
+            SELECT a.line, a.org, a.s AS period_start, a.e AS period_end, a.activity, a.q AS quantity, a.unit,
+                   g.gas, g.scope, g.basis, g.factor_value, g.factor_unit, g.factor_source, g.conversion,
+                   a.q * {frac} * g.t_per_unit AS mass_t,
+                   CASE WHEN g.kind = 'biogenic' THEN NULL ELSE g.gwp END AS gwp,
+                   CASE WHEN g.kind = 'biogenic' THEN NULL ELSE a.q * {frac} * g.t_per_unit * g.gwp END AS co2e_t,
+                   g.kind AS gas_kind, {frac} AS period_share,
+                   CASE WHEN m.seg_from = DATE '0001-01-01' THEN NULL ELSE m.seg_from END AS edition_from,
+                   CASE WHEN m.seg_to = DATE '9999-12-31' THEN NULL ELSE m.seg_to END AS edition_to,
+                   g.factor_id, g.factor_edition, g.factor_status, '{self.gwp}' AS gwp_set,
+                   '{ENGINE_VERSION}' AS engine_version
+            FROM {t} a {join} JOIN gas_mult g ON g.seg = m.seg
+        """
+
+    def write_lines(self, path: str, segments: list[Segment], dated: bool):
+        self._gas_table(segments)
+        fmt = "PARQUET" if str(path).lower().endswith((".parquet", ".pq")) else "CSV, HEADER"
+        p = str(path).replace("'", "''")
+        self.con.execute(f"COPY ({self._line_select(dated)} ORDER BY line, gas, scope, basis) TO '{p}' (FORMAT {fmt})")
+
+    def aggregate(self, by: tuple[str, ...]) -> pa.Table:
+        pairs = self.con.execute(
+            f"SELECT DISTINCT CAST(activity AS VARCHAR), CAST(unit AS VARCHAR) FROM {self.src}").fetchall()
+        segments, pair_problems, factor_problems = self.build_segments(pairs)
+        dated = any(s.seg_from != _MIN_DATE or s.seg_to != _MAX_DATE for s in segments)
+        if pair_problems or factor_problems:
+            raise InputError(factor_problems + self.row_problems(pair_problems, segments, dated))
+        self._register_mult(segments, "mult")
+        self._gas_table(segments)
+        cat = activity_catalogue()
+        self.con.register("catalogue", pa.table({
+            "code": list(cat), "iso_category": [int(c["iso_category"]) if c["iso_category"] else None for c in cat.values()],
+            "scope3_category": [int(c["scope3_category"]) if c["scope3_category"] else None for c in cat.values()]}))
+        dims = {"scope": "l.scope", "basis": "l.basis", "gas": "l.gas", "org": "l.org", "activity": "l.activity",
+                "month": "strftime(l.period_start, '%Y-%m')",
+                "iso_category": "coalesce(c.iso_category, CASE l.scope WHEN 1 THEN 1 WHEN 2 THEN 2 END)",
+                "scope3_category": "CASE WHEN l.scope = 3 THEN c.scope3_category END"}
+        for d in by:
+            if d not in dims:
+                raise ValueError(f"unknown dimension {d!r}; choose from {sorted(dims)}")
+        sel = ", ".join(f"{dims[d]} AS {d}" for d in by)
+        sql = (f"SELECT {sel}{', ' if by else ''}sum(CASE WHEN l.gas_kind = 'biogenic' THEN 0 ELSE l.mass_t END) AS mass_t, "
+               f"sum(l.co2e_t) AS co2e_t, sum(CASE WHEN l.gas_kind = 'biogenic' THEN l.mass_t ELSE 0 END) AS biogenic_co2_t "
+               f"FROM ({self._line_select(dated)}) l LEFT JOIN catalogue c ON c.code = l.activity "
+               f"WHERE l.gas_kind <> 'memo' {'GROUP BY ' + ', '.join(str(i + 1) for i in range(len(by))) if by else ''} "
+               f"{'ORDER BY ' + ', '.join(str(i + 1) for i in range(len(by))) if by else ''}")
+        return self.con.sql(sql).to_arrow_table()
+
+
+def _dedupe(items: list[dict]) -> list[dict]:
+    seen, out = set(), []
+    for i in items:
+        key = tuple(sorted((k, str(v)) for k, v in i.items()))
+        if key not in seen:
+            seen.add(key)
+            out.append(i)
+    return out
+
+
+def calculate(activities: "pa.Table | str | Path", factors: "str | Path | list[Factor] | None" = None,
+              conversions: "str | Path | list[Conversion] | None" = None, gwp: str = "AR5",
+              lines_path: "str | Path | None" = None, allow_previous_edition: bool = False,
+              threads: int | None = None, memory_limit: str | None = None) -> Result:
+    """Compute an inventory. Raises InputError listing every problem found.
+
+    activities: CSV or Parquet path, or a pyarrow Table with columns
+        org, period_start, period_end, activity, quantity, unit.
+    factors: a factor CSV (only its factors are used), a list of Factor, or None for the built-in
+        library (editions chosen by day, a row spanning editions split pro rata by days).
+    conversions: a conversions CSV (overrides built-in defaults per activity and property).
+    allow_previous_edition: TGO transition — rows ending on or before an edition's grace_until use
+        the previous edition.
+    lines_path: write one row per line x gas (x edition) with provenance (CSV or Parquet).
+    """
+    run = _Run(activities, factors, conversions, gwp, allow_previous_edition, threads, memory_limit)
+    return run.run(str(lines_path) if lines_path else None)
+
+
+def aggregate(activities, by: tuple[str, ...] = ("scope", "iso_category", "scope3_category", "gas", "org", "month"),
+              factors=None, conversions=None, gwp: str = "AR5", allow_previous_edition: bool = False,
+              threads: int | None = None, memory_limit: str | None = None) -> pa.Table:
+    """Aggregates (mass_t, co2e_t, biogenic_co2_t) grouped by any of: scope, basis, iso_category,
+    scope3_category, gas, org, activity, month (month of period_start; rows spanning editions are
+    split by days between editions). Memo gases are excluded; market-basis rows are kept with
+    basis='market', so sum co2e_t with basis='location' for location-based totals."""
+    run = _Run(activities, factors, conversions, gwp, allow_previous_edition, threads, memory_limit)
+    return run.aggregate(tuple(by))
