@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+from django.contrib.auth import authenticate
+from django.utils.translation import gettext as _
+from ninja import Router, Schema
+
+from ecotown.api import BearerToken, Session
+
+from . import services
+from .services import memberships_of
+
+router = Router(tags=["auth"])
+
+
+class TokenIn(Schema):
+    username: str
+    password: str
+
+
+class TokenOut(Schema):
+    token: str
+    expires_at: str
+
+
+@router.post("/token", auth=None, response={200: TokenOut, 401: dict})
+def create_token(request, payload: TokenIn):
+    """Exchange a user name and password for a bearer token (it expires; revoke with DELETE)."""
+    user = authenticate(request, username=payload.username, password=payload.password)
+    if user is None:
+        return 401, {"detail": _("The user name or password is not correct.")}
+    token, raw = services.issue_token(user)
+    return 200, {"token": raw, "expires_at": token.expires_at.isoformat()}
+
+
+@router.delete("/token", auth=[BearerToken()], response={204: None})
+def revoke_token(request):
+    """Revoke the token used for this request."""
+    token = getattr(request.user, "_api_token", None)
+    if token is not None:
+        services.revoke_token(request.user, token_id=token.pk)
+    return 204, None
+
+
+@router.get("/me", auth=[BearerToken(), Session()])
+def me(request):
+    u = request.user
+    return {"id": u.pk, "username": u.username, "language": u.language,
+            "memberships": [{"id": m.pk, "organisation": m.organisation_id, "organisation_name": m.organisation.name,
+                             "kind": m.organisation.kind, "role": m.role} for m in memberships_of(u)]}

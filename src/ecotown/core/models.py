@@ -1,0 +1,110 @@
+from __future__ import annotations
+
+import mimetypes
+import uuid
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ChangeRecord(models.Model):
+    """Who changed what, when, before and after — for every tracked object."""
+
+    ACTIONS = [("create", _("created")), ("update", _("changed")), ("delete", _("deleted"))]
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
+    object_id = models.CharField(max_length=64)
+    object_repr = models.CharField(max_length=200)
+    action = models.CharField(max_length=10, choices=ACTIONS)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    organisation_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+    changed_fields = models.JSONField(null=True, blank=True)
+    note = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["content_type", "object_id", "at"])]
+        ordering = ["-at", "-id"]
+
+    _ct_cache: dict = {}
+
+    @classmethod
+    def content_type_for(cls, obj) -> ContentType:
+        model = type(obj)
+        if model not in cls._ct_cache:
+            cls._ct_cache[model] = ContentType.objects.get_for_model(model)
+        return cls._ct_cache[model]
+
+    @classmethod
+    def for_object(cls, obj):
+        return cls.objects.filter(content_type=cls.content_type_for(obj), object_id=str(obj.pk)).select_related("actor")
+
+    def diff(self) -> list[tuple[str, object, object]]:
+        before, after = self.before or {}, self.after or {}
+        keys = self.changed_fields if self.changed_fields is not None else sorted(set(before) | set(after))
+        return [(k, before.get(k), after.get(k)) for k in keys]
+
+
+class SiteState(models.Model):
+    """Key/value facts about this installation, e.g. the demo mark."""
+
+    key = models.CharField(max_length=64, primary_key=True)
+    value = models.JSONField(null=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    DEMO = "demo"
+
+    @classmethod
+    def is_demo(cls) -> bool:
+        return cls.objects.filter(key=cls.DEMO, value=True).exists()
+
+
+class Notification(models.Model):
+    """In-app notification; the same text may also go out by e-mail."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    title_th = models.CharField(max_length=300)
+    title_en = models.CharField(max_length=300)
+    body_th = models.TextField(blank=True)
+    body_en = models.TextField(blank=True)
+    link = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "read_at"])]
+
+    def title(self, lang: str) -> str:
+        return self.title_en if lang == "en" else self.title_th
+
+    def body(self, lang: str) -> str:
+        return self.body_en if lang == "en" else self.body_th
+
+
+def _upload_to(instance, filename):
+    return f"org/{instance.organisation_id or 'none'}/{uuid.uuid4().hex}{instance.extension}"
+
+
+class UploadedFile(models.Model):
+    """A file kept for an organisation (evidence, imports). Served only through access checks."""
+
+    organisation = models.ForeignKey("registry.Organisation", on_delete=models.PROTECT, related_name="files")
+    file = models.FileField(upload_to=_upload_to)
+    original_name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    extension = models.CharField(max_length=10)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64, db_index=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return self.original_name
+
+    def guess_type(self):
+        return self.content_type or mimetypes.guess_type(self.original_name)[0] or "application/octet-stream"

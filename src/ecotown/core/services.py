@@ -1,0 +1,99 @@
+"""Cross-cutting services: notifications (in-app + e-mail), uploaded files."""
+from __future__ import annotations
+
+import hashlib
+import io
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .models import Notification, UploadedFile
+
+
+def notify(user, *, title_th: str, title_en: str, body_th: str = "", body_en: str = "", link: str = "",
+           email: bool = True) -> Notification:
+    """Tell a user something: an in-app notification, and an e-mail in their language."""
+    n = Notification.objects.create(user=user, title_th=title_th, title_en=title_en, body_th=body_th,
+                                    body_en=body_en, link=link)
+    if email and user.email:
+        lang = user.language or "th"
+        transaction.on_commit(lambda: send_mail(
+            subject=f"[EcoTown] {n.title(lang)}",
+            message=(n.body(lang) + ("\n\n" + link if link else "")).strip(),
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            recipient_list=[user.email],
+            fail_silently=True,
+        ))
+    return n
+
+
+def mark_read(user, notification_ids=None) -> int:
+    qs = Notification.objects.filter(user=user, read_at__isnull=True)
+    if notification_ids is not None:
+        qs = qs.filter(pk__in=notification_ids)
+    return qs.update(read_at=timezone.now())
+
+
+def _strip_exif(data: bytes, content_type: str) -> bytes:
+    """Re-encode an image without its metadata (EXIF: GPS position, camera, owner)."""
+    from PIL import Image, ImageOps
+
+    with Image.open(io.BytesIO(data)) as img:
+        img = ImageOps.exif_transpose(img)
+        if content_type == "image/jpeg" and img.mode not in {"RGB", "L"}:
+            img = img.convert("RGB")
+        clean = Image.new(img.mode, img.size)
+        clean.paste(img)
+        out = io.BytesIO()
+        fmt = "JPEG" if content_type == "image/jpeg" else "PNG"
+        save_kwargs = {"quality": 90} if fmt == "JPEG" else {}
+        clean.save(out, format=fmt, **save_kwargs)
+        return out.getvalue()
+
+
+def _sniff(data: bytes) -> str | None:
+    if data.startswith(b"%PDF-"):
+        return "application/pdf"
+    if data.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if data.startswith(b"PK\x03\x04"):
+        return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    try:
+        data[:4096].decode("utf-8")
+        return "text/csv"
+    except UnicodeDecodeError:
+        return None
+
+
+@transaction.atomic
+def store_file(actor, organisation, name: str, data: bytes) -> UploadedFile:
+    """Keep a file for an organisation after checking size and type; images lose their EXIF."""
+    from ecotown import access
+
+    access.require(actor, access.Action.CHANGE, organisation)
+    if len(data) > settings.ECOTOWN_MAX_UPLOAD_BYTES:
+        raise ValidationError({"file": _("The file is larger than %(mb)s MB.") % {
+            "mb": settings.ECOTOWN_MAX_UPLOAD_BYTES // (1024 * 1024)}})
+    content_type = _sniff(data)
+    if content_type not in settings.ECOTOWN_UPLOAD_TYPES:
+        raise ValidationError({"file": _("This kind of file is not accepted: use PDF, JPEG, PNG, Excel (.xlsx) or CSV.")})
+    if content_type in {"image/jpeg", "image/png"}:
+        try:
+            data = _strip_exif(data, content_type)
+        except Exception:
+            raise ValidationError({"file": _("The image could not be read.")})
+    f = UploadedFile(
+        organisation=organisation, original_name=name[:255], content_type=content_type,
+        extension=settings.ECOTOWN_UPLOAD_TYPES[content_type], size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(), uploaded_by=actor,
+    )
+    f.file.save("upload", ContentFile(data), save=False)
+    f.save()
+    return f

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class EnquiriesConfig(AppConfig):
+    name = "ecotown.enquiries"
+    label = "enquiries"
+    verbose_name = "Enquiries"

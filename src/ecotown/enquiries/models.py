@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from ecotown.core.history import TrackedModel
+
+
+class Programme(models.TextChoices):
+    GHG_NETWORK = "ghg_network", _("GHG-reduction factory network")
+    GREEN_INDUSTRY = "green_industry", _("Green Industry")
+    ECO_FACTORY = "eco_factory", _("Eco Factory")
+    CIRCULAR = "circular", _("Circular economy")
+    GREEN_TRANSPORT = "green_transport", _("Green transport")
+    ECO_SCHOOL = "eco_school", _("Eco School")
+    OTHER = "other", _("Other")
+
+
+class Enquiry(TrackedModel):
+    """A question from a factory or the public to the Eco-Industrial Town division."""
+
+    PERSONAL_FIELDS = ("name", "email", "phone")
+    RETENTION_DAYS_AFTER_CLOSE = 730  # PDPA: personal fields erased two years after closing
+
+    class Status(models.TextChoices):
+        NEW = "new", _("new")
+        ASSIGNED = "assigned", _("assigned")
+        ANSWERED = "answered", _("answered")
+        CLOSED = "closed", _("closed")
+
+    programme = models.CharField(_("programme"), max_length=20, choices=Programme.choices)
+    organisation = models.ForeignKey("registry.Organisation", null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="enquiries", verbose_name=_("organisation"))
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="+")
+    name = models.CharField(_("your name"), max_length=200)
+    email = models.EmailField(_("e-mail"))
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    subject = models.CharField(_("subject"), max_length=200)
+    message = models.TextField(_("message"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.NEW)
+    assigned_to = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="assigned_enquiries", verbose_name=_("assigned to"))
+    answer = models.TextField(_("answer"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"enquiry {self.pk}: {self.subject}"
+
+    def history_organisation_id(self):
+        return self.organisation_id

@@ -1,0 +1,80 @@
+"""Enquiries to the Eco-Industrial Town division: send, assign, answer, close."""
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ecotown import access
+from ecotown.access import Action
+from ecotown.accounts.models import Membership
+from ecotown.accounts.roles import AUTHORITY_ROLES
+from ecotown.core import history
+from ecotown.core.services import notify
+
+from .models import Enquiry
+
+FIELDS = {"programme", "name", "email", "phone", "subject", "message", "organisation"}
+
+
+@transaction.atomic
+def submit(actor, data: dict) -> Enquiry:
+    """Anyone may send an enquiry; a signed-in user may send it for an organisation they belong to."""
+    extra = set(data) - FIELDS
+    if extra:
+        raise ValidationError({k: "unknown field" for k in extra})
+    org = data.get("organisation")
+    if org is not None and org.pk not in access.principal(actor).roles:
+        raise ValidationError({"organisation": _("You can only send an enquiry for an organisation you belong to.")})
+    enquiry = Enquiry(submitted_by=actor if getattr(actor, "is_authenticated", False) else None, **data)
+    history.save(actor, enquiry)
+    for m in Membership.objects.filter(role__in=AUTHORITY_ROLES, is_active=True).select_related("user"):
+        notify(m.user, title_th=f"มีคำถามใหม่: {enquiry.subject}", title_en=f"New enquiry: {enquiry.subject}",
+               link=reverse("enquiry_detail", args=[enquiry.pk]), email=False)
+    return enquiry
+
+
+@transaction.atomic
+def assign(actor, enquiry: Enquiry, staff_user) -> Enquiry:
+    access.require(actor, Action.ENQUIRY_HANDLE, enquiry)
+    if not access.principal(staff_user).authority_staff:
+        raise ValidationError({"assigned_to": _("Enquiries can only be assigned to authority staff.")})
+    enquiry.assigned_to = staff_user
+    if enquiry.status == Enquiry.Status.NEW:
+        enquiry.status = Enquiry.Status.ASSIGNED
+    history.save(actor, enquiry)
+    notify(staff_user, title_th=f"ได้รับมอบหมายคำถาม: {enquiry.subject}", title_en=f"Enquiry assigned to you: {enquiry.subject}",
+           link=reverse("enquiry_detail", args=[enquiry.pk]))
+    return enquiry
+
+
+@transaction.atomic
+def answer(actor, enquiry: Enquiry, text: str) -> Enquiry:
+    access.require(actor, Action.ENQUIRY_HANDLE, enquiry)
+    if not text.strip():
+        raise ValidationError({"answer": _("Write an answer.")})
+    enquiry.answer = text
+    enquiry.status = Enquiry.Status.ANSWERED
+    history.save(actor, enquiry)
+    if enquiry.submitted_by is not None:
+        notify(enquiry.submitted_by, title_th=f"คำถามของคุณได้รับคำตอบแล้ว: {enquiry.subject}",
+               title_en=f"Your enquiry has been answered: {enquiry.subject}", body_th=text, body_en=text,
+               link=reverse("enquiry_detail", args=[enquiry.pk]))
+    else:
+        from django.conf import settings
+        from django.core.mail import send_mail
+
+        transaction.on_commit(lambda: send_mail(
+            f"[EcoTown] {enquiry.subject}", text, settings.DEFAULT_FROM_EMAIL, [enquiry.email], fail_silently=True))
+    return enquiry
+
+
+@transaction.atomic
+def close(actor, enquiry: Enquiry) -> Enquiry:
+    access.require(actor, Action.ENQUIRY_HANDLE, enquiry)
+    enquiry.status = Enquiry.Status.CLOSED
+    enquiry.closed_at = timezone.now()
+    history.save(actor, enquiry)
+    return enquiry

@@ -1,0 +1,95 @@
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
+from django.views.decorators.http import require_POST
+
+from ecotown import access
+from ecotown.access import Action
+from ecotown.accounts.models import User
+from ecotown.core.models import ChangeRecord
+
+from . import services
+from .models import Enquiry, Programme
+
+
+class EnquiryForm(forms.Form):
+    programme = forms.ChoiceField(label=_l("programme"), choices=Programme.choices)
+    name = forms.CharField(label=_l("your name"), max_length=200)
+    email = forms.EmailField(label=_l("e-mail"))
+    phone = forms.CharField(label=_l("phone"), max_length=40, required=False)
+    subject = forms.CharField(label=_l("subject"), max_length=200)
+    message = forms.CharField(label=_l("message"), widget=forms.Textarea(attrs={"rows": 5}))
+
+
+def enquiry_new(request):
+    initial = {}
+    if request.user.is_authenticated:
+        initial = {"name": request.user.display_name(), "email": request.user.email}
+    form = EnquiryForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        m = getattr(request, "membership", None)
+        if request.user.is_authenticated and m:
+            data["organisation"] = m.organisation
+        try:
+            services.submit(request.user, data)
+        except ValidationError as exc:
+            for f, msgs in exc.message_dict.items():
+                for msg in msgs:
+                    form.add_error(f if f in form.fields else None, msg)
+        else:
+            return render(request, "enquiries/thanks.html", {})
+    return render(request, "enquiries/new.html", {"form": form})
+
+
+@login_required
+def enquiry_list(request):
+    qs = access.visible(request.user, Enquiry.objects.select_related("organisation", "assigned_to"))
+    status = request.GET.get("status", "")
+    if status in Enquiry.Status.values:
+        qs = qs.filter(status=status)
+    return render(request, "enquiries/list.html", {"enquiries": qs[:200], "status": status,
+                                                    "statuses": Enquiry.Status.choices})
+
+
+@login_required
+def enquiry_detail(request, pk: int):
+    enquiry = access.get_or_404(request.user, Enquiry.objects.select_related("organisation", "assigned_to"), pk=pk)
+    can_handle = access.can(request.user, Action.ENQUIRY_HANDLE, enquiry)
+    staff = User.objects.filter(memberships__role__in=["authority_admin", "authority_officer"],
+                                memberships__is_active=True).distinct() if can_handle else []
+    return render(request, "enquiries/detail.html", {
+        "e": enquiry, "can_handle": can_handle, "staff": staff,
+        "history": ChangeRecord.for_object(enquiry)[:20] if can_handle else []})
+
+
+@login_required
+@require_POST
+def enquiry_action(request, pk: int, action: str):
+    enquiry = access.get_or_404(request.user, Enquiry.objects.all(), pk=pk)
+    access.require(request.user, Action.ENQUIRY_HANDLE, enquiry)
+    try:
+        if action == "assign":
+            staff_user = User.objects.filter(pk=request.POST.get("user")).first()
+            if staff_user is None:
+                raise ValidationError({"assigned_to": _("Choose a member of staff.")})
+            services.assign(request.user, enquiry, staff_user)
+        elif action == "answer":
+            services.answer(request.user, enquiry, request.POST.get("answer", ""))
+        elif action == "close":
+            services.close(request.user, enquiry)
+        else:
+            return redirect("enquiry_detail", pk=pk)
+    except ValidationError as exc:
+        for msgs in exc.message_dict.values():
+            for msg in msgs:
+                messages.error(request, msg)
+    else:
+        messages.success(request, _("Saved."))
+    return redirect("enquiry_detail", pk=pk)

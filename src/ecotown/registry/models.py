@@ -1,0 +1,286 @@
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from ecotown.core.history import TrackedModel
+
+from . import diw, geo
+
+
+class Province(models.Model):
+    """Thai province (ISO 3166-2:TH code), reference data loaded from data/geo/provinces.csv."""
+
+    code = models.CharField(max_length=8, primary_key=True)
+    name_th = models.CharField(max_length=100)
+    name_en = models.CharField(max_length=100)
+
+    class Meta:
+        ordering = ["name_th"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def name(self) -> str:
+        return self.name_en if (get_language() or "th").startswith("en") else self.name_th
+
+
+class Kind(models.TextChoices):
+    AUTHORITY = "authority", _("Authority")
+    ESTATE = "estate", _("Industrial estate")
+    PORT = "port", _("Industrial port")
+    FACTORY = "factory", _("Factory")
+    SCHOOL = "school", _("School")
+    COMMUNITY = "community", _("Community")
+    WASTE_PROCESSOR = "waste_processor", _("Waste processor")
+    AUDITOR_FIRM = "auditor_firm", _("Auditor firm")
+
+
+# Which kind of organisation may sit under which (parent kind)
+PARENT_KINDS = {
+    Kind.AUTHORITY: set(),
+    Kind.ESTATE: {Kind.AUTHORITY},
+    Kind.PORT: {Kind.AUTHORITY},
+    Kind.FACTORY: {Kind.ESTATE, Kind.PORT},
+    Kind.WASTE_PROCESSOR: {Kind.ESTATE, Kind.PORT},
+    Kind.SCHOOL: {Kind.ESTATE, Kind.PORT},
+    Kind.COMMUNITY: {Kind.ESTATE, Kind.PORT},
+    Kind.AUDITOR_FIRM: {Kind.AUTHORITY},
+}
+
+
+class Organisation(TrackedModel):
+    """Any organisation in the programme. Tenant data everywhere is keyed by it."""
+
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, db_index=True)
+    code = models.CharField(_("code"), max_length=40, blank=True, help_text=_("Estate or port code"))
+    name_th = models.CharField(_("name (Thai)"), max_length=255)
+    name_en = models.CharField(_("name (English)"), max_length=255)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children",
+        verbose_name=_("estate or port"),
+    )
+    province = models.ForeignKey(Province, null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("province"))
+    address = models.TextField(_("address"), blank=True)
+    lat = models.FloatField(_("latitude"), null=True, blank=True)
+    lon = models.FloatField(_("longitude"), null=True, blank=True)
+    boundary = models.JSONField(_("boundary (GeoJSON)"), null=True, blank=True)
+    boundary_note = models.CharField(max_length=200, blank=True)
+    is_public = models.BooleanField(_("public profile"), default=True)
+    is_synthetic = models.BooleanField(default=False, help_text="demo data")
+    eco_level = models.CharField(_("Eco level"), max_length=40, blank=True)
+    eco_level_year = models.PositiveIntegerField(_("year of the level"), null=True, blank=True)
+    search_text = models.TextField(editable=False, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name_th"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "code"], condition=~models.Q(code=""), name="uniq_org_code_per_kind"
+            )
+        ]
+        indexes = [models.Index(fields=["kind", "parent"])]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def name(self) -> str:
+        return self.name_en if (get_language() or "th").startswith("en") else self.name_th
+
+    def history_organisation_id(self):
+        return self.pk
+
+    def build_search_text(self) -> str:
+        parts = [self.name_th, self.name_en, self.code]
+        detail = getattr(self, "_search_extra", None)
+        if detail:
+            parts.extend(detail)
+        return " ".join(p for p in parts if p).lower()
+
+    def save(self, *args, **kwargs):
+        self.search_text = self.build_search_text()
+        return super().save(*args, **kwargs)
+
+    def clean(self):
+        errors = {}
+        if self.parent_id is not None:
+            allowed = PARENT_KINDS.get(self.kind, set())
+            if self.parent.kind not in allowed:
+                errors["parent"] = _("A %(kind)s cannot belong to a %(parent)s.") % {
+                    "kind": self.get_kind_display(), "parent": self.parent.get_kind_display()}
+        elif self.kind in {Kind.FACTORY, Kind.WASTE_PROCESSOR}:
+            errors["parent"] = _("Choose the estate or port the factory is in.")
+        if (self.lat is None) != (self.lon is None):
+            errors["lat"] = _("Give both latitude and longitude, or neither.")
+        elif self.lat is not None:
+            if not (-90 <= self.lat <= 90 and -180 <= self.lon <= 180):
+                errors["lat"] = _("Latitude must be between -90 and 90 and longitude between -180 and 180.")
+            elif not geo.in_thailand(self.lat, self.lon):
+                errors["lat"] = _("The location (%(lat)s, %(lon)s) is outside Thailand.") % {"lat": self.lat, "lon": self.lon}
+        if self.boundary:
+            try:
+                self.boundary = geo.parse_boundary(self.boundary)
+            except geo.GeometryError as exc:
+                errors["boundary"] = BOUNDARY_MESSAGES.get(exc.code, _("The boundary is not valid.")) + (
+                    f" ({exc.detail})" if exc.detail else "")
+        if self.code and self.kind:
+            clash = Organisation.objects.filter(kind=self.kind, code=self.code).exclude(pk=self.pk)
+            if clash.exists():
+                errors["code"] = _("The code %(code)s is already used by another %(kind)s.") % {
+                    "code": self.code, "kind": self.get_kind_display()}
+        if errors:
+            raise ValidationError(errors)
+
+
+BOUNDARY_MESSAGES = {
+    "not_json": _("The boundary is not valid JSON."),
+    "not_geojson": _("The boundary must be a GeoJSON object."),
+    "not_polygon": _("The boundary must be a GeoJSON Polygon or MultiPolygon."),
+    "malformed": _("The boundary's coordinates are malformed."),
+    "invalid": _("The boundary polygon is not valid (for example, it crosses itself)."),
+    "out_of_range": _("The boundary's coordinates are out of range."),
+    "outside_thailand": _("The boundary lies outside Thailand."),
+}
+
+
+class EstateDetail(TrackedModel):
+    """Facts about an industrial estate or industrial port. Areas in rai (1 rai = 1,600 m²)."""
+
+    class Operator(models.TextChoices):
+        IEAT = "ieat", _("operated by IEAT")
+        JOINT_VENTURE = "joint_venture", _("joint venture with a developer")
+        UNVERIFIED = "unverified", _("not verified")
+
+    organisation = models.OneToOneField(Organisation, on_delete=models.CASCADE, related_name="estate")
+    operator_type = models.CharField(_("operator"), max_length=20, choices=Operator.choices, default=Operator.UNVERIFIED)
+    developer = models.CharField(_("developer"), max_length=255, blank=True)
+    year_opened = models.PositiveIntegerField(_("year opened"), null=True, blank=True,
+                                              validators=[MinValueValidator(1900), MaxValueValidator(2100)])
+    area_total_rai = models.DecimalField(_("total area (rai)"), max_digits=12, decimal_places=2, null=True, blank=True)
+    area_industrial_rai = models.DecimalField(_("industrial zone (rai)"), max_digits=12, decimal_places=2, null=True, blank=True)
+    area_utilities_rai = models.DecimalField(_("utilities (rai)"), max_digits=12, decimal_places=2, null=True, blank=True)
+    area_green_rai = models.DecimalField(_("green area (rai)"), max_digits=12, decimal_places=2, null=True, blank=True)
+    area_sold_rai = models.DecimalField(_("sold (rai)"), max_digits=12, decimal_places=2, null=True, blank=True)
+    area_leased_rai = models.DecimalField(_("leased (rai)"), max_digits=12, decimal_places=2, null=True, blank=True)
+    area_available_rai = models.DecimalField(_("available (rai)"), max_digits=12, decimal_places=2, null=True, blank=True)
+    facts = models.TextField(_("facts"), blank=True)
+    source_url = models.TextField(_("source"), blank=True)
+
+    def __str__(self):
+        return f"estate detail {self.organisation_id}"
+
+    def history_organisation_id(self):
+        return self.organisation_id
+
+    AREA_FIELDS = ("area_industrial_rai", "area_utilities_rai", "area_green_rai")
+
+    def clean(self):
+        errors = {}
+        for name in (f.name for f in self._meta.fields if f.name.startswith("area_")):
+            value = getattr(self, name)
+            if value is not None and value < 0:
+                errors[name] = _("An area cannot be negative.")
+        total = self.area_total_rai
+        if total is not None and not errors:
+            used = sum((getattr(self, n) or 0) for n in self.AREA_FIELDS)
+            if used > total:
+                errors["area_total_rai"] = _("Industrial, utilities and green areas add up to more than the total area.")
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def green_share(self):
+        if self.area_total_rai and self.area_green_rai is not None:
+            return float(self.area_green_rai) / float(self.area_total_rai)
+        return None
+
+
+class TSIC(models.Model):
+    """Thailand Standard Industrial Classification (reference data)."""
+
+    code = models.CharField(max_length=5, primary_key=True)
+    name_th = models.CharField(max_length=255)
+    name_en = models.CharField(max_length=255)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self):
+        return f"{self.code} {self.name}"
+
+    @property
+    def name(self) -> str:
+        return self.name_en if (get_language() or "th").startswith("en") else self.name_th
+
+
+class FactoryDetail(TrackedModel):
+    """Facts about a factory (or a waste processor)."""
+
+    organisation = models.OneToOneField(Organisation, on_delete=models.CASCADE, related_name="factory")
+    diw_number = models.CharField(_("DIW registration number"), max_length=40)
+    diw_key = models.CharField(max_length=40, unique=True, editable=False)
+    tsic = models.ForeignKey(TSIC, null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("TSIC activity"))
+    employees = models.PositiveIntegerField(_("employees"), null=True, blank=True)
+    in_ghg_network = models.BooleanField(_("member of the GHG-reduction network"), default=False)
+
+    def __str__(self):
+        return self.diw_number
+
+    def history_organisation_id(self):
+        return self.organisation_id
+
+    def clean(self):
+        try:
+            self.diw_number, self.diw_key = diw.normalise(self.diw_number)
+        except diw.DIWNumberError:
+            raise ValidationError({"diw_number": _(
+                "“%(value)s” is not a DIW registration number: use the classic form such as "
+                "3-105-1/45ชบ or the 14-digit number.") % {"value": self.diw_number}})
+        clash = FactoryDetail.objects.filter(diw_key=self.diw_key).exclude(pk=self.pk)
+        if clash.exists():
+            raise ValidationError({"diw_number": _("DIW registration number %(value)s is already registered.")
+                                   % {"value": self.diw_number}})
+
+
+class Product(TrackedModel):
+    """A product a factory makes, with the unit production is reported in."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="products")
+    name_th = models.CharField(_("name (Thai)"), max_length=255)
+    name_en = models.CharField(_("name (English)"), max_length=255)
+    unit = models.CharField(_("production unit"), max_length=40)
+
+    def __str__(self):
+        return self.name_en
+
+    def history_organisation_id(self):
+        return self.organisation_id
+
+    @property
+    def name(self) -> str:
+        return self.name_en if (get_language() or "th").startswith("en") else self.name_th
+
+
+class Contact(TrackedModel):
+    """A contact person of an organisation (personal data)."""
+
+    PERSONAL_FIELDS = ("name", "email", "phone")
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="contacts")
+    name = models.CharField(_("name"), max_length=200)
+    position = models.CharField(_("position"), max_length=200, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+
+    def __str__(self):
+        return f"contact {self.pk}"
+
+    def history_organisation_id(self):
+        return self.organisation_id

@@ -1,0 +1,210 @@
+from __future__ import annotations
+
+import json
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from ecotown import access
+from ecotown.access import Action
+from ecotown.core.models import ChangeRecord
+
+from . import services
+from .forms import EstateFilter, FactoryFilter, form_class_for, initial_for
+from .models import Kind, Organisation
+
+PAGE_SIZE = 50
+
+
+def _search(qs, q: str):
+    q = (q or "").strip().lower()
+    if not q:
+        return qs
+    for word in q.split():
+        qs = qs.filter(search_text__contains=word)
+    return qs
+
+
+def _page(request, qs):
+    return Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+@login_required
+def estate_list(request):
+    form = EstateFilter(request.GET or None)
+    qs = access.visible_orgs(request.user, Organisation.objects.filter(kind__in=[Kind.ESTATE, Kind.PORT]))
+    if form.is_valid():
+        d = form.cleaned_data
+        qs = _search(qs, d["q"])
+        if d["kind"]:
+            qs = qs.filter(kind=d["kind"])
+        if d["province"]:
+            qs = qs.filter(province=d["province"])
+        if d["operator"]:
+            qs = qs.filter(estate__operator_type=d["operator"])
+        if d["eco"] == "any":
+            qs = qs.exclude(eco_level="")
+        elif d["eco"] == "none":
+            qs = qs.filter(eco_level="")
+    qs = qs.select_related("province", "estate").annotate(n_factories=Count("children", filter=Q(children__kind=Kind.FACTORY)))
+    template = "registry/_estate_rows.html" if request.headers.get("HX-Request") else "registry/estate_list.html"
+    return render(request, template, {"form": form, "page": _page(request, qs.order_by("name_th")),
+                                      "can_add": access.can(request.user, Action.ADD_ESTATE)})
+
+
+@login_required
+def factory_list(request):
+    form = FactoryFilter(request.GET or None)
+    form.fields["estate"].queryset = access.visible_orgs(
+        request.user, Organisation.objects.filter(kind__in=[Kind.ESTATE, Kind.PORT]))
+    qs = access.visible_orgs(request.user, Organisation.objects.filter(kind__in=[Kind.FACTORY, Kind.WASTE_PROCESSOR]))
+    if form.is_valid():
+        d = form.cleaned_data
+        qs = _search(qs, d["q"])
+        if d["estate"]:
+            qs = qs.filter(parent=d["estate"])
+        if d["tsic"]:
+            qs = qs.filter(factory__tsic=d["tsic"])
+        if d["network"]:
+            qs = qs.filter(factory__in_ghg_network=d["network"] == "yes")
+    qs = qs.select_related("parent", "factory", "factory__tsic").order_by("name_th", "pk")
+    template = "registry/_factory_rows.html" if request.headers.get("HX-Request") else "registry/factory_list.html"
+    return render(request, template, {"form": form, "page": _page(request, qs)})
+
+
+@login_required
+def org_detail(request, pk: int):
+    org = access.get_or_404(request.user, Organisation.objects.select_related("province", "parent"), pk=pk)
+    ctx = {"org": org, "can_change": access.can(request.user, Action.CHANGE, org),
+           "can_add_child": access.can(request.user, Action.ADD_CHILD, org),
+           "can_members": access.can(request.user, Action.MANAGE_MEMBERS, org),
+           "history": ChangeRecord.for_object(org)[:30],
+           "products": org.products.all(), "contacts": org.contacts.all()}
+    if org.kind in {Kind.ESTATE, Kind.PORT}:
+        ctx["detail"] = getattr(org, "estate", None)
+        counts = dict(org.children.values_list("kind").annotate(n=Count("pk")))
+        ctx["child_counts"] = [(Kind(k).label, n) for k, n in sorted(counts.items())]
+        ctx["schools"] = org.children.filter(kind__in=[Kind.SCHOOL, Kind.COMMUNITY]).order_by("name_th")[:50]
+        ctx["detail_history"] = ChangeRecord.for_object(ctx["detail"])[:30] if ctx["detail"] else []
+    elif org.kind in {Kind.FACTORY, Kind.WASTE_PROCESSOR}:
+        ctx["detail"] = org.factory
+        ctx["detail_history"] = ChangeRecord.for_object(org.factory)[:30]
+    if ctx["can_members"]:
+        ctx["members"] = org.memberships.filter(is_active=True).select_related("user")
+    return render(request, "registry/org_detail.html", ctx)
+
+
+def _form_to_data(kind, cleaned: dict) -> dict:
+    data = dict(cleaned)
+    if "boundary" in data and data["boundary"] in ("", None):
+        data["boundary"] = None
+    for k in ("code", "address"):
+        if k in data and data[k] is None:
+            data[k] = ""
+    return data
+
+
+def _apply_errors(form, exc: ValidationError):
+    for field, msgs in exc.message_dict.items():
+        target = field if field in form.fields else None
+        for msg in msgs:
+            form.add_error(target, msg)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def org_edit(request, pk: int):
+    org = access.get_or_404(request.user, Organisation.objects.all(), pk=pk)
+    access.require(request.user, Action.CHANGE, org)
+    form_class = form_class_for(org.kind)
+    form = form_class(request.POST or None, initial=initial_for(org))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_organisation(request.user, org, _form_to_data(org.kind, form.cleaned_data))
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("org_detail", pk=org.pk)
+    return render(request, "registry/org_form.html", {"form": form, "org": org, "title": _("Edit")})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def org_create(request, kind: str, parent: int | None = None):
+    parent_org = None
+    if kind in {Kind.ESTATE, Kind.PORT}:
+        access.require(request.user, Action.ADD_ESTATE)
+    else:
+        parent_org = access.get_or_404(request.user, Organisation.objects.all(), pk=parent)
+        access.require(request.user, Action.ADD_CHILD, parent_org)
+    if kind not in Kind.values or kind == Kind.AUTHORITY:
+        return HttpResponse(status=404)
+    form = form_class_for(kind)(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = _form_to_data(kind, form.cleaned_data)
+        try:
+            if kind in {Kind.ESTATE, Kind.PORT}:
+                org = services.create_estate(request.user, data, kind=kind)
+            elif kind in {Kind.FACTORY, Kind.WASTE_PROCESSOR}:
+                org = services.create_factory(request.user, parent_org, data, kind=kind)
+            else:
+                data.pop("boundary", None)
+                org = services.create_member_org(request.user, parent_org, kind, data)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("Created."))
+            return redirect("org_detail", pk=org.pk)
+    return render(request, "registry/org_form.html",
+                  {"form": form, "parent": parent_org, "title": _("New") + " " + str(Kind(kind).label)})
+
+
+@login_required
+def estate_map(request):
+    return render(request, "registry/map.html", {})
+
+
+@login_required
+def map_data(request):
+    """Estates and ports the user may see, as GeoJSON (points and boundaries)."""
+    qs = access.visible_orgs(request.user, Organisation.objects.filter(kind__in=[Kind.ESTATE, Kind.PORT]))
+    qs = qs.select_related("province").annotate(n_factories=Count("children", filter=Q(children__kind=Kind.FACTORY)))
+    features = []
+    for o in qs:
+        props = {"id": o.pk, "kind": o.kind, "name": o.name, "name_th": o.name_th, "name_en": o.name_en,
+                 "province": o.province.name if o.province else "", "eco_level": o.eco_level,
+                 "factories": o.n_factories, "url": reverse("org_detail", args=[o.pk])}
+        if o.lat is not None:
+            features.append({"type": "Feature", "geometry": {"type": "Point", "coordinates": [o.lon, o.lat]},
+                             "properties": props})
+        if o.boundary:
+            features.append({"type": "Feature", "geometry": o.boundary, "properties": {**props, "boundary": True}})
+    return JsonResponse({"type": "FeatureCollection", "features": features})
+
+
+def public_estates(request):
+    qs = Organisation.objects.filter(kind__in=[Kind.ESTATE, Kind.PORT], is_public=True).select_related("province")
+    qs = _search(qs, request.GET.get("q", ""))
+    return render(request, "public/estates.html", {"page": _page(request, qs.order_by("name_th")), "q": request.GET.get("q", "")})
+
+
+def public_estate(request, pk: int):
+    org = Organisation.objects.filter(kind__in=[Kind.ESTATE, Kind.PORT], is_public=True, pk=pk).select_related(
+        "province", "estate").first()
+    if org is None:
+        return render(request, "404.html", status=404)
+    n_factories = org.children.filter(kind=Kind.FACTORY).count()
+    return render(request, "public/estate.html", {"org": org, "n_factories": n_factories})
+
+
+def geojson_dumps(obj) -> str:
+    return json.dumps(obj, ensure_ascii=False)

@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+import time
+
+from django.conf import settings
+
+_demo_cache: dict = {"at": 0.0, "value": False}
+
+
+def is_demo() -> bool:
+    """The demo mark, re-read at most every 30 seconds per process."""
+    from ecotown.core.models import SiteState
+
+    now = time.monotonic()
+    if now - _demo_cache["at"] > 30:
+        _demo_cache["value"] = SiteState.is_demo()
+        _demo_cache["at"] = now
+    return _demo_cache["value"]
+
+
+def reset_demo_cache() -> None:
+    _demo_cache["at"] = 0.0
+
+
+def ecotown(request):
+    from ecotown import access
+
+    ctx = {"demo": is_demo(), "tile_url": settings.ECOTOWN_TILE_URL}
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        p = access.principal(user)
+        ctx.update(
+            principal=p,
+            can_admin_people=p.authority_admin,
+            is_authority=p.authority_staff,
+            unread_count=user.notifications.filter(read_at__isnull=True).count(),
+        )
+    return ctx

@@ -1,0 +1,298 @@
+from __future__ import annotations
+
+import json
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import Count
+from django.http import FileResponse, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
+from django.views.decorators.http import require_POST
+
+from ecotown import access
+from ecotown.access import Action
+from ecotown.accounts import services as account_services
+from ecotown.accounts.models import Membership, RegistrationRequest, User
+from ecotown.accounts.roles import Role
+from ecotown.core import pdpa
+from ecotown.core.models import Notification, UploadedFile
+from ecotown.core.services import mark_read, store_file
+from ecotown.registry.models import Kind, Organisation
+
+
+def _set_lang_cookie(response, lang):
+    response.set_cookie(settings.LANGUAGE_COOKIE_NAME, lang, max_age=365 * 24 * 3600, samesite="Lax")
+    return response
+
+
+class LoginView(auth_views.LoginView):
+    """Sign in, then show EcoTown in the user's preferred language."""
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        user = form.get_user()
+        translation.activate(user.language)
+        return _set_lang_cookie(response, user.language)
+
+
+def healthz(request):
+    from django.db import connection
+
+    with connection.cursor() as c:
+        c.execute("select 1")
+    return JsonResponse({"ok": True})
+
+
+def home(request):
+    if not request.user.is_authenticated:
+        estates = Organisation.objects.filter(kind__in=[Kind.ESTATE, Kind.PORT], is_public=True)
+        return render(request, "home_public.html", {
+            "n_estates": estates.filter(kind=Kind.ESTATE).count(), "n_ports": estates.filter(kind=Kind.PORT).count(),
+            "certified": estates.exclude(eco_level="").select_related("province").order_by("-eco_level_year", "name_th")[:12],
+        })
+    visible = access.visible_orgs(request.user)
+    counts = dict(visible.values_list("kind").annotate(n=Count("pk")))
+    pending = 0
+    if access.principal(request.user).managed_estates or access.principal(request.user).authority_staff:
+        pending = access.visible(request.user, RegistrationRequest.objects.filter(status="pending")).count()
+    return render(request, "home.html", {
+        "counts": [(Kind(k).label, k, n) for k, n in sorted(counts.items())],
+        "pending_registrations": pending,
+        "notifications": request.user.notifications.all()[:5],
+    })
+
+
+@login_required
+@require_POST
+def switch_membership(request, pk: int):
+    m = Membership.objects.filter(pk=pk, user=request.user, is_active=True).first()
+    if m is not None:
+        request.session["active_membership"] = m.pk
+        messages.info(request, _("You are now working as %(role)s at %(org)s.") % {
+            "role": m.get_role_display(), "org": m.organisation.name})
+    return redirect(request.POST.get("next") or "home")
+
+
+class PreferencesForm(forms.Form):
+    language = forms.ChoiceField(label=_l("language"), choices=settings.LANGUAGES)
+    buddhist_era = forms.BooleanField(label=_l("show Buddhist-Era years"), required=False)
+
+
+@login_required
+def preferences(request):
+    form = PreferencesForm(request.POST or None, initial={"language": request.user.language,
+                                                          "buddhist_era": request.user.buddhist_era})
+    if request.method == "POST" and form.is_valid():
+        account_services.set_preferences(request.user, **form.cleaned_data)
+        translation.activate(request.user.language)
+        messages.success(request, _("Saved."))
+        return _set_lang_cookie(redirect("preferences"), request.user.language)
+    return render(request, "accounts/preferences.html", {"form": form,
+                                                          "memberships": account_services.memberships_of(request.user)})
+
+
+@require_POST
+def set_language(request):
+    """Switch Thai ⇄ English (and remember it for a signed-in user)."""
+    lang = request.POST.get("language", "th")
+    if lang not in dict(settings.LANGUAGES):
+        lang = "th"
+    if request.user.is_authenticated:
+        account_services.set_preferences(request.user, language=lang)
+    nxt = request.POST.get("next") or "/"
+    if not nxt.startswith("/") or nxt.startswith("//"):
+        nxt = "/"
+    return _set_lang_cookie(redirect(nxt), lang)
+
+
+class RegisterForm(forms.Form):
+    diw_number = forms.CharField(label=_l("DIW registration number of your factory"), max_length=40,
+                                 help_text=_l("e.g. 3-105-1/45ชบ or the 14-digit number"))
+    role = forms.ChoiceField(label=_l("role"), choices=[(Role.FACTORY_PREPARER, Role.FACTORY_PREPARER.label),
+                                                        (Role.FACTORY_APPROVER, Role.FACTORY_APPROVER.label)])
+    first_name = forms.CharField(label=_l("first name"), max_length=150)
+    last_name = forms.CharField(label=_l("last name"), max_length=150)
+    email = forms.EmailField(label=_l("e-mail"))
+    username = forms.CharField(label=_l("user name"), max_length=150)
+    password = forms.CharField(label=_l("password"), widget=forms.PasswordInput)
+
+
+def register(request):
+    form = RegisterForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            account_services.register_with_diw(**form.cleaned_data)
+        except ValidationError as exc:
+            for f, msgs in exc.message_dict.items():
+                for msg in msgs:
+                    form.add_error(f if f in form.fields else None, msg)
+        else:
+            return render(request, "accounts/register_done.html", {})
+    return render(request, "accounts/register.html", {"form": form})
+
+
+class AcceptForm(forms.Form):
+    first_name = forms.CharField(label=_l("first name"), max_length=150)
+    last_name = forms.CharField(label=_l("last name"), max_length=150)
+    username = forms.CharField(label=_l("user name"), max_length=150)
+    password = forms.CharField(label=_l("password"), widget=forms.PasswordInput)
+
+
+def accept_invitation(request, token: str):
+    inv = account_services.find_invitation(token)
+    if inv is None:
+        return render(request, "accounts/invitation_invalid.html", status=404)
+    if request.user.is_authenticated:
+        if request.method == "POST":
+            account_services.accept_invitation(token, user=request.user)
+            messages.success(request, _("You have joined %(org)s.") % {"org": inv.organisation.name})
+            return redirect("home")
+        return render(request, "accounts/accept.html", {"inv": inv, "form": None})
+    form = AcceptForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            m = account_services.accept_invitation(token, **form.cleaned_data)
+        except ValidationError as exc:
+            for f, msgs in exc.message_dict.items():
+                for msg in msgs:
+                    form.add_error(f if f in form.fields else None, msg)
+        else:
+            login(request, m.user, backend="django.contrib.auth.backends.ModelBackend")
+            return redirect("home")
+    return render(request, "accounts/accept.html", {"inv": inv, "form": form})
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField(label=_l("e-mail"))
+    role = forms.ChoiceField(label=_l("role"), choices=Role.choices)
+
+
+@login_required
+def members(request, pk: int):
+    org = access.get_or_404(request.user, Organisation.objects.all(), pk=pk)
+    access.require(request.user, Action.MANAGE_MEMBERS, org)
+    form = InviteForm(request.POST or None)
+    from ecotown.accounts.roles import role_fits
+
+    form.fields["role"].choices = [(r.value, r.label) for r in Role if role_fits(r, org.kind)]
+    if request.method == "POST" and form.is_valid():
+        try:
+            account_services.invite(request.user, org, form.cleaned_data["email"], form.cleaned_data["role"],
+                                    base_url=request.build_absolute_uri("/")[:-1])
+        except ValidationError as exc:
+            for f, msgs in exc.message_dict.items():
+                for msg in msgs:
+                    form.add_error(f if f in form.fields else None, msg)
+        except access.PermissionDenied:
+            form.add_error("role", _("You may not give this role."))
+        else:
+            messages.success(request, _("Invitation sent."))
+            return redirect("members", pk=org.pk)
+    return render(request, "accounts/members.html", {
+        "org": org, "form": form,
+        "members": org.memberships.filter(is_active=True).select_related("user"),
+        "invitations": org.invitations.filter(accepted_at__isnull=True).order_by("-created_at")[:20]})
+
+
+@login_required
+def registrations(request):
+    qs = access.visible(request.user, RegistrationRequest.objects.select_related("user", "organisation", "organisation__parent"))
+    qs = [r for r in qs.order_by("-created_at")[:200] if access.can(request.user, Action.APPROVE_REGISTRATION, r.organisation)]
+    return render(request, "accounts/registrations.html", {"requests": qs})
+
+
+@login_required
+@require_POST
+def decide_registration(request, pk: int):
+    req = access.get_or_404(request.user, RegistrationRequest.objects.select_related("organisation"), pk=pk)
+    try:
+        account_services.decide_registration(request.user, req, request.POST.get("decision") == "approve")
+    except ValidationError as exc:
+        messages.error(request, "; ".join(exc.messages))
+    else:
+        messages.success(request, _("Saved."))
+    return redirect("registrations")
+
+
+@login_required
+def notifications(request):
+    if request.method == "POST":
+        mark_read(request.user)
+        return redirect("notifications")
+    return render(request, "notifications.html", {"items": request.user.notifications.all()[:100]})
+
+
+@login_required
+def file_download(request, pk: int):
+    f = access.get_or_404(request.user, UploadedFile.objects.select_related("organisation"), pk=pk)
+    response = FileResponse(f.file.open("rb"), content_type=f.guess_type(), as_attachment=True,
+                            filename=f.original_name)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
+@require_POST
+def file_upload(request, pk: int):
+    org = access.get_or_404(request.user, Organisation.objects.all(), pk=pk)
+    access.require(request.user, Action.CHANGE, org)
+    upload = request.FILES.get("file")
+    if upload is None:
+        messages.error(request, _("Choose a file."))
+    else:
+        try:
+            store_file(request.user, org, upload.name, upload.read())
+        except ValidationError as exc:
+            for msg in exc.messages:
+                messages.error(request, msg)
+        else:
+            messages.success(request, _("File saved."))
+    return redirect("org_detail", pk=org.pk)
+
+
+class PersonForm(forms.Form):
+    username = forms.CharField(label=_l("user name"), required=False)
+    email = forms.EmailField(label=_l("e-mail"), required=False)
+
+
+@login_required
+def people_admin(request):
+    """PDPA: export or erase one person's data (authority admin only)."""
+    access.require(request.user, Action.ADMIN_PEOPLE)
+    form = PersonForm(request.POST or request.GET or None)
+    result = None
+    if form.is_valid() and (form.cleaned_data["username"] or form.cleaned_data["email"]):
+        user = None
+        if form.cleaned_data["username"]:
+            user = User.objects.filter(username=form.cleaned_data["username"]).first()
+        email = form.cleaned_data["email"]
+        if request.method == "POST" and request.POST.get("action") == "erase":
+            counts = pdpa.erase_person(request.user, user=user, email=email)
+            messages.success(request, _("Erased: %(counts)s") % {"counts": counts})
+            return redirect("people_admin")
+        data = pdpa.export_person(request.user, user=user, email=email)
+        if request.GET.get("download") == "1":
+            response = HttpResponse(json.dumps(data, ensure_ascii=False, indent=2), content_type="application/json")
+            response["Content-Disposition"] = 'attachment; filename="personal-data.json"'
+            return response
+        result = json.dumps(data, ensure_ascii=False, indent=2)
+    return render(request, "accounts/people.html", {"form": form, "result": result, "retention": pdpa.RETENTION})
+
+
+def forbidden(request, exception=None):
+    return render(request, "403.html", status=403)
+
+
+def not_found(request, exception=None):
+    return render(request, "404.html", status=404)
+
+
+__all__ = ["Notification"]
