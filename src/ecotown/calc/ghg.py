@@ -403,7 +403,7 @@ def _segments_for(activity: str, factors: list[Factor], variant: int) -> list[tu
         adjusted = []
         for f in rows:
             newer = [g for g in rows if g.grace_until and (g.gas, g.scope, g.basis) == (f.gas, f.scope, f.basis)
-                     and g.valid_from == f.valid_to + timedelta(days=1)]
+                     and f.valid_to < _MAX_DATE and g.valid_from == f.valid_to + timedelta(days=1)]
             if f.grace_until:
                 f = _replace(f, valid_from=f.grace_until + timedelta(days=1))
             if newer:
@@ -612,11 +612,11 @@ class _Run:
                 pair_problems[(activity, unit)] = (exc.message_en, exc.message_th, "unit")
                 continue
             facs = by_act[activity]
-            mults: dict[int, tuple[float, str]] = {}
+            mults: dict[tuple, tuple[float, str]] = {}
             bad = None
             for f in facs:
                 try:
-                    mults[id(f)] = chain.multiplier(activity, unit, f)
+                    mults[(f.file, f.line)] = chain.multiplier(activity, unit, f)
                 except _ChainError as ce:
                     if ce.kind == "heating_basis":
                         c = ce.rows[0]
@@ -645,7 +645,7 @@ class _Run:
                 for (a, b, valid) in _segments_for(activity, facs, variant):
                     gas_lines = []
                     for f in valid:
-                        kg, desc = mults[id(f)]
+                        kg, desc = mults[(f.file, f.line)]
                         for gas, frac in blends().get(f.gas, [(f.gas, 1.0)]):
                             g = gwp_value(gas, self.gwp)
                             if g is None:

@@ -6,6 +6,7 @@ Ambiguous unit names (a bare ``ton`` or ``gal``) are refused: say ``t`` (tonne),
 """
 from __future__ import annotations
 
+import os
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -27,16 +28,21 @@ _AMBIGUOUS = {
 # Written forms that pint would read as arithmetic.
 _ALIASES = {"tonne-km": "tkm", "tonne_km": "tkm", "t-km": "tkm", "t.km": "tkm",
             "passenger-km": "pkm", "p-km": "pkm", "Nm³": "Nm3", "m³": "m3"}
+UNITS_FILE = Path(__file__).resolve().parent.parent / "data" / "units.txt"
 _TOKEN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 @lru_cache(maxsize=1)
 def registry() -> pint.UnitRegistry:
     """The one registry: pint defaults plus ``ecotown/data/units.txt``."""
-    ureg = pint.UnitRegistry(autoconvert_offset_to_baseunit=True)
-    text = (Path(__file__).resolve().parent.parent / "data" / "units.txt").read_text(encoding="utf-8")
-    lines = [ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
-    ureg.load_definitions(lines)
+    # pint's parsed-definitions cache (in the user's cache folder) halves start-up time; set
+    # ECOTOWN_PINT_CACHE= (empty) to disable it.
+    cache = os.environ.get("ECOTOWN_PINT_CACHE", ":auto:") or None
+    try:
+        ureg = pint.UnitRegistry(autoconvert_offset_to_baseunit=True, cache_folder=cache)
+    except Exception:  # unwritable cache folder and the like
+        ureg = pint.UnitRegistry(autoconvert_offset_to_baseunit=True)
+    ureg.load_definitions(str(UNITS_FILE))
     return ureg
 
 

@@ -1,0 +1,209 @@
+#!/usr/bin/env python3
+"""GHG national recompute: `ecotown ghg calc` on N activity rows vs one hand-written DuckDB query.
+
+Usage: python benchmarks/ghg_national.py [--rows 40000000] [--repeat 3] [--threads 2] [--keep]
+
+Generates (or reuses) benchmarks/out/national_<rows>.parquet — ~70,000 organisations x 60 months x
+~10 activities at 40M rows, each organisation reporting each activity in one of several units — and
+a factor CSV. Then times, as whole processes (median of --repeat runs, peak RSS from
+/usr/bin/time -v when available, DuckDB threads = --threads):
+  ours:      ecotown ghg calc --activities national.parquet --factors F.csv --format json
+  reference: a Python script running ONE DuckDB query (unit multipliers and GWP folded by hand into a
+             per-(activity, unit) factor table; one join and one group-by per organisation)
+checks that totals agree to 1e-6 relative and every organisation's total too, and prints a markdown table.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+OUT = HERE / "out"
+
+# activity -> units reported (several per activity)
+UNITS = {
+    "grid_electricity": ["kWh", "MWh"],
+    "diesel": ["L", "m3", "gallon"],
+    "gasoline": ["L", "gallon"],
+    "lpg": ["kg", "t"],
+    "natural_gas": ["MJ", "GJ", "mmBtu"],
+    "fuel_oil_c": ["L", "m3"],
+    "lignite": ["kg", "t", "short_ton"],
+    "wood": ["kg", "t"],
+    "refrigerant_r410a": ["kg", "lb"],
+    "refrigerant_r134a": ["kg", "g"],
+}
+FACTORS = """activity,gas,value,unit,scope,source,heating_basis
+grid_electricity,CO2e,0.475,kg/kWh,2,TGO 2026 (benchmark),
+grid_electricity,CO2e,0.0812,kg/kWh,3,TGO 2026 upstream (benchmark),
+diesel,CO2e,2.7078,kg/L,1,TGO CFO (benchmark),
+gasoline,CO2e,2.1894,kg/L,1,TGO CFO (benchmark),
+lpg,CO2e,3.1134,kg/kg,1,TGO CFO (benchmark),
+natural_gas,CO2,56100,kg/TJ,1,IPCC 2006 (benchmark),
+natural_gas,CH4,1,kg/TJ,1,IPCC 2006 (benchmark),
+natural_gas,N2O,0.1,kg/TJ,1,IPCC 2006 (benchmark),
+fuel_oil_c,CO2e,3.2457,kg/L,1,TGO CFO (benchmark),
+lignite,CO2,101000,kg/TJ,1,IPCC 2006 (benchmark),ncv
+lignite,CH4,1,kg/TJ,1,IPCC 2006 (benchmark),ncv
+lignite,N2O,1.5,kg/TJ,1,IPCC 2006 (benchmark),ncv
+wood,CO2e,0.0304,kg/kg,1,TGO CFO (benchmark),
+wood,CO2_biogenic,1.7909,kg/kg,1,TGO CFO (benchmark),
+refrigerant_r410a,R-410A,1,kg/kg,1,mass balance (benchmark),
+refrigerant_r134a,HFC-134a,1,kg/kg,1,mass balance (benchmark),
+"""
+
+# The reference implementation: multipliers worked by hand (t CO2e per activity unit, AR5).
+REFERENCE = r'''
+import duckdb, json, sys
+parquet, threads = sys.argv[1], int(sys.argv[2])
+GAL = 3.785411784          # L per US gallon
+MMBTU_GJ = 1.05505585262   # GJ per mmBtu (international-table Btu)
+LB = 0.45359237            # kg per lb
+ST = 907.18474             # kg per short ton
+NCV_LIGNITE = 11.9e-6      # TJ per kg (IPCC 2006, 11.9 TJ/Gg)
+NG = (56100 + 1 * 28 + 0.1 * 265) / 1e3 / 1e6   # t CO2e per MJ (per TJ factors, AR5)
+LIG = (101000 + 1 * 28 + 1.5 * 265) / 1e3 * NCV_LIGNITE   # t CO2e per kg lignite
+R410A = (0.5 * 677 + 0.5 * 3170) / 1e3   # t CO2e per kg
+rows = [  # activity, unit, s1, s2, s3, biogenic (t per unit)
+ ("grid_electricity", "kWh", 0, 0.475e-3, 0.0812e-3, 0),
+ ("grid_electricity", "MWh", 0, 0.475, 0.0812, 0),
+ ("diesel", "L", 2.7078e-3, 0, 0, 0), ("diesel", "m3", 2.7078, 0, 0, 0), ("diesel", "gallon", 2.7078e-3 * GAL, 0, 0, 0),
+ ("gasoline", "L", 2.1894e-3, 0, 0, 0), ("gasoline", "gallon", 2.1894e-3 * GAL, 0, 0, 0),
+ ("lpg", "kg", 3.1134e-3, 0, 0, 0), ("lpg", "t", 3.1134, 0, 0, 0),
+ ("natural_gas", "MJ", NG, 0, 0, 0), ("natural_gas", "GJ", NG * 1e3, 0, 0, 0), ("natural_gas", "mmBtu", NG * 1e3 * MMBTU_GJ, 0, 0, 0),
+ ("fuel_oil_c", "L", 3.2457e-3, 0, 0, 0), ("fuel_oil_c", "m3", 3.2457, 0, 0, 0),
+ ("lignite", "kg", LIG, 0, 0, 0), ("lignite", "t", LIG * 1e3, 0, 0, 0), ("lignite", "short_ton", LIG * ST, 0, 0, 0),
+ ("wood", "kg", 0.0304e-3, 0, 0, 1.7909e-3), ("wood", "t", 0.0304, 0, 0, 1.7909),
+ ("refrigerant_r410a", "kg", R410A, 0, 0, 0), ("refrigerant_r410a", "lb", R410A * LB, 0, 0, 0),
+ ("refrigerant_r134a", "kg", 1.3, 0, 0, 0), ("refrigerant_r134a", "g", 1.3e-3, 0, 0, 0),
+]
+con = duckdb.connect()
+con.execute(f"SET threads = {threads}")
+con.execute("CREATE TABLE f (activity VARCHAR, unit VARCHAR, s1 DOUBLE, s2 DOUBLE, s3 DOUBLE, bio DOUBLE)")
+con.executemany("INSERT INTO f VALUES (?, ?, ?, ?, ?, ?)", rows)
+res = con.execute(f"""SELECT a.org, sum(a.quantity * f.s1), sum(a.quantity * f.s2), sum(a.quantity * f.s3),
+    sum(a.quantity * f.bio) FROM read_parquet('{parquet}') a JOIN f USING (activity, unit) GROUP BY a.org""").fetchall()
+by_org = {o: {"co2e_t": s1 + s2 + s3, "scope1_t": s1, "scope2_location_t": s2, "scope3_t": s3} for o, s1, s2, s3, b in res}
+totals = {"scope1_t": sum(r[1] for r in res), "scope2_location_t": sum(r[2] for r in res),
+          "scope3_t": sum(r[3] for r in res), "biogenic_co2_t": sum(r[4] for r in res)}
+totals["co2e_t"] = totals["scope1_t"] + totals["scope2_location_t"] + totals["scope3_t"]
+json.dump({"totals": totals, "by_org": by_org}, sys.stdout)
+'''
+
+
+def generate(rows: int, path: Path) -> None:
+    import duckdb
+
+    n_orgs = max(1, round(rows / 571.43))  # 70,000 orgs at 40M rows
+    acts = list(UNITS)
+    act_case = " ".join(f"WHEN {i} THEN '{a}'" for i, a in enumerate(acts))
+    unit_case = " ".join(
+        f"WHEN '{a}' THEN [{', '.join(repr(u) for u in us)}][CAST(1 + (hash(org, '{a}') % {len(us)}) AS BIGINT)]"
+        for a, us in UNITS.items())
+    con = duckdb.connect()
+    con.execute("SET threads = 2")
+    tmp = path.with_suffix(".tmp.parquet")
+    con.execute(f"""
+        COPY (
+          WITH r AS (
+            SELECT i, 'ORG' || lpad(CAST(i % {n_orgs} AS VARCHAR), 6, '0') AS org,
+                   CAST((i // {n_orgs}) % 60 AS INTEGER) AS m,
+                   CASE CAST((i // ({n_orgs} * 60)) % {len(acts)} AS INTEGER) {act_case} END AS activity
+            FROM range({rows}) t(i)
+          ), u AS (
+            SELECT org, activity, m,
+                   CASE activity {unit_case} END AS unit,
+                   CAST(hash(i) % 100000 AS DOUBLE) / 100.0 AS quantity
+            FROM r
+          )
+          SELECT org,
+                 CAST(DATE '2021-01-01' + to_months(m) AS DATE) AS period_start,
+                 CAST(DATE '2021-01-01' + to_months(m + 1) - INTERVAL 1 DAY AS DATE) AS period_end,
+                 activity, quantity, unit
+          FROM u
+        ) TO '{tmp}' (FORMAT PARQUET, ROW_GROUP_SIZE 1000000)
+    """)
+    tmp.rename(path)
+
+
+def timed(cmd: list[str], env: dict) -> tuple[float, int | None, str]:
+    """Wall time, peak RSS (KiB) via /usr/bin/time -v when available, stdout."""
+    use_time = os.path.exists("/usr/bin/time")
+    full = (["/usr/bin/time", "-v"] + cmd) if use_time else cmd
+    t0 = time.perf_counter()
+    proc = subprocess.run(full, capture_output=True, text=True, env=env)
+    wall = time.perf_counter() - t0
+    if proc.returncode != 0:
+        raise SystemExit(f"command failed ({proc.returncode}): {' '.join(cmd)}\n{proc.stderr[-2000:]}")
+    rss = None
+    if use_time:
+        for line in proc.stderr.splitlines():
+            if "Maximum resident set size" in line:
+                rss = int(line.split(":")[1].strip())
+    return wall, rss, proc.stdout
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--rows", type=int, default=40_000_000)
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--threads", type=int, default=2)
+    args = ap.parse_args()
+    OUT.mkdir(exist_ok=True)
+    parquet = OUT / f"national_{args.rows}.parquet"
+    if not parquet.exists():
+        t0 = time.perf_counter()
+        generate(args.rows, parquet)
+        print(f"generated {parquet} in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
+    factors = OUT / "national_factors.csv"
+    factors.write_text(FACTORS)
+    ref_script = OUT / "reference_query.py"
+    ref_script.write_text(REFERENCE)
+    env = dict(os.environ, ECOTOWN_DUCKDB_THREADS=str(args.threads))
+    ecotown = shutil.which("ecotown", path=str(Path(sys.executable).parent)) or "ecotown"
+    ours_cmd = [ecotown, "ghg", "calc", "--activities", str(parquet), "--factors", str(factors), "--format", "json"]
+    ref_cmd = [sys.executable, str(ref_script), str(parquet), str(args.threads)]
+    ours_t, ref_t, ours_rss, ref_rss = [], [], [], []
+    ours_out = ref_out = ""
+    for _ in range(args.repeat):
+        w, r, ours_out = timed(ours_cmd, env)
+        ours_t.append(w); ours_rss.append(r)
+        w, r, ref_out = timed(ref_cmd, env)
+        ref_t.append(w); ref_rss.append(r)
+    ours, ref = json.loads(ours_out), json.loads(ref_out)
+    bad = []
+    for k in ("co2e_t", "scope1_t", "scope2_location_t", "scope3_t", "biogenic_co2_t"):
+        a, b = ours["totals"][k], ref["totals"][k]
+        if abs(a - b) > 1e-6 * max(abs(b), 1e-12):
+            bad.append(f"totals.{k}: ours {a!r} reference {b!r}")
+    if set(ours["by_org"]) != set(ref["by_org"]):
+        bad.append("organisations differ")
+    else:
+        for org, v in ref["by_org"].items():
+            if abs(ours["by_org"][org]["co2e_t"] - v["co2e_t"]) > 1e-6 * max(abs(v["co2e_t"]), 1e-12):
+                bad.append(f"by_org.{org}.co2e_t differs")
+                break
+    mo, mr = statistics.median(ours_t), statistics.median(ref_t)
+    gib = lambda kib: "n/a" if kib is None else f"{kib / 1024 / 1024:.2f} GiB ({kib / 1024:.0f} MiB)"
+    print(f"\n### {args.rows:,} rows, {len(ref['by_org']):,} organisations, DuckDB threads = {args.threads}, "
+          f"median of {args.repeat}\n")
+    print("| | wall time (s) | peak RSS |")
+    print("|---|---:|---:|")
+    print(f"| ours (`ecotown ghg calc`) | {mo:.2f} | {gib(max((r or 0) for r in ours_rss) or None)} |")
+    print(f"| reference (one DuckDB query) | {mr:.2f} | {gib(max((r or 0) for r in ref_rss) or None)} |")
+    print(f"| ratio ours / reference | {mo / mr:.2f} | |")
+    print(f"\ntotals agree to 1e-6 relative: {'yes' if not bad else 'NO: ' + '; '.join(bad)}; "
+          f"co2e_t = {ours['totals']['co2e_t']:.6f}")
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
