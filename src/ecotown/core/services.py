@@ -7,7 +7,6 @@ import io
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,13 +21,11 @@ def notify(user, *, title_th: str, title_en: str, body_th: str = "", body_en: st
                                     body_en=body_en, link=link)
     if email and user.email:
         lang = user.language or "th"
-        transaction.on_commit(lambda: send_mail(
-            subject=f"[EcoTown] {n.title(lang)}",
-            message=(n.body(lang) + ("\n\n" + link if link else "")).strip(),
-            from_email=settings.DEFAULT_FROM_EMAIL,
-            recipient_list=[user.email],
-            fail_silently=True,
-        ))
+        from .tasks import send_email
+
+        subject = f"[EcoTown] {n.title(lang)}"
+        body = (n.body(lang) + ("\n\n" + link if link else "")).strip()
+        transaction.on_commit(lambda: send_email.enqueue(subject, body, [user.email]))
     return n
 
 

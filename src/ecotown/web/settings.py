@@ -24,8 +24,15 @@ def env_list(name: str, default: str) -> list[str]:
     return [v.strip() for v in os.environ.get(name, default).split(",") if v.strip()]
 
 
-DATA_DIR = Path(os.environ.get("ECOTOWN_DATA_DIR", Path.cwd() / "data")).resolve()
+import sys
+import tempfile
+
+# Under pytest: a throw-away data folder, jobs run synchronously, fast password hashing.
+TESTING = "pytest" in sys.modules or env_bool("ECOTOWN_TESTING", False)
+_default_data = Path(tempfile.mkdtemp(prefix="ecotown-test-")) if TESTING else Path.cwd() / "data"
+DATA_DIR = Path(os.environ.get("ECOTOWN_DATA_DIR") or _default_data).resolve()
 DATA_DIR.mkdir(parents=True, exist_ok=True)
+(DATA_DIR / "static").mkdir(exist_ok=True)
 
 
 def _secret_key() -> str:
@@ -157,6 +164,9 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "EcoTown <no-reply@eco
 
 # Background jobs: one database-backed queue, run by `ecotown worker`.
 TASKS = {"default": {"BACKEND": os.environ.get("ECOTOWN_TASK_BACKEND", "django_tasks_db.DatabaseBackend")}}
+if TESTING:
+    TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 # Security headers (HTTPS settings switch on with ECOTOWN_HTTPS=1 behind a TLS proxy).
 SESSION_COOKIE_HTTPONLY = True

@@ -1,0 +1,112 @@
+"""Platform sub-commands of `ecotown` (Django is set up by the caller)."""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+from django.conf import settings
+from django.core.management import call_command
+
+
+def cmd_migrate(argv: list[str]) -> int:
+    call_command("migrate", interactive=False, verbosity=1)
+    from ecotown.registry.reference import load
+
+    counts = load()
+    print(f"reference data: {counts['provinces']} provinces, {counts['tsic']} industry classes")
+    return 0
+
+
+def cmd_demo(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="ecotown demo", description="Load the demo dataset (marks the database as a demo).")
+    parser.add_argument("--factories", type=int, default=400, help="how many factories (default 400; up to 70,000)")
+    parser.add_argument("--seed", type=int, default=2569)
+    parser.add_argument("--reset", action="store_true", help="empty the database first (demo databases only)")
+    parser.add_argument("--if-empty", action="store_true", help="do nothing when the database already has data")
+    args = parser.parse_args(argv)
+    from ecotown.core import demo
+    from ecotown.core.models import SiteState
+
+    call_command("migrate", interactive=False, verbosity=0)
+    if not demo.is_empty():
+        if args.if_empty:
+            print("The database already has data; the demo dataset was not loaded.")
+            return 0
+        if not args.reset:
+            print("The database already has data. Use --reset to replace it (only on a demo database).", file=sys.stderr)
+            return 2
+        if not SiteState.is_demo():
+            print("Refusing to reset: this database is not marked as a demo.", file=sys.stderr)
+            return 2
+        call_command("flush", interactive=False, verbosity=0)
+        from ecotown.registry.reference import load as load_reference
+
+        load_reference()
+    started = time.monotonic()
+    counts = demo.load(factories=args.factories, seed=args.seed, progress=lambda m: print("  …", m, flush=True))
+    print(f"demo loaded in {time.monotonic() - started:.1f} s: {counts}")
+    print_logins()
+    return 0
+
+
+def print_logins() -> None:
+    from ecotown.core.demo import DEMO_PASSWORD, demo_logins
+
+    print("\nDemo sign-ins (password for all: %r):" % DEMO_PASSWORD)
+    for username, role in demo_logins():
+        print(f"  {username:16} {role}")
+
+
+def cmd_setup_demo(argv: list[str]) -> int:
+    """migrate + demo if empty + print logins (used by the README's run command)."""
+    cmd_migrate([])
+    from ecotown.core import demo
+    from ecotown.core.models import SiteState
+
+    if demo.is_empty():
+        cmd_demo(["--if-empty"] + argv)
+    elif SiteState.is_demo():
+        print_logins()
+    return 0
+
+
+def cmd_serve(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="ecotown serve", description="Serve EcoTown with gunicorn.")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=4)
+    args = parser.parse_args(argv)
+    from ecotown.core.models import SiteState
+
+    if settings.PRODUCTION and SiteState.is_demo():
+        print("Refusing to start as production (ECOTOWN_PRODUCTION=1): this database is marked as a demo. "
+              "Use a fresh database for production.", file=sys.stderr)
+        return 2
+    from gunicorn.app.base import BaseApplication
+
+    class App(BaseApplication):
+        def load_config(self):
+            self.cfg.set("bind", f"{args.host}:{args.port}")
+            self.cfg.set("workers", args.workers)
+            self.cfg.set("threads", args.threads)
+            self.cfg.set("worker_class", "gthread")
+            self.cfg.set("accesslog", "-")
+            self.cfg.set("timeout", 120)
+
+        def load(self):
+            from ecotown.web.wsgi import application
+
+            return application
+
+    if SiteState.is_demo():
+        print("EcoTown demo — not for production data.")
+    print(f"EcoTown at http://{args.host}:{args.port}/", flush=True)
+    App().run()
+    return 0
+
+
+def cmd_worker(argv: list[str]) -> int:
+    call_command("db_worker", *argv)
+    return 0
