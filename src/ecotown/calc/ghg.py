@@ -29,13 +29,15 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
 import duckdb
-import pyarrow as pa
 
 from ecotown.calc import units
 from ecotown.calc.errors import InputError, Problem, UnitProblem
+
+if TYPE_CHECKING:  # pyarrow is imported only where needed (start-up time)
+    import pyarrow as pa
 
 ENGINE_VERSION = "ecotown-ghg 0.1.0"
 GWP_SETS = ("AR4", "AR5", "AR6")
@@ -516,7 +518,9 @@ class _Run:
         return user + [c for c in builtin if (c.activity, c.property) not in covered]
 
     def _load_activities(self, activities, problems):
-        if isinstance(activities, pa.Table):
+        if not isinstance(activities, (str, os.PathLike)):
+            import pyarrow as pa
+
             self.file = "activities"
             table = activities
             cols = table.column_names
@@ -525,6 +529,8 @@ class _Run:
                 return
             import numpy as np
 
+            if not isinstance(table, pa.Table):
+                raise TypeError("activities must be a path or a pyarrow.Table")
             self.con.register("activities_tbl", table.append_column("line", pa.array(np.arange(2, table.num_rows + 2))))
             self.src = "activities_tbl"
             self.src_lined = "activities_tbl"
@@ -546,6 +552,7 @@ class _Run:
             self.src_lined = f"(SELECT *, file_row_number + 2 AS line FROM read_parquet('{q}', file_row_number = true))"
             return
         import numpy as np
+        import pyarrow as pa
         import pyarrow.csv as pacsv
 
         try:
@@ -712,10 +719,8 @@ class _Run:
             "period_end", "raw_e")
         run("e < s", "period_end {v} is before period_start", "period_end {v} มาก่อน period_start", "period_end", "raw_e")
         if pair_problems:
-            bad = pa.table({
-                "b_activity": [k[0] for k in pair_problems], "b_unit": [k[1] for k in pair_problems],
-                "i": list(range(len(pair_problems)))})
-            self.con.register("bad_pairs", bad)
+            self._table("bad_pairs", [("b_activity", "VARCHAR"), ("b_unit", "VARCHAR"), ("i", "INTEGER")],
+                        [(k[0], k[1], i) for i, k in enumerate(pair_problems)])
             keys = list(pair_problems)
             rows = self.con.execute(
                 f"SELECT i, line, activity, unit FROM (SELECT b.i, a.line, a.activity, a.unit, "
@@ -750,11 +755,16 @@ class _Run:
         rows = [self.fold(s) for s in segments]
         cols = ["seg", "activity", "unit", "variant", "seg_from", "seg_to", "grace", "has_factor",
                 "s1", "s2l", "s2m", "s3", "bio"]
-        types = {"seg": pa.int32(), "variant": pa.int8(), "seg_from": pa.date32(), "seg_to": pa.date32(),
-                 "grace": pa.date32(), "has_factor": pa.bool_(), "activity": pa.string(), "unit": pa.string()}
-        table = pa.table({c: pa.array([r[c] for r in rows], type=types.get(c, pa.float64())) for c in cols})
-        self.con.register(name, table)
+        types = {"seg": "INTEGER", "variant": "TINYINT", "seg_from": "DATE", "seg_to": "DATE", "grace": "DATE",
+                 "has_factor": "BOOLEAN", "activity": "VARCHAR", "unit": "VARCHAR"}
+        self._table(name, [(c, types.get(c, "DOUBLE")) for c in cols], [tuple(r[c] for c in cols) for r in rows])
         return rows
+
+    def _table(self, name: str, columns: list[tuple[str, str]], rows: list[tuple]):
+        """A small temporary table from Python rows (no pyarrow needed)."""
+        self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} ({', '.join(f'{c} {t}' for c, t in columns)})")
+        if rows:
+            self.con.executemany(f"INSERT INTO {name} VALUES ({', '.join('?' for _ in columns)})", rows)
 
     # ---- the run ----
     def run(self, lines_path: str | None = None, aggregate_by: tuple[str, ...] | None = None):
@@ -786,7 +796,10 @@ class _Run:
             FROM {t} a {join}
             GROUP BY GROUPING SETS ((a.org), (m.seg))
         """
-        res = self.con.sql(sql).to_arrow_table().to_pydict()
+        cur = self.con.execute(sql)
+        names = [d[0] for d in cur.description]
+        rows = cur.fetchall()
+        res = {n: [r[i] for r in rows] for i, n in enumerate(names)}
         seg_rows = [i for i, g in enumerate(res["g"]) if g == 1]
         if any(res["bad_q"][i] or res["bad_d"][i] or res["holes"][i] for i in seg_rows):
             raise InputError(self.row_problems({}, segments, dated))
@@ -867,7 +880,9 @@ class _Run:
                              ("factor_id", f.factor_id), ("factor_edition", f.edition), ("factor_status", f.status),
                              ("conversion", g.conversion), ("t_per_unit", g.kg_per_unit / 1000.0), ("gwp", g.gwp)):
                     cols[k].append(v)
-        self.con.register("gas_mult", pa.table(cols))
+        types = {"seg": "INTEGER", "scope": "INTEGER", "factor_value": "DOUBLE", "t_per_unit": "DOUBLE", "gwp": "DOUBLE"}
+        names = list(cols)
+        self._table("gas_mult", [(c, types.get(c, "VARCHAR")) for c in names], list(zip(*(cols[c] for c in names))))
 
     def _line_select(self, dated: bool) -> str:
         t = self.typed(lined=True)
@@ -909,9 +924,9 @@ class _Run:
         self._register_mult(segments, "mult")
         self._gas_table(segments)
         cat = activity_catalogue()
-        self.con.register("catalogue", pa.table({
-            "code": list(cat), "iso_category": [int(c["iso_category"]) if c["iso_category"] else None for c in cat.values()],
-            "scope3_category": [int(c["scope3_category"]) if c["scope3_category"] else None for c in cat.values()]}))
+        self._table("catalogue", [("code", "VARCHAR"), ("iso_category", "INTEGER"), ("scope3_category", "INTEGER")],
+                    [(k, int(c["iso_category"]) if c["iso_category"] else None,
+                      int(c["scope3_category"]) if c["scope3_category"] else None) for k, c in cat.items()])
         dims = {"scope": "l.scope", "basis": "l.basis", "gas": "l.gas", "org": "l.org", "activity": "l.activity",
                 "month": "strftime(l.period_start, '%Y-%m')",
                 "iso_category": "coalesce(c.iso_category, CASE l.scope WHEN 1 THEN 1 WHEN 2 THEN 2 END)",
