@@ -349,3 +349,15 @@ def test_factor_library_is_reproducible_from_the_sources(tmp_path):
     subprocess.run([sys.executable, str(root / "scripts" / "build_factor_library.py"), str(src), str(out)],
                    check=True, capture_output=True)
     assert out.read_text() == (root / "src" / "ecotown" / "data" / "ghg" / "factors.csv").read_text()
+
+
+def test_aggregate_calendarises_months_by_days(tmp_path):
+    a = w(tmp_path / "a.csv", HEAD + "F1,2024-01-16,2024-02-14,sf6,3,kg\n"
+                                      "F1,2025-12-17,2026-01-15,grid_electricity,3000,kWh\n")
+    rows = ghg.aggregate(a, by=("month", "scope")).to_pylist()
+    got = {(r["month"], r["scope"]): r["co2e_t"] for r in rows}
+    # SF6: 30 days, 16 in January and 14 in February: 1.6 kg and 1.4 kg x 23500 (AR5)
+    # grid: 30 days, 15 in Dec 2025 at 0.4999 (749.85 kg), 15 in Jan 2026 at 0.475 (712.5 kg) + 0.0812 (121.8 kg)
+    assert got == {("2024-01", 1): pytest.approx(37.6, rel=1e-12), ("2024-02", 1): pytest.approx(32.9, rel=1e-12),
+                   ("2025-12", 2): pytest.approx(0.74985, rel=1e-12), ("2026-01", 2): pytest.approx(0.7125, rel=1e-12),
+                   ("2026-01", 3): pytest.approx(0.1218, rel=1e-12)}

@@ -928,16 +928,29 @@ class _Run:
                     [(k, int(c["iso_category"]) if c["iso_category"] else None,
                       int(c["scope3_category"]) if c["scope3_category"] else None) for k, c in cat.items()])
         dims = {"scope": "l.scope", "basis": "l.basis", "gas": "l.gas", "org": "l.org", "activity": "l.activity",
-                "month": "strftime(l.period_start, '%Y-%m')",
+                "month": "strftime(l.month_start, '%Y-%m')",
                 "iso_category": "coalesce(c.iso_category, CASE l.scope WHEN 1 THEN 1 WHEN 2 THEN 2 END)",
                 "scope3_category": "CASE WHEN l.scope = 3 THEN c.scope3_category END"}
         for d in by:
             if d not in dims:
                 raise ValueError(f"unknown dimension {d!r}; choose from {sorted(dims)}")
         sel = ", ".join(f"{dims[d]} AS {d}" for d in by)
+        src = f"({self._line_select(dated)})"
+        if "month" in by:
+            # calendarise: each line (or edition part of a line) is spread over the months it
+            # covers, pro rata by days
+            src = f"""(SELECT p.* REPLACE (p.mass_t * p.share AS mass_t, p.co2e_t * p.share AS co2e_t) FROM (
+                SELECT x.*, ms AS month_start,
+                       CAST(date_diff('day', greatest(x.part_s, CAST(ms AS DATE)),
+                                      least(x.part_e, CAST(ms + INTERVAL 1 MONTH - INTERVAL 1 DAY AS DATE))) + 1 AS DOUBLE)
+                       / (date_diff('day', x.part_s, x.part_e) + 1) AS share
+                FROM (SELECT *, greatest(period_start, coalesce(edition_from, period_start)) AS part_s,
+                             least(period_end, coalesce(edition_to, period_end)) AS part_e FROM {src}) x,
+                     unnest(generate_series(date_trunc('month', x.part_s), date_trunc('month', x.part_e),
+                                            INTERVAL 1 MONTH)) AS g(ms)) p)"""
         sql = (f"SELECT {sel}{', ' if by else ''}sum(CASE WHEN l.gas_kind = 'biogenic' THEN 0 ELSE l.mass_t END) AS mass_t, "
                f"sum(l.co2e_t) AS co2e_t, sum(CASE WHEN l.gas_kind = 'biogenic' THEN l.mass_t ELSE 0 END) AS biogenic_co2_t "
-               f"FROM ({self._line_select(dated)}) l LEFT JOIN catalogue c ON c.code = l.activity "
+               f"FROM {src} l LEFT JOIN catalogue c ON c.code = l.activity "
                f"WHERE l.gas_kind <> 'memo' {'GROUP BY ' + ', '.join(str(i + 1) for i in range(len(by))) if by else ''} "
                f"{'ORDER BY ' + ', '.join(str(i + 1) for i in range(len(by))) if by else ''}")
         return self.con.sql(sql).to_arrow_table()
@@ -976,8 +989,8 @@ def aggregate(activities, by: tuple[str, ...] = ("scope", "iso_category", "scope
               factors=None, conversions=None, gwp: str = "AR5", allow_previous_edition: bool = False,
               threads: int | None = None, memory_limit: str | None = None) -> pa.Table:
     """Aggregates (mass_t, co2e_t, biogenic_co2_t) grouped by any of: scope, basis, iso_category,
-    scope3_category, gas, org, activity, month (month of period_start; rows spanning editions are
-    split by days between editions). Memo gases are excluded; market-basis rows are kept with
+    scope3_category, gas, org, activity, month (calendar month; a row spanning months or editions
+    is split pro rata by days). Memo gases are excluded; market-basis rows are kept with
     basis='market', so sum co2e_t with basis='location' for location-based totals."""
     run = _Run(activities, factors, conversions, gwp, allow_previous_edition, threads, memory_limit)
     return run.aggregate(tuple(by))
