@@ -49,6 +49,8 @@ class InputError(EcoTownError):
 
 
 # --- GHG engine (ecotown.calc.ghg, ecotown.calc.units) -------------------------------------
+
+
 class UnitProblem(EcoTownError):
     """A unit string is empty, unknown, ambiguous, or cannot be converted as asked."""
 
@@ -57,7 +59,6 @@ class UnitProblem(EcoTownError):
         self.message_en = message_en
         self.message_th = message_th
         self.unit = unit
-
 
 
 # --- Criteria frameworks and scoring (ecotown.calc.framework, ecotown.calc.scoring) --------

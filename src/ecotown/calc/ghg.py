@@ -982,7 +982,10 @@ def calculate(activities: "pa.Table | str | Path", factors: "str | Path | list[F
     lines_path: write one row per line x gas (x edition) with provenance (CSV or Parquet).
     """
     run = _Run(activities, factors, conversions, gwp, allow_previous_edition, threads, memory_limit)
-    return run.run(str(lines_path) if lines_path else None)
+    try:
+        return run.run(str(lines_path) if lines_path else None)
+    finally:
+        run.con.close()
 
 
 def aggregate(activities, by: tuple[str, ...] = ("scope", "iso_category", "scope3_category", "gas", "org", "month"),
@@ -993,4 +996,7 @@ def aggregate(activities, by: tuple[str, ...] = ("scope", "iso_category", "scope
     is split pro rata by days). Memo gases are excluded; market-basis rows are kept with
     basis='market', so sum co2e_t with basis='location' for location-based totals."""
     run = _Run(activities, factors, conversions, gwp, allow_previous_edition, threads, memory_limit)
-    return run.aggregate(tuple(by))
+    try:
+        return run.aggregate(tuple(by))
+    finally:
+        run.con.close()
