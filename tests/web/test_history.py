@@ -1,0 +1,225 @@
+"""Change history: tracked models refuse untracked writes; services record who/what/before/after."""
+from __future__ import annotations
+
+import pytest
+
+from ecotown.core import history
+from ecotown.core.history import UntrackedWrite
+from ecotown.core.models import ChangeRecord
+from ecotown.registry import services
+from ecotown.registry.models import Organisation
+
+
+def counts() -> dict:
+    from ecotown.accounts.models import User
+
+    out = {m.__name__: m.objects.count() for m in history.tracked_models()}
+    out["ChangeRecord"] = ChangeRecord.objects.count()
+    out["User"] = User.objects.count()
+    return out
+
+
+def _names():
+    return sorted(m.__name__ for m in history.tracked_models())
+
+
+def test_tracked_models_cover_registry_and_workflow(db):
+    assert _names() == sorted(["Membership", "Assignment", "Invitation", "RegistrationRequest", "Organisation",
+                               "EstateDetail", "FactoryDetail", "Product", "Contact", "Enquiry"])
+
+
+def _existing(world, name):
+    from ecotown.accounts.models import Assignment, Membership
+    from ecotown.registry.models import Product
+
+    return {
+        "Organisation": world.C1, "EstateDetail": world.E2.estate, "FactoryDetail": world.F3.factory,
+        "Product": Product.objects.filter(organisation=world.F3).first(),
+        "Membership": Membership.objects.filter(user=world.users["school"]).first(),
+        "Assignment": Assignment.objects.filter(organisation=world.F3).first(),
+    }.get(name)
+
+
+MODEL_NAMES = ["Membership", "Assignment", "Invitation", "RegistrationRequest", "Organisation", "EstateDetail",
+               "FactoryDetail", "Product", "Contact", "Enquiry"]
+
+
+def _model(name):
+    return next(m for m in history.tracked_models() if m.__name__ == name)
+
+
+@pytest.mark.parametrize("name", MODEL_NAMES)
+def test_raw_save_of_new_object_refused(world, name):
+    model = _model(name)
+    before = counts()
+    with pytest.raises(UntrackedWrite, match=name):
+        model().save()
+    with pytest.raises(UntrackedWrite):
+        model.objects.create()
+    assert counts() == before
+
+
+@pytest.mark.parametrize("name", MODEL_NAMES)
+def test_queryset_update_delete_bulk_refused(world, name):
+    model = _model(name)
+    before = counts()
+    with pytest.raises(UntrackedWrite):
+        model.objects.update(pk=0)
+    with pytest.raises(UntrackedWrite):
+        model.objects.all().delete()
+    with pytest.raises(UntrackedWrite):
+        model.objects.bulk_create([model()])
+    with pytest.raises(UntrackedWrite):
+        model.objects.bulk_update([], fields=["pk"])
+    assert counts() == before
+
+
+@pytest.mark.parametrize("name", ["Organisation", "EstateDetail", "FactoryDetail", "Product", "Membership", "Assignment"])
+def test_raw_save_and_delete_of_existing_object_refused(world, name):
+    obj = _existing(world, name)
+    assert obj is not None
+    before = counts()
+    with pytest.raises(UntrackedWrite):
+        obj.save()
+    with pytest.raises(UntrackedWrite):
+        obj.delete()
+    with pytest.raises(UntrackedWrite):
+        type(obj).objects.filter(pk=obj.pk).update(pk=obj.pk)
+    assert counts() == before
+    assert type(obj).objects.filter(pk=obj.pk).exists()
+
+
+def test_related_manager_writes_refused(world):
+    before = counts()
+    with pytest.raises(UntrackedWrite):
+        world.F1.products.create(name_th="x", name_en="x", unit="t")
+    with pytest.raises(UntrackedWrite):
+        world.F1.products.update(unit="kg")
+    with pytest.raises(UntrackedWrite):
+        world.E1.children.update(name_en="x")
+    assert counts() == before
+
+
+def test_history_helpers_work_inside_writing(world):
+    from ecotown.registry.models import Product
+
+    p = history.save(world.users["admin"], Product(organisation=world.F3, name_th="ก", name_en="a", unit="t"))
+    rec = ChangeRecord.for_object(p).get()
+    assert (rec.action, rec.actor_id, rec.organisation_id) == ("create", world.users["admin"].pk, world.F3.pk)
+    history.delete(world.users["admin"], p)
+    assert not Product.objects.filter(pk=p.pk).exists()
+    assert list(ChangeRecord.for_object(p).values_list("action", flat=True)) == ["delete", "create"]
+
+
+# --- services write records ---------------------------------------------------------------------
+
+def test_update_records_actor_before_after_and_changed_fields(world):
+    officer = world.users["officer"]
+    n = ChangeRecord.objects.count()
+    services.update_organisation(officer, world.F1, {"name_en": "Factory Uno", "employees": 120}, note="typo")
+    org_rec = ChangeRecord.for_object(world.F1).first()
+    det_rec = ChangeRecord.for_object(world.F1.factory).first()
+    assert ChangeRecord.objects.count() == n + 2
+    assert (org_rec.action, org_rec.actor_id, org_rec.note, org_rec.organisation_id) == (
+        "update", officer.pk, "typo", world.F1.pk)
+    assert (org_rec.before["name_en"], org_rec.after["name_en"]) == ("Factory One", "Factory Uno")
+    assert "name_en" in org_rec.changed_fields
+    assert (det_rec.before["employees"], det_rec.after["employees"]) == (100, 120)
+    assert det_rec.changed_fields == ["employees"]
+    assert det_rec.diff() == [("employees", 100, 120)]
+
+
+@pytest.mark.xfail(reason="BUG: Organisation.updated_at (auto_now) is snapshotted, so every save records "
+                          "'updated_at' as changed and a no-op update still writes a ChangeRecord "
+                          "(core/history.py HISTORY_EXCLUDE)", strict=True)
+def test_changed_fields_exact_and_no_op_update_writes_nothing(world):
+    officer = world.users["officer"]
+    services.update_organisation(officer, world.F1, {"name_en": "Factory Uno"})
+    assert ChangeRecord.for_object(world.F1).first().changed_fields == ["name_en"]
+    n = ChangeRecord.objects.count()
+    services.update_organisation(officer, world.F1, {"name_en": "Factory Uno"})
+    assert ChangeRecord.objects.count() == n
+
+
+def test_every_registry_service_writes_records(world):
+    admin = world.users["admin"]
+    n0 = ChangeRecord.objects.count()
+    estate = services.create_estate(admin, {"code": "H1", "name_th": "ก", "name_en": "H Estate", "lat": 13.1, "lon": 100.95})
+    assert ChangeRecord.objects.count() == n0 + 2
+    factory = services.create_factory(admin, estate, {"name_th": "ข", "name_en": "H Factory", "diw_number": "3-1-1/60ชบ"})
+    assert ChangeRecord.objects.count() == n0 + 4
+    school = services.create_member_org(admin, estate, "school", {"name_th": "ค", "name_en": "H School"})
+    assert ChangeRecord.objects.count() == n0 + 5
+    product = services.add_product(admin, factory, {"name_th": "ง", "name_en": "bolts", "unit": "t"})
+    contact = services.add_contact(admin, factory, {"name": "Ann", "email": "ann@example.test"})
+    assert ChangeRecord.objects.count() == n0 + 7
+    services.delete_organisation(admin, school)
+    assert ChangeRecord.objects.count() == n0 + 8
+    for obj, action in [(estate, "create"), (estate.estate, "create"), (factory, "create"), (factory.factory, "create"),
+                        (product, "create"), (contact, "create"), (school, "delete")]:
+        rec = ChangeRecord.for_object(obj).first()
+        assert rec.action == action, obj
+        assert rec.actor_id == admin.pk
+    assert ChangeRecord.for_object(school).first().before["name_en"] == "H School"
+    assert ChangeRecord.for_object(school).first().after is None
+
+
+@pytest.mark.xfail(reason="BUG: delete_organisation lets the database cascade delete memberships (and invitations, "
+                          "registration requests, assignments) without ChangeRecords (registry/services.py "
+                          "delete_organisation)", strict=True)
+def test_deleting_a_factory_records_its_cascaded_memberships(world):
+    from ecotown.accounts.models import Membership
+
+    ids = list(Membership.objects.filter(organisation=world.F1).values_list("pk", flat=True))
+    assert len(ids) == 2
+    services.delete_organisation(world.users["admin"], world.F1)
+    assert not Membership.objects.filter(pk__in=ids).exists()
+    ct = ChangeRecord.content_type_for(Membership())
+    assert ChangeRecord.objects.filter(content_type=ct, object_id__in=[str(i) for i in ids],
+                                       action="delete").count() == 2
+
+
+def test_failed_service_call_leaves_no_record(world):
+    from django.core.exceptions import ValidationError
+
+    before = counts()
+    with pytest.raises(ValidationError):
+        services.update_organisation(world.users["admin"], world.F1, {"name_en": "ok", "diw_number": "bad"})
+    assert counts() == before
+    assert Organisation.objects.get(pk=world.F1.pk).name_en == "Factory One"
+
+
+# --- shown on the page -------------------------------------------------------------------------------
+
+def test_org_detail_page_shows_history_who_and_what(world, login):
+    officer = world.users["officer"]
+    officer.first_name, officer.last_name = "Olivia", "Officer"
+    officer.save()
+    services.update_organisation(officer, world.F1, {"name_en": "Factory Renamed"})
+    client = login(world.users["admin"])
+    r = client.get(f"/orgs/{world.F1.pk}/", HTTP_ACCEPT_LANGUAGE="en")
+    assert r.status_code == 200
+    html = r.content.decode()
+    assert 'data-testid="history"' in html
+    assert "Olivia Officer" in html
+    assert "<code>name_en</code>" in html
+    assert "Factory One" in html and "<strong>Factory Renamed</strong>" in html
+
+
+def test_org_detail_history_hidden_from_those_who_cannot_see_the_org(world, login):
+    client = login(world.users["preparer2"])
+    assert client.get(f"/orgs/{world.F1.pk}/").status_code == 404
+    api = client.get(f"/api/registry/organisations/{world.F1.pk}/history")
+    assert api.status_code == 404
+
+
+def test_history_api_lists_records(world, login):
+    services.update_organisation(world.users["officer"], world.F1, {"name_en": "Factory Renamed"})
+    client = login(world.users["approver"])
+    r = client.get(f"/api/registry/organisations/{world.F1.pk}/history")
+    assert r.status_code == 200
+    data = r.json()
+    assert data["count"] == ChangeRecord.objects.filter(organisation_id=world.F1.pk).count()
+    top = data["items"][0]
+    assert (top["actor"], top["action"], top["model"]) == ("officer", "update", "organisation")
+    assert top["after"]["name_en"] == "Factory Renamed"
