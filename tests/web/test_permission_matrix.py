@@ -87,6 +87,10 @@ def test_matrix(actor, world, client, settings, tmp_path):
     from ecotown.core.services import store_file
 
     f1_file = store_file(world.users["admin"], world.F1, "bill.pdf", b"%PDF-1.4 demo bill")
+    from ecotown.enquiries.services import submit
+
+    enquiry = submit(world.users["preparer"], {"programme": "ghg_network", "name": "P", "email": "p@example.test",
+                                               "subject": "Join", "message": "How?", "organisation": world.F1})
     w = Walk(client, world, actor)
     anon = actor == "anonymous"
     for key in ORGS:
@@ -99,6 +103,10 @@ def test_matrix(actor, world, client, settings, tmp_path):
         want = expect(actor, CHANGE.get(actor, set()), key)
         want = 302 if want == 200 and org.kind not in {"estate", "port", "factory"} else (200 if want == 200 else want)
         w.check(f"POST edit {key}", r, want, (before, _state(world)))
+        w.check(f"GET add contact {key}", client.get(f"/orgs/{org.pk}/add/contact/"), expect(actor, CHANGE.get(actor, set()), key))
+        before = _state(world)
+        r = client.post(f"/orgs/{org.pk}/add/contact/", {"name": "Khun Test", "email": "t@example.test"})
+        w.check(f"POST add contact {key}", r, expect(actor, CHANGE.get(actor, set()), key, ok=302), (before, _state(world)))
         w.check(f"GET members {key}", client.get(f"/orgs/{org.pk}/members/"), expect(actor, MEMBERS.get(actor, set()), key))
         before = _state(world)
         r = client.post(f"/orgs/{org.pk}/members/", {"email": "x@example.test", "role": "factory_preparer"})
@@ -148,5 +156,19 @@ def test_matrix(actor, world, client, settings, tmp_path):
     r = client.post("/orgs/new/estate/", {"name_th": "นิคมใหม่", "name_en": "New Estate", "code": "NEW", "operator_type": "ieat"})
     w.check("POST add estate", r, 302 if actor in ADD_ESTATE else (302 if anon else 403), (before, _state(world)))
     w.check("GET people admin", client.get("/people/"), 200 if actor in PEOPLE_ADMIN else (302 if anon else 403))
+    w.check("GET users admin", client.get("/users/"), 200 if actor in PEOPLE_ADMIN else (302 if anon else 403))
+    before = _state(world)
+    r = client.post(f"/users/{world.users['outsider'].pk}/", {"form": "membership", "m-organisation": world.F3.pk,
+                                                              "m-role": "factory_preparer"})
+    w.check("POST add membership", r, 302 if actor in PEOPLE_ADMIN or anon else 403, (before, _state(world)))
+    # an enquiry sent by factory One's preparer: staff handle it; the sender and F1's members may read it
+    enquiry_readers = {"admin", "officer", "preparer", "approver"}
+    e = enquiry
+    want_view = 302 if anon else (200 if actor in enquiry_readers else 404)
+    w.check("GET enquiry", client.get(f"/enquiries/{e.pk}/"), want_view)
+    before = _state(world)
+    r = client.post(f"/enquiries/{e.pk}/answer/", {"answer": "ok"})
+    want = 302 if anon or actor in {"admin", "officer"} else (403 if actor in enquiry_readers else 404)
+    w.check("POST answer enquiry", r, want, (before, _state(world)))
     assert UploadedFile.objects.count() == 1
     assert not w.failures, "\n" + "\n".join(w.failures)

@@ -26,6 +26,8 @@ urlpatterns = [
     path("registrations/<int:pk>/decide/", views.decide_registration, name="decide_registration"),
     path("notifications/", views.notifications, name="notifications"),
     path("people/", views.people_admin, name="people_admin"),
+    path("users/", views.users_admin, name="users_admin"),
+    path("users/<int:pk>/", views.user_admin, name="user_admin"),
     # registry
     path("estates/", registry_views.estate_list, name="estate_list"),
     path("factories/", registry_views.factory_list, name="factory_list"),
@@ -37,6 +39,7 @@ urlpatterns = [
     path("orgs/<int:pk>/edit/", registry_views.org_edit, name="org_edit"),
     path("orgs/<int:pk>/members/", views.members, name="members"),
     path("orgs/<int:pk>/files/", views.file_upload, name="file_upload"),
+    path("orgs/<int:pk>/add/<str:item>/", views.org_add_item, name="org_add_item"),
     path("files/<int:pk>/", views.file_download, name="file_download"),
     # enquiries
     path("enquiry/", enquiry_views.enquiry_new, name="enquiry_new"),

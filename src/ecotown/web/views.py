@@ -296,3 +296,106 @@ def not_found(request, exception=None):
 
 
 __all__ = ["Notification"]
+
+
+class ContactForm(forms.Form):
+    name = forms.CharField(label=_l("name"), max_length=200)
+    position = forms.CharField(label=_l("position"), max_length=200, required=False)
+    email = forms.EmailField(label=_l("e-mail"), required=False)
+    phone = forms.CharField(label=_l("phone"), max_length=40, required=False)
+
+
+class ProductForm(forms.Form):
+    name_th = forms.CharField(label=_l("name (Thai)"), max_length=255)
+    name_en = forms.CharField(label=_l("name (English)"), max_length=255)
+    unit = forms.CharField(label=_l("production unit"), max_length=40, help_text=_l("e.g. t, piece, m3, vehicle"))
+
+
+@login_required
+def org_add_item(request, pk: int, item: str):
+    """Add a contact person or a product to an organisation."""
+    from ecotown.registry import services as registry_services
+
+    org = access.get_or_404(request.user, Organisation.objects.all(), pk=pk)
+    access.require(request.user, Action.CHANGE, org)
+    form_class = {"contact": ContactForm, "product": ProductForm}.get(item)
+    if form_class is None or (item == "product" and org.kind not in {Kind.FACTORY, Kind.WASTE_PROCESSOR}):
+        return render(request, "404.html", status=404)
+    form = form_class(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            if item == "contact":
+                registry_services.add_contact(request.user, org, form.cleaned_data)
+            else:
+                registry_services.add_product(request.user, org, form.cleaned_data)
+        except ValidationError as exc:
+            for f, msgs in exc.message_dict.items():
+                for msg in msgs:
+                    form.add_error(f if f in form.fields else None, msg)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("org_detail", pk=org.pk)
+    title = _("Add a contact") if item == "contact" else _("Add a product")
+    return render(request, "registry/org_form.html", {"form": form, "org": org, "title": title})
+
+
+class MembershipForm(forms.Form):
+    organisation = forms.ModelChoiceField(label=_l("organisation"), queryset=Organisation.objects.all())
+    role = forms.ChoiceField(label=_l("role"), choices=Role.choices)
+
+
+class AssignmentForm(forms.Form):
+    organisation = forms.ModelChoiceField(label=_l("organisation"), queryset=Organisation.objects.all())
+    valid_from = forms.DateField(label=_l("from"), widget=forms.DateInput(attrs={"type": "date"}))
+    valid_to = forms.DateField(label=_l("to"), widget=forms.DateInput(attrs={"type": "date"}))
+    purpose = forms.CharField(label=_l("purpose"), max_length=200, required=False)
+
+
+@login_required
+def users_admin(request):
+    """Authority admin: people, their memberships, auditor assignments."""
+    access.require(request.user, Action.ADMIN_PEOPLE)
+    q = request.GET.get("q", "").strip()
+    users = User.objects.filter(is_active=True).order_by("username")
+    if q:
+        users = users.filter(username__icontains=q) | users.filter(email__icontains=q)
+    users = users.prefetch_related("memberships__organisation")[:200]
+    return render(request, "accounts/users.html", {"users": users, "q": q})
+
+
+@login_required
+def user_admin(request, pk: int):
+    access.require(request.user, Action.ADMIN_PEOPLE)
+    from ecotown.accounts.models import Assignment
+
+    person = User.objects.filter(pk=pk).first()
+    if person is None:
+        return render(request, "404.html", status=404)
+    mform = MembershipForm(request.POST if request.POST.get("form") == "membership" else None, prefix="m")
+    aform = AssignmentForm(request.POST if request.POST.get("form") == "assignment" else None, prefix="a")
+    if request.method == "POST":
+        try:
+            if request.POST.get("form") == "membership" and mform.is_valid():
+                account_services.add_membership(request.user, person, mform.cleaned_data["organisation"],
+                                                mform.cleaned_data["role"])
+                messages.success(request, _("Saved."))
+                return redirect("user_admin", pk=pk)
+            if request.POST.get("form") == "assignment" and aform.is_valid():
+                account_services.assign_auditor(request.user, person, **aform.cleaned_data)
+                messages.success(request, _("Saved."))
+                return redirect("user_admin", pk=pk)
+            if request.POST.get("form") == "remove":
+                m = Membership.objects.filter(pk=request.POST.get("membership"), user=person).first()
+                if m is not None:
+                    account_services.remove_membership(request.user, m)
+                    messages.success(request, _("Saved."))
+                return redirect("user_admin", pk=pk)
+        except ValidationError as exc:
+            target = mform if request.POST.get("form") == "membership" else aform
+            for f, msgs in exc.message_dict.items():
+                for msg in msgs:
+                    target.add_error(f if f in target.fields else None, msg)
+    return render(request, "accounts/user.html", {
+        "person": person, "mform": mform, "aform": aform,
+        "memberships": Membership.objects.filter(user=person).select_related("organisation"),
+        "assignments": Assignment.objects.filter(auditor=person).select_related("organisation")})
