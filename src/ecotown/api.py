@@ -121,6 +121,13 @@ def _routers():
     api.add_router("/auth", accounts_router)
     api.add_router("/registry", registry_router)
     api.add_router("/enquiries", enquiries_router)
+    from ecotown.assessment.api import router as assessment_router
+    from ecotown.carbon.api import router as carbon_router
+    from ecotown.reporting.api import router as reporting_router
+
+    api.add_router("/reporting", reporting_router)
+    api.add_router("/carbon", carbon_router)
+    api.add_router("/assessment", assessment_router)
 
 
 _routers()

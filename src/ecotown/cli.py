@@ -18,6 +18,8 @@ Platform:
   worker                  run background jobs from the database queue
   manage ARGS...          any Django management command
   setup-demo              migrate, load the demo if the database is empty, print demo logins
+  import activities FILE --org ID|CODE [--replace] --format json
+                          bulk-load activity data from Excel or CSV (all or nothing)
 
 Calculators (no database needed):
   ghg calc ...            greenhouse-gas inventory from activity rows (see `ecotown ghg calc --help`)
@@ -61,7 +63,12 @@ def main(argv: list[str] | None = None) -> int:
 
     if cmd == "manage":
         return _manage(rest)
-    if cmd in {"migrate", "demo", "serve", "worker", "setup-demo", "import"}:
+    if cmd == "import":
+        _django()
+        from ecotown.reporting.cli import main as import_main
+
+        return import_main(rest)
+    if cmd in {"migrate", "demo", "serve", "worker", "setup-demo"}:
         _django()
         from ecotown.core import commands
 

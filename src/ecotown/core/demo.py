@@ -249,4 +249,14 @@ def load(factories: int = 400, seed: int = 2569, progress=None) -> dict:
     history.save(None, Enquiry(programme="eco_school", name="Demo Teacher (synthetic)", email="teacher@demo.ecotown.invalid",
                                subject="How can our school join Eco School?", message="We are a school near Laem Chabang."))
     SiteState.objects.update_or_create(key=SiteState.DEMO, defaults={"value": True})
-    return {"estates_and_ports": len(estates), "factories": created + len(fixed), "users": len(users)}
+    counts = {"estates_and_ports": len(estates), "factories": created + len(fixed), "users": len(users)}
+    # later capabilities add their demo data on top, in dependency order
+    ctx = {"rnd": rnd, "authority": authority, "estates": estates, "demo_estate": demo_estate, "fixed": fixed,
+           "users": users, "school": school, "say": say}
+    from ecotown.assessment import demo as assessment_demo
+    from ecotown.carbon import demo as carbon_demo
+    from ecotown.reporting import demo as reporting_demo
+
+    for module in (reporting_demo, carbon_demo, assessment_demo):
+        counts.update(module.load(ctx) or {})
+    return counts

@@ -66,6 +66,9 @@ INSTALLED_APPS = [
     "ecotown.accounts",
     "ecotown.registry",
     "ecotown.enquiries",
+    "ecotown.reporting",
+    "ecotown.carbon",
+    "ecotown.assessment",
     "ecotown.web",
 ]
 

@@ -1,5 +1,5 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
 from ecotown.api import api
 from ecotown.enquiries import views as enquiry_views
@@ -49,6 +49,10 @@ urlpatterns = [
     # public
     path("public/estates/", registry_views.public_estates, name="public_estates"),
     path("public/estates/<int:pk>/", registry_views.public_estate, name="public_estate"),
+    # capabilities
+    path("reporting/", include("ecotown.reporting.urls")),
+    path("carbon/", include("ecotown.carbon.urls")),
+    path("assessment/", include("ecotown.assessment.urls")),
     # API
     path("api/", api.urls),
 ]

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class AssessmentConfig(AppConfig):
+    name = "ecotown.assessment"
+    label = "assessment"
+    verbose_name = "Assessment"

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class CarbonConfig(AppConfig):
+    name = "ecotown.carbon"
+    label = "carbon"
+    verbose_name = "Carbon"

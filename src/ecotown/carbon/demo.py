@@ -1,0 +1,5 @@
+"""Demo data of the carbon capability, loaded by ecotown.core.demo after the registry."""
+
+
+def load(ctx: dict) -> dict:
+    return {}
