@@ -57,7 +57,6 @@ def test_role_message_in_english(world):
         "The role “School coordinator” does not fit an organisation of kind “Factory”."]
 
 
-@pytest.mark.xfail(reason="Thai message catalogue may not translate this message yet", strict=False)
 def test_role_message_in_thai(world):
     with override("th"), pytest.raises(ValidationError) as exc:
         services.add_membership(world.users["admin"], world.users["outsider"], world.F1, Role.SCHOOL_COORDINATOR)
@@ -287,7 +286,6 @@ BUG_DIW = ("BUG: accounts/services.py:128 `_, key = diw.normalise(...)` shadows 
            "raises TypeError and a malformed one UnboundLocalError (HTTP 500) instead of a diw_number error")
 
 
-@pytest.mark.xfail(reason=BUG_DIW, strict=True)
 @pytest.mark.parametrize("diw_number, message", [
     ("3-999-9/45ชบ", "No factory with this DIW registration number is registered."),
     ("garbage", "This is not a DIW registration number"),
@@ -309,7 +307,7 @@ def test_registration_with_unknown_or_malformed_diw_rejected(world, client, diw_
 
 @pytest.mark.parametrize("diw_number", ["3-999-9/45ชบ", "garbage"])
 def test_registration_with_unknown_or_malformed_diw_saves_nothing(world, diw_number):
-    """Whatever the error currently is (see the xfail above), nothing is saved."""
+    """Whatever the error is, nothing is saved."""
     before = counts()
     with pytest.raises(Exception):
         services.register_with_diw(diw_number=diw_number, username="ghost", password=PASSWORD,

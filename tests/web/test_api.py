@@ -307,7 +307,6 @@ def test_user_preference_when_no_accept_language(world, client, token_for):
     assert header == "th"
 
 
-@pytest.mark.xfail(reason="Thai catalogue may not translate this message yet", strict=False)
 def test_thai_message_differs(world, client, token_for):
     en, _ = _bad(client, world, token_for(world.users["admin"], lang="en"))
     th, _ = _bad(client, world, token_for(world.users["admin"], lang="th"))

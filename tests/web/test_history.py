@@ -130,9 +130,6 @@ def test_update_records_actor_before_after_and_changed_fields(world):
     assert det_rec.diff() == [("employees", 100, 120)]
 
 
-@pytest.mark.xfail(reason="BUG: Organisation.updated_at (auto_now) is snapshotted, so every save records "
-                          "'updated_at' as changed and a no-op update still writes a ChangeRecord "
-                          "(core/history.py HISTORY_EXCLUDE)", strict=True)
 def test_changed_fields_exact_and_no_op_update_writes_nothing(world):
     officer = world.users["officer"]
     services.update_organisation(officer, world.F1, {"name_en": "Factory Uno"})
@@ -165,9 +162,6 @@ def test_every_registry_service_writes_records(world):
     assert ChangeRecord.for_object(school).first().after is None
 
 
-@pytest.mark.xfail(reason="BUG: delete_organisation lets the database cascade delete memberships (and invitations, "
-                          "registration requests, assignments) without ChangeRecords (registry/services.py "
-                          "delete_organisation)", strict=True)
 def test_deleting_a_factory_records_its_cascaded_memberships(world):
     from ecotown.accounts.models import Membership
 

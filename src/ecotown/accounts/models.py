@@ -42,7 +42,7 @@ class Membership(TrackedModel):
         constraints = [models.UniqueConstraint(fields=["user", "organisation", "role"], name="uniq_membership")]
 
     def __str__(self):
-        return f"{self.user.username} @ {self.organisation_id} ({self.role})"
+        return f"user {self.user_id} @ {self.organisation_id} ({self.role})"
 
     def history_organisation_id(self):
         return self.organisation_id

@@ -125,7 +125,7 @@ def register_with_diw(*, diw_number: str, username: str, password: str, email: s
                       last_name: str = "", role: str = Role.FACTORY_PREPARER) -> RegistrationRequest:
     """A factory's staff register themselves with the factory's DIW number; the estate approves."""
     try:
-        _, key = diw.normalise(diw_number)
+        _display, key = diw.normalise(diw_number)
     except diw.DIWNumberError:
         raise ValidationError({"diw_number": _("This is not a DIW registration number: use the classic form such as 3-105-1/45ชบ or the 14-digit number.")})
     detail = FactoryDetail.objects.select_related("organisation__parent").filter(diw_key=key).first()

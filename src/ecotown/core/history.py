@@ -64,7 +64,7 @@ class TrackedModel(models.Model):
     """
 
     PERSONAL_FIELDS: tuple[str, ...] = ()
-    HISTORY_EXCLUDE: tuple[str, ...] = ("search_text",)
+    HISTORY_EXCLUDE: tuple[str, ...] = ("search_text", "updated_at", "created_at")
 
     objects = TrackedQuerySet.as_manager()
 

@@ -62,11 +62,16 @@ def _sniff(data: bytes) -> str | None:
         return "image/png"
     if data.startswith(b"PK\x03\x04"):
         return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    try:
-        data[:4096].decode("utf-8")
-        return "text/csv"
+    import codecs
+
+    head = data[:65536]
+    try:  # incremental: a Thai character cut at the end of the sample is not an error
+        text = codecs.getincrementaldecoder("utf-8-sig")().decode(head, final=len(head) == len(data))
     except UnicodeDecodeError:
         return None
+    if any(ch in text for ch in "\x00\x01\x02\x03\x04\x05\x06\x07\x08\x0b\x0c\x0e\x0f\x1a\x1b\x7f"):
+        return None
+    return "text/csv"
 
 
 @transaction.atomic
@@ -76,9 +81,17 @@ def store_file(actor, organisation, name: str, data: bytes) -> UploadedFile:
 
     access.require(actor, access.Action.CHANGE, organisation)
     if len(data) > settings.ECOTOWN_MAX_UPLOAD_BYTES:
-        raise ValidationError({"file": _("The file is larger than %(mb)s MB.") % {
-            "mb": settings.ECOTOWN_MAX_UPLOAD_BYTES // (1024 * 1024)}})
+        from django.template.defaultfilters import filesizeformat
+
+        raise ValidationError({"file": _("The file is larger than %(limit)s.") % {
+            "limit": filesizeformat(settings.ECOTOWN_MAX_UPLOAD_BYTES)}})
     content_type = _sniff(data)
+    ext = ("." + name.rsplit(".", 1)[-1].lower()) if "." in name else ""
+    allowed_ext = {"application/pdf": {".pdf"}, "image/jpeg": {".jpg", ".jpeg"}, "image/png": {".png"},
+                   "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {".xlsx"},
+                   "text/csv": {".csv", ".txt"}}
+    if content_type in allowed_ext and ext not in allowed_ext[content_type]:
+        content_type = None
     if content_type not in settings.ECOTOWN_UPLOAD_TYPES:
         raise ValidationError({"file": _("This kind of file is not accepted: use PDF, JPEG, PNG, Excel (.xlsx) or CSV.")})
     if content_type in {"image/jpeg", "image/png"}:

@@ -236,6 +236,10 @@ class FactoryDetail(TrackedModel):
     def history_organisation_id(self):
         return self.organisation_id
 
+    def validate_unique(self, exclude=None):
+        # the duplicate is reported on `diw_number` by clean(); diw_key is internal
+        super().validate_unique(exclude={*(exclude or ()), "diw_key"})
+
     def clean(self):
         try:
             self.diw_number, self.diw_key = diw.normalise(self.diw_number)

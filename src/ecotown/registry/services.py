@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from ecotown import access
 from ecotown.access import Action
@@ -122,7 +123,18 @@ def update_organisation(actor, org: Organisation, data: dict, note: str = "") ->
 def delete_organisation(actor, org: Organisation, note: str = "") -> None:
     access.require(actor, Action.DELETE, org)
     if org.children.exists():
-        raise ValidationError({"__all__": ["This organisation still has organisations in it."]})
+        raise ValidationError({"__all__": [_("This organisation still has organisations in it.")]})
+    if org.files.exists():
+        raise ValidationError({"__all__": [_("This organisation still has files; they are kept as evidence.")]})
+    from ecotown.accounts.models import Assignment, Invitation, Membership, RegistrationRequest
+    from ecotown.enquiries.models import Enquiry
+
+    for model in (Membership, Invitation, RegistrationRequest, Assignment):
+        for obj in model.objects.filter(organisation=org):
+            history.delete(actor, obj, note or "organisation deleted")
+    for enquiry in Enquiry.objects.filter(organisation=org):
+        enquiry.organisation = None
+        history.save(actor, enquiry, note or "organisation deleted", validate=False)
     for rel in ("estate", "factory"):
         detail = getattr(org, rel, None) if hasattr(org, rel) else None
         if detail is not None:
