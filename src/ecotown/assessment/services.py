@@ -1,0 +1,454 @@
+"""Assessment services — the only place that changes frameworks, assessments and results.
+
+Frameworks: `install_shipped`, `upload_framework`, `edit_framework`, `publish`.
+Assessments: `start_assessment`, `prefill`, `answer`, `attach_evidence`, `compute_result`.
+Reads used by other code: `values_document` (the values YAML `ecotown assess` takes),
+`held_history`.
+"""
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import yaml
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from ecotown import access
+from ecotown.access import Action
+from ecotown.calc import kpi as calc_kpi
+from ecotown.calc.errors import InputError
+from ecotown.calc.framework import dump_framework, framework_to_dict, load_framework_text, shipped_frameworks
+from ecotown.calc.scoring import assess, validate_values
+from ecotown.core import history
+
+from . import kpis
+from .models import Assessment, AssessmentEvidence, AssessmentResult, Framework, FrameworkVersion
+
+ENGINE = "ecotown.calc.scoring/1"
+
+
+def _lang() -> str:
+    return "en" if (get_language() or "th").startswith("en") else "th"
+
+
+def problems_text(exc: InputError, lang: str | None = None) -> list[str]:
+    """Every problem of a framework/values error, one line each, with its path."""
+    lang = lang or _lang()
+    return [p.format(lang) for p in exc.problems]
+
+
+# ---------------------------------------------------------------------------------------------
+# Frameworks
+# ---------------------------------------------------------------------------------------------
+
+
+def _require_admin(actor) -> None:
+    if not access.can(actor, Action.ADMIN_REFERENCE):
+        from django.core.exceptions import PermissionDenied
+
+        raise PermissionDenied
+
+
+def _parse(text: str, file: str):
+    try:
+        return load_framework_text(text, file=file)
+    except InputError as exc:
+        raise ValidationError({"yaml": problems_text(exc)}) from None
+
+
+def _framework_row(actor, fw) -> Framework:
+    row = Framework.objects.filter(code=fw.id).first()
+    if row is None:
+        row = history.save(actor, Framework(code=fw.id, name_th=fw.name.th, name_en=fw.name.en,
+                                            applies_to=fw.applies_to), note="framework added")
+    return row
+
+
+@transaction.atomic
+def _store_version(actor, text: str, fw, *, status: str, source: str, based_on=None) -> FrameworkVersion:
+    row = _framework_row(actor, fw)
+    existing = FrameworkVersion.objects.filter(framework=row, version=fw.version).first()
+    if existing is not None:
+        if existing.is_published:
+            raise ValidationError({"yaml": _(
+                "Version %(version)s of %(framework)s is already published and cannot be changed: "
+                "give the new file another version.") % {"version": fw.version, "framework": fw.id}})
+        existing.yaml_text = text
+        existing.content_hash = fw.content_hash
+        existing.applies_to = fw.applies_to
+        existing.name_th, existing.name_en = fw.name.th, fw.name.en
+        existing.source = source
+        return history.save(actor, existing, note="draft replaced")
+    v = FrameworkVersion(framework=row, version=fw.version, yaml_text=text, content_hash=fw.content_hash,
+                         status=FrameworkVersion.DRAFT, applies_to=fw.applies_to, name_th=fw.name.th,
+                         name_en=fw.name.en, source=source, based_on=based_on,
+                         created_by=actor if getattr(actor, "is_authenticated", False) else None)
+    history.save(actor, v, note=f"framework version {fw.version} ({source})")
+    if status == FrameworkVersion.PUBLISHED:
+        v = _publish(actor, v)
+    return v
+
+
+def install_shipped(actor=None) -> list[FrameworkVersion]:
+    """Load every shipped framework (src/ecotown/data/frameworks/*.yaml) as a published version,
+    unless that version is already there. Returns the versions added."""
+    added = []
+    for stem, path in shipped_frameworks().items():
+        text = path.read_text(encoding="utf-8")
+        fw = load_framework_text(text, file=path.name)
+        if FrameworkVersion.objects.filter(framework__code=fw.id, version=fw.version).exists():
+            continue
+        added.append(_store_version(actor, text, fw, status=FrameworkVersion.PUBLISHED, source=f"shipped {path.name}"))
+    return added
+
+
+def upload_framework(actor, text: str, filename: str = "upload.yaml") -> FrameworkVersion:
+    """Authority admin: validate an uploaded framework YAML and keep it as a DRAFT version.
+    A malformed file raises ValidationError({"yaml": [every problem with its path]}); nothing is
+    saved."""
+    _require_admin(actor)
+    if not isinstance(text, str) or not text.strip():
+        raise ValidationError({"yaml": _("The file is empty.")})
+    fw = _parse(text, filename)
+    existing = Framework.objects.filter(code=fw.id).first()
+    if existing is not None and existing.applies_to != fw.applies_to:
+        raise ValidationError({"yaml": _("applies_to: framework %(framework)s applies to %(kind)s; a new version "
+                                         "cannot change that.") % {"framework": fw.id, "kind": existing.applies_to}})
+    return _store_version(actor, text, fw, status=FrameworkVersion.DRAFT, source=f"upload {filename}"[:200])
+
+
+EDITABLE_INDICATOR_FIELDS = ("name_th", "name_en", "points", "threshold_status", "thresholds")
+
+
+def edit_framework(actor, version: FrameworkVersion, changes: dict, new_version: str | None = None) -> FrameworkVersion:
+    """Authority admin: change names, points, thresholds and threshold statuses of indicators.
+
+    `changes` = {indicator id: {"name_th", "name_en", "points", "threshold_status",
+    "thresholds": {level id: "OP NUMBER" | true | false | "" (remove)}}} and optionally
+    {"__framework__": {"name_th", "name_en"}}. A published version is never changed: the edit
+    becomes a new DRAFT version (`new_version`, default "<version>-edit<N>"). A draft is changed in
+    place. The result is validated by ecotown.calc.framework; problems are raised with their paths."""
+    _require_admin(actor)
+    fw = version.parsed()
+    data = copy.deepcopy(framework_to_dict(fw))
+    by_id = {}
+    for d, dim in enumerate(data["dimensions"]):
+        for i, ind in enumerate(dim["indicators"]):
+            by_id[ind["id"]] = ind
+    problems = []
+    for key, ch in (changes or {}).items():
+        if key == "__framework__":
+            for lang in ("th", "en"):
+                if ch.get(f"name_{lang}"):
+                    data["name"][lang] = ch[f"name_{lang}"]
+            continue
+        ind = by_id.get(key)
+        if ind is None:
+            problems.append(_("Unknown indicator %(id)s.") % {"id": key})
+            continue
+        for lang in ("th", "en"):
+            if ch.get(f"name_{lang}") not in (None, ""):
+                ind["name"][lang] = ch[f"name_{lang}"]
+        if ch.get("points") not in (None, ""):
+            p = ch["points"]
+            if isinstance(p, str):
+                try:
+                    p = float(p) if "." in p else int(p)
+                except ValueError:
+                    pass
+            ind["points"] = p
+        if ch.get("threshold_status"):
+            ind["threshold_status"] = ch["threshold_status"]
+        for lid, tv in (ch.get("thresholds") or {}).items():
+            if tv in ("", None):
+                ind["thresholds"].pop(lid, None)
+                continue
+            if ind["kind"] == "checklist" and isinstance(tv, str) and tv.strip().lower() in ("true", "false"):
+                tv = tv.strip().lower() == "true"
+            elif ind["kind"] == "band" and isinstance(tv, str) and tv.strip().isdigit():
+                tv = int(tv.strip())
+            ind["thresholds"][lid] = tv
+    if problems:
+        raise ValidationError({"changes": problems})
+    target = version
+    if version.is_published:
+        base = new_version or _next_version(version)
+        data["version"] = base
+    elif new_version:
+        data["version"] = new_version
+    text = (f"# {data['name']['en']} / {data['name']['th']}\n"
+            f"# edited in EcoTown from version {version.version} ({version.content_hash})\n"
+            + yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100))
+    new_fw = _parse(text, f"{fw.id}.yaml")
+    if target.is_published:
+        return _store_version(actor, text, new_fw, status=FrameworkVersion.DRAFT,
+                              source=f"edit of {version.version}", based_on=version)
+    if new_fw.version != version.version and FrameworkVersion.objects.filter(
+            framework=version.framework, version=new_fw.version).exists():
+        raise ValidationError({"version": _("This version already exists.")})
+    version.yaml_text = text
+    version.version = new_fw.version
+    version.content_hash = new_fw.content_hash
+    version.name_th, version.name_en = new_fw.name.th, new_fw.name.en
+    version._parsed = None
+    return history.save(actor, version, note="draft edited")
+
+
+def _next_version(version: FrameworkVersion) -> str:
+    n = 1
+    while FrameworkVersion.objects.filter(framework=version.framework, version=f"{version.version}-edit{n}").exists():
+        n += 1
+    return f"{version.version}-edit{n}"
+
+
+def _publish(actor, version: FrameworkVersion) -> FrameworkVersion:
+    version.status = FrameworkVersion.PUBLISHED
+    version.published_at = timezone.now()
+    version.published_by = actor if getattr(actor, "is_authenticated", False) else None
+    history.save(actor, version, note="published")
+    fw = version.framework
+    fw.name_th, fw.name_en = version.name_th, version.name_en
+    history.save(actor, fw, note=f"version {version.version} published")
+    return version
+
+
+@transaction.atomic
+def publish(actor, version: FrameworkVersion) -> FrameworkVersion:
+    _require_admin(actor)
+    if version.is_published:
+        raise ValidationError({"status": _("This version is already published.")})
+    version.parsed()  # re-validate
+    return _publish(actor, version)
+
+
+def export_yaml(version: FrameworkVersion) -> str:
+    """The version's YAML as stored (comments and status notes kept)."""
+    return version.yaml_text
+
+
+def latest_published(code: str) -> FrameworkVersion | None:
+    return (FrameworkVersion.objects.filter(framework__code=code, status=FrameworkVersion.PUBLISHED)
+            .select_related("framework").order_by("-published_at", "-id").first())
+
+
+# ---------------------------------------------------------------------------------------------
+# Assessments
+# ---------------------------------------------------------------------------------------------
+
+
+def held_history(org, framework, year: int, scenario: str = Assessment.CURRENT) -> dict[str, list[int]]:
+    """{level id: [years]} the organisation held under this framework (any version), from stored
+    results of current performance in earlier years (latest result per year), plus the Eco level
+    recorded in the registry (`Organisation.eco_level` / `eco_level_year`)."""
+    level_ids = [lv.id for lv in framework.levels]
+    hist: dict[str, set[int]] = {}
+    rows = (AssessmentResult.objects.filter(organisation=org, framework_version__framework__code=framework.id,
+                                            scenario=Assessment.CURRENT, year__lt=year)
+            .order_by("year", "computed_at", "id").values_list("year", "level"))
+    by_year: dict[int, str] = {}
+    for y, level in rows:
+        by_year[y] = level  # the latest result of that year wins
+    for y, level in by_year.items():
+        if level in level_ids:
+            hist.setdefault(level, set()).add(y)
+    if org.eco_level and org.eco_level_year and org.eco_level_year < year:
+        lid = org.eco_level.strip().lower().replace(" ", "-")
+        if lid in level_ids and org.eco_level_year not in by_year:
+            hist.setdefault(lid, set()).add(org.eco_level_year)
+    return {lid: sorted(ys) for lid, ys in hist.items()}
+
+
+@transaction.atomic
+def start_assessment(actor, org, version: FrameworkVersion, year: int, scenario: str = Assessment.CURRENT,
+                     *, prefill_kpis: bool = True) -> Assessment:
+    """Start (or return the existing) assessment of `org` against `version` for `year`."""
+    access.require(actor, Action.VIEW, org)
+    errors = {}
+    if not version.is_published:
+        errors["framework_version"] = _("Only a published framework version can be used for an assessment.")
+    if version.applies_to != org.kind:
+        errors["framework_version"] = _("This framework applies to %(kind)s organisations, not to %(org_kind)s.") % {
+            "kind": version.applies_to, "org_kind": org.kind}
+    if scenario not in (Assessment.CURRENT, Assessment.INTENDED):
+        errors["scenario"] = _("Choose current or intended performance.")
+    if not isinstance(year, int) or not 2000 <= year <= 2100:
+        errors["year"] = _("Enter a year between 2000 and 2100.")
+    probe = Assessment(organisation=org, framework_version=version, year=year if isinstance(year, int) else 0,
+                       scenario=scenario)
+    if not access.can(actor, Action.CHANGE, probe):
+        from django.core.exceptions import PermissionDenied
+
+        raise PermissionDenied
+    if errors:
+        raise ValidationError(errors)
+    existing = Assessment.objects.filter(organisation=org, framework_version=version, year=year,
+                                         scenario=scenario).first()
+    if existing is not None:
+        return existing
+    a = Assessment(organisation=org, framework_version=version, year=year, scenario=scenario,
+                   created_by=actor if getattr(actor, "is_authenticated", False) else None,
+                   history=held_history(org, version.parsed(), year, scenario))
+    history.save(actor, a, note="assessment started")
+    if prefill_kpis:
+        prefill(actor, a)
+    return a
+
+
+def prefill(actor, assessment: Assessment) -> dict[str, calc_kpi.KpiValue]:
+    """Fill every metric indicator bound to a KPI from the KPI library (value + inputs). An
+    indicator answered by hand keeps its answer; a KPI without data leaves the indicator for a
+    manual answer."""
+    access.require(actor, Action.CHANGE, assessment)
+    fw = assessment.framework_version.parsed()
+    bound = {ind.id: ind.metric for _, ind in fw.indicators() if ind.metric and ind.kind == "metric"}
+    computed = kpis.compute_many(set(bound.values()), assessment.organisation, assessment.year)
+    values, sources = dict(assessment.values), dict(assessment.sources)
+    for iid, metric in bound.items():
+        kv = computed.get(metric)
+        if sources.get(iid, {}).get("source") == "manual":
+            continue
+        if kv is not None and kv.has_value:
+            values[iid] = kv.value_out()
+            sources[iid] = {"source": "kpi", "kpi": metric, **kv.to_json_dict()}
+        else:
+            values.pop(iid, None)
+            sources[iid] = {"source": "manual-needed", "kpi": metric,
+                            **(kv.to_json_dict() if kv is not None else {"reason": {
+                                "en": "KPI not in the library", "th": "ไม่มีตัวชี้วัดนี้ในคลัง KPI"}})}
+    assessment.values, assessment.sources = values, sources
+    history.save(actor, assessment, note="pre-filled from the KPI library")
+    return computed
+
+
+def _coerce(kind: str, raw: Any):
+    """A form/API answer → the value type the framework expects (None = no answer)."""
+    if raw is None or raw == "":
+        return None
+    if kind == "checklist":
+        if isinstance(raw, bool):
+            return raw
+        s = str(raw).strip().lower()
+        if s in ("true", "yes", "1", "on"):
+            return True
+        if s in ("false", "no", "0", "off"):
+            return False
+        return raw
+    if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+        return raw
+    s = str(raw).strip().replace(",", "")
+    try:
+        return int(s)
+    except ValueError:
+        try:
+            return float(s)
+        except ValueError:
+            return raw
+
+
+@transaction.atomic
+def answer(actor, assessment: Assessment, answers: dict[str, Any], note: str = "") -> Assessment:
+    """Record manual answers {indicator id: value or None}. Each value is checked against the
+    framework (kind, 0–5 bands, true/false); every problem is raised at once, nothing saved."""
+    access.require(actor, Action.CHANGE, assessment)
+    fw = assessment.framework_version.parsed()
+    kinds = {ind.id: ind.kind for _, ind in fw.indicators()}
+    errors: dict[str, list[str]] = {}
+    coerced = {}
+    for iid, raw in answers.items():
+        if iid not in kinds:
+            errors.setdefault(iid, []).append(_("Unknown indicator %(id)s.") % {"id": iid})
+            continue
+        coerced[iid] = _coerce(kinds[iid], raw)
+    try:
+        validate_values(fw, {k: v for k, v in coerced.items() if v is not None})
+    except InputError as exc:
+        for p in exc.problems:
+            errors.setdefault(getattr(p, "path", "") or "values", []).append(p.message(_lang()))
+    if errors:
+        raise ValidationError(errors)
+    values, sources = dict(assessment.values), dict(assessment.sources)
+    for iid, v in coerced.items():
+        if v is None:
+            values.pop(iid, None)
+            old = sources.get(iid, {})
+            if old.get("source") == "manual":
+                sources.pop(iid, None)
+            continue
+        values[iid] = v
+        prev = sources.get(iid, {})
+        entry = {"source": "manual"}
+        if prev.get("kpi"):
+            entry["kpi"] = prev["kpi"]
+        if note:
+            entry["note"] = note[:500]
+        sources[iid] = entry
+    assessment.values, assessment.sources = values, sources
+    return history.save(actor, assessment, note="answers")
+
+
+@transaction.atomic
+def attach_evidence(actor, assessment: Assessment, indicator: str, name: str, data: bytes, note: str = "") -> AssessmentEvidence:
+    from ecotown.core.services import store_file
+
+    access.require(actor, Action.CHANGE, assessment)
+    fw = assessment.framework_version.parsed()
+    if indicator not in {ind.id for _, ind in fw.indicators()}:
+        raise ValidationError({"indicator": _("Unknown indicator %(id)s.") % {"id": indicator}})
+    f = store_file(actor, assessment.organisation, name, data)
+    return history.save(actor, AssessmentEvidence(assessment=assessment, organisation=assessment.organisation,
+                                                  indicator=indicator, file=f, note=note[:500]))
+
+
+def values_document(assessment: Assessment) -> dict:
+    """The values file `ecotown assess --values` takes: {indicator: value, history: {...}}."""
+    doc = dict(assessment.values)
+    doc["history"] = {k: list(v) for k, v in (assessment.history or {}).items()}
+    return doc
+
+
+def values_yaml(assessment: Assessment) -> str:
+    return yaml.safe_dump(values_document(assessment), allow_unicode=True, sort_keys=False)
+
+
+@transaction.atomic
+def compute_result(actor, assessment: Assessment, *, refresh_history: bool = True) -> AssessmentResult:
+    """Score the assessment with ecotown.calc.scoring and store the result with provenance.
+    Marks the assessment completed."""
+    access.require(actor, Action.CHANGE, assessment)
+    version = assessment.framework_version
+    fw = version.parsed()
+    if refresh_history:
+        assessment.history = held_history(assessment.organisation, fw, assessment.year, assessment.scenario)
+    try:
+        vals = validate_values(fw, dict(assessment.values), history=assessment.history)
+    except InputError as exc:
+        raise ValidationError({"values": problems_text(exc)}) from None
+    res = assess(fw, vals, assessment.year)
+    assessment.status = Assessment.COMPLETED
+    history.save(actor, assessment, note="assessed")
+    row = AssessmentResult(
+        assessment=assessment, organisation=assessment.organisation, framework_version=version,
+        year=assessment.year, scenario=assessment.scenario, level=res.level or "", result=res.to_json_dict(),
+        values=dict(assessment.values), history=dict(assessment.history), sources=dict(assessment.sources),
+        framework_hash=version.content_hash, engine=f"{ENGINE}; kpi library {calc_kpi.library_edition()}",
+        computed_by=actor if getattr(actor, "is_authenticated", False) else None)
+    return history.save(actor, row, note=f"level {res.level or '—'}")
+
+
+def reassess(actor, assessment: Assessment, version: FrameworkVersion) -> Assessment:
+    """Authority (or the organisation): assess the same answers against another published
+    version of the same framework — a new assessment keeping the answers whose indicators exist."""
+    if version.framework_id != assessment.framework_version.framework_id:
+        raise ValidationError({"framework_version": _("Choose a version of the same framework.")})
+    new = start_assessment(actor, assessment.organisation, version, assessment.year, assessment.scenario)
+    ids = {ind.id for _, ind in version.parsed().indicators()}
+    manual = {k: v for k, v in assessment.values.items()
+              if k in ids and assessment.sources.get(k, {}).get("source") == "manual"}
+    if manual:
+        answer(actor, new, manual, note=f"copied from assessment {assessment.pk}")
+    compute_result(actor, new)
+    return new
