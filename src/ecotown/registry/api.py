@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from typing import Optional
 
-from django.db.models import Count, Q
 from ninja import Router, Schema
 
 from ecotown import access
@@ -11,6 +10,7 @@ from ecotown.api import paginate
 from ecotown.core.models import ChangeRecord
 
 from . import services
+from .views import with_factory_counts
 from .models import Kind, Organisation, Province
 
 router = Router(tags=["registry"])
@@ -56,9 +56,10 @@ def list_estates(request, q: Optional[str] = None, kind: Optional[str] = None, p
         qs = qs.filter(kind=kind)
     if province:
         qs = qs.filter(province_id=province)
-    qs = qs.select_related("province", "estate").annotate(
-        n_factories=Count("children", filter=Q(children__kind=Kind.FACTORY))).order_by("name_en", "pk")
-    return paginate(qs, limit, offset, _estate_out)
+    qs = qs.select_related("province", "estate").order_by("name_en", "pk")
+    result = paginate(qs, limit, offset, lambda o: o)
+    result["items"] = [_estate_out(o) for o in with_factory_counts(result["items"])]
+    return result
 
 
 @router.get("/estates/{org_id}")
