@@ -165,10 +165,41 @@ def _reporting_can(p: Principal, action: str, obj) -> bool:
     return False
 
 
-CARBON_MODELS: set[str] = set()      # section owned by the carbon capability
+CARBON_MODELS: set[str] = {          # section owned by the carbon capability
+    "FactorSet", "Factor", "Inventory", "InventoryLine", "EstateEnergySale", "MonthResult", "EstateResult"}
+CARBON_FINALISE = "finalise"          # make an inventory final
 
 
 def _carbon_can(p: Principal, action: str, obj) -> bool:
+    """Factor library: shared sets are read by every signed-in user and added or retired by authority
+    staff; a supplier-specific set follows its organisation (view / change as the registry says).
+    Inventories and their lines and results follow the organisation: whoever sees it sees them;
+    whoever may change it may recompute or choose options; making one final is for authority staff,
+    the organisation's approver, or the estate manager for the estate's own inventory."""
+    model = type(obj).__name__
+    if model == "Factor":
+        obj, model = obj.factor_set, "FactorSet"
+    if model == "FactorSet":
+        if obj.organisation_id is None:
+            if action == Action.VIEW:
+                return p.authenticated
+            return p.authority_staff and action == Action.CHANGE
+        return _org_can(p, Action.VIEW if action == Action.VIEW else Action.CHANGE, obj.organisation)
+    if model in {"EstateEnergySale", "EstateResult"}:
+        org = obj.estate
+    elif model in {"Inventory", "InventoryLine", "MonthResult"}:
+        org = obj.organisation
+    else:
+        return False
+    if action == Action.VIEW:
+        return _org_can(p, Action.VIEW, org)
+    if model in {"InventoryLine", "MonthResult", "EstateResult"}:
+        return False  # derived: never changed by hand
+    if action == Action.CHANGE:
+        return _org_can(p, Action.CHANGE, org)
+    if action == CARBON_FINALISE and model == "Inventory":
+        return _org_visible(p, org) and (
+            p.authority_staff or _has_role(p, org, {Role.FACTORY_APPROVER}) or org.id in p.managed_estates)
     return False
 
 

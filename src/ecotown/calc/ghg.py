@@ -776,6 +776,7 @@ class _Run:
             probs = self.row_problems(pair_problems, segments, dated)
             raise InputError(factor_problems + probs)
         folded = self._register_mult(segments, "mult")
+        self.segments, self.dated = segments, dated
         t = self.typed(lined=False)
         if dated:
             frac = ("(CAST(date_diff('day', greatest(a.s, m.seg_from), least(a.e, m.seg_to)) + 1 AS DOUBLE) / "
@@ -1000,3 +1001,91 @@ def aggregate(activities, by: tuple[str, ...] = ("scope", "iso_category", "scope
         return run.aggregate(tuple(by))
     finally:
         run.con.close()
+
+
+def calculate_with_lines(activities, factors=None, conversions=None, gwp: str = "AR5",
+                         allow_previous_edition: bool = False, threads: int | None = None,
+                         memory_limit: str | None = None) -> "tuple[Result, pa.Table]":
+    """`calculate` plus its lines as a pyarrow Table (for storage in the platform).
+
+    One row per activity row x gas (x factor edition when a row spans editions) with the same
+    columns `--lines` writes: line (row i of the input is line i + 2), org, period_start,
+    period_end, activity, quantity, unit, gas, scope, basis, factor_value, factor_unit,
+    factor_source, conversion, mass_t, gwp, co2e_t, gas_kind, period_share, edition_from,
+    edition_to, factor_id, factor_edition, factor_status, gwp_set, engine_version.
+    """
+    run = _Run(activities, factors, conversions, gwp, allow_previous_edition, threads, memory_limit)
+    try:
+        result = run.run(None)
+        run._gas_table(run.segments)
+        table = run.con.sql(f"{run._line_select(run.dated)} ORDER BY line, gas, scope, basis").to_arrow_table()
+        return result, table
+    finally:
+        run.con.close()
+
+
+BUCKETS = ("s1", "s2l", "s2m", "s3", "bio")
+
+
+class Multipliers:
+    """t CO2e per activity unit, per reporting bucket and factor-edition segment, for recomputing a
+    handful of rows in microseconds (the platform's incremental path). Same factors, conversions,
+    GWP and edition rules as `calculate`; `month_buckets` calendarises like `aggregate` (pro rata
+    by days over editions and months). Buckets: s1, s2l (Scope 2 location), s2m (Scope 2 market,
+    location factor where no market factor exists), s3, bio (biogenic CO2, t)."""
+
+    def __init__(self, factors=None, conversions=None, gwp: str = "AR5", allow_previous_edition: bool = False):
+        if gwp not in GWP_SETS:
+            raise InputError([_p(f"unknown GWP set {gwp!r} (use AR4, AR5 or AR6)",
+                                 f"ไม่รู้จักชุด GWP {gwp!r} (ใช้ AR4, AR5 หรือ AR6)", None, None, "--gwp", gwp)])
+        run = _Run.__new__(_Run)
+        problems: list[Problem] = []
+        run.gwp, run.allow_prev = gwp, allow_previous_edition
+        run.factors = _Run._factors(factors, problems)
+        run.conversions = _Run._conversions(conversions, problems)
+        if problems:
+            raise InputError(problems)
+        self._run = run
+        self._pairs: dict[tuple[str, str], list[dict]] = {}
+
+    def segments(self, activity: str, unit: str) -> list[dict]:
+        key = (activity, unit)
+        if key not in self._pairs:
+            segs, pair_problems, factor_problems = self._run.build_segments([key])
+            if pair_problems or factor_problems:
+                probs = list(factor_problems)
+                for (a, u), (en, th, col) in pair_problems.items():
+                    probs.append(_p(en, th, None, None, col, a if col == "activity" else u))
+                raise InputError(probs)
+            self._pairs[key] = [self._run.fold(s) for s in segs]
+        return self._pairs[key]
+
+    def month_buckets(self, period_start: date, period_end: date, activity: str, quantity: float, unit: str):
+        """-> {(year, month): {bucket: t}} for one activity row."""
+        if period_end < period_start:
+            raise InputError([_p("period_end is before period_start", "period_end มาก่อน period_start",
+                                 None, None, "period_end", str(period_end))])
+        days = (period_end - period_start).days + 1
+        out: dict[tuple[int, int], dict[str, float]] = {}
+        for m in self.segments(activity, unit):
+            if m["seg_from"] > period_end or m["seg_to"] < period_start:
+                continue
+            want = 1 if (self._run.allow_prev and m["grace"] is not None and period_end <= m["grace"]) else 0
+            if m["variant"] != want:
+                continue
+            if not m["has_factor"]:
+                raise InputError([_p(f"no factor for {activity!r} is valid for the whole period {period_start}..{period_end}",
+                                     f"ไม่มีค่าสัมประสิทธิ์ของ {activity!r} ที่ใช้ได้ตลอดช่วง {period_start}..{period_end}",
+                                     None, None, "period_start", str(period_start))])
+            ps, pe = max(period_start, m["seg_from"]), min(period_end, m["seg_to"])
+            part_days = (pe - ps).days + 1
+            frac = part_days / days
+            cur = date(ps.year, ps.month, 1)
+            while cur <= pe:
+                nxt = date(cur.year + (cur.month == 12), cur.month % 12 + 1, 1)
+                share = ((min(pe, nxt - timedelta(days=1)) - max(ps, cur)).days + 1) / part_days
+                d = out.setdefault((cur.year, cur.month), dict.fromkeys(BUCKETS, 0.0))
+                for b in BUCKETS:
+                    d[b] += quantity * frac * m[b] * share
+                cur = nxt
+        return out

@@ -5,3 +5,10 @@ class CarbonConfig(AppConfig):
     name = "ecotown.carbon"
     label = "carbon"
     verbose_name = "Carbon"
+
+    def ready(self):
+        from ecotown.core import recompute
+
+        from . import services
+
+        recompute.register(services.on_records_changed)

@@ -1,0 +1,55 @@
+"""What inventories are computed from: reporting's current, verified (or locked) activity records.
+
+Reporting owns `ecotown.reporting.models.ActivityRecord` (agreed names: organisation, activity,
+quantity, unit, period_start, period_end (inclusive), state, series, version, is_current,
+evidence). This module is the only place the carbon capability reads it.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from django.apps import apps
+
+USED_STATES = ("verified", "locked")
+FIELDS = ("id", "organisation_id", "activity", "quantity", "unit", "period_start", "period_end", "version", "state")
+
+
+def record_model():
+    try:
+        return apps.get_model("reporting", "ActivityRecord")
+    except LookupError:
+        return None
+
+
+def optional_model(name: str):
+    try:
+        return apps.get_model("reporting", name)
+    except LookupError:
+        return None
+
+
+def used_records(organisation_ids, start: dt.date, end: dt.date):
+    """Values of the records an inventory uses that overlap [start, end], ordered by id."""
+    Record = record_model()
+    if Record is None:
+        return []
+    return list(Record.objects.filter(organisation_id__in=list(organisation_ids), is_current=True,
+                                      state__in=USED_STATES, period_start__lte=end, period_end__gte=start)
+                .order_by("id").values_list(*FIELDS))
+
+
+def year_bounds(year: int) -> tuple[dt.date, dt.date]:
+    return dt.date(year, 1, 1), dt.date(year, 12, 31)
+
+
+def month_bounds(year: int, month: int) -> tuple[dt.date, dt.date]:
+    nxt = dt.date(year + (month == 12), month % 12 + 1, 1)
+    return dt.date(year, month, 1), nxt - dt.timedelta(days=1)
+
+
+def clip_to(row_start: dt.date, row_end: dt.date, quantity: float, start: dt.date, end: dt.date):
+    """The part of a record inside [start, end]: (start, end, quantity pro rata by days)."""
+    s, e = max(row_start, start), min(row_end, end)
+    if s == row_start and e == row_end:
+        return s, e, quantity
+    return s, e, quantity * ((e - s).days + 1) / ((row_end - row_start).days + 1)

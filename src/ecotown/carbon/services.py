@@ -1,0 +1,516 @@
+"""Carbon services: the only code that changes carbon state.
+
+- factor library: `sync_builtin_library`, `upload_factor_set`, `retire_factor_set`;
+- inventories: `compute_inventory` (engine run with lines and provenance), `set_options`,
+  `finalise`; `on_records_changed` is registered with ecotown.core.recompute and enqueues
+  `recompute_task` for only the affected organisations and years;
+- results kept incrementally: `refresh_months` (one organisation's months, its year, its estate's
+  months and year), `recompute_estate_full` (the same numbers from scratch);
+- `set_energy_sales` (which energy an estate sells to its members: counted once estate-wide).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import tempfile
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Count, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_tasks import task
+
+from ecotown import access
+from ecotown.access import Action
+from ecotown.calc import ghg
+from ecotown.calc.errors import InputError
+from ecotown.core import history
+
+from . import inputs, library
+from .models import (EstateEnergySale, EstateResult, Factor, FactorSet, FactorStatus, Inventory, InventoryLine,
+                     MonthResult)
+
+PLACES = 6  # stored results are rounded to the gram (1e-6 t)
+MEMBER_KINDS = {"factory", "waste_processor", "school", "community"}
+ESTATE_KINDS = {"estate", "port"}
+
+
+def _lang() -> str:
+    from django.utils.translation import get_language
+
+    return "en" if (get_language() or "th").startswith("en") else "th"
+
+
+def _problems(exc: InputError, limit: int = 50) -> list[str]:
+    lang = _lang()
+    msgs = [p.format(lang) for p in exc.problems[:limit]]
+    if len(exc.problems) > limit:
+        msgs.append(_("… and %(n)s more problems") % {"n": len(exc.problems) - limit})
+    return msgs
+
+
+# --------------------------------------------------------------------------------------------
+# Factor library
+# --------------------------------------------------------------------------------------------
+@transaction.atomic
+def sync_builtin_library(actor=None) -> list[FactorSet]:
+    """Load data/ghg/factors.csv into FactorSet/Factor rows (idempotent). A factor id already in the
+    database with different content is refused: a new edition must be a new row."""
+    sha = library.builtin_sha256()
+    existing = list(FactorSet.objects.filter(kind=FactorSet.Kind.BUILTIN, sha256=sha))
+    if existing:
+        return existing
+    facs = ghg.load_factors(library.BUILTIN_FILE)
+    extra = library.builtin_extra_columns()
+    known = {f.factor_id: f for f in Factor.objects.filter(factor_id__in=[f.factor_id for f in facs])}
+    groups: dict[tuple[str, str], list] = {}
+    for f in facs:
+        old = known.get(f.factor_id)
+        if old is not None:
+            if (old.activity, old.gas, old.value, old.unit, old.scope, old.basis) != (
+                    f.activity, f.gas, f.value, f.unit, f.scope, f.basis):
+                raise ValidationError({"factors": _("Factor %(id)s changed in the built-in file: a factor once loaded "
+                                                    "is never edited, give the new edition a new id.") % {"id": f.factor_id}})
+            continue
+        row = extra.get(f.line, {})
+        groups.setdefault((row.get("set") or f.source, f.edition), []).append((f, row))
+    created = []
+    for (set_name, edition), rows in groups.items():
+        statuses = {f.status for f, _r in rows}
+        status = next(s for s in ("illustrative", "secondary_verify", "official") if s in statuses or s == "official")
+        fs = history.save(actor, FactorSet(kind=FactorSet.Kind.BUILTIN, name=set_name, source=rows[0][0].source[:300],
+                                           edition=edition[:200], url=rows[0][1].get("url", ""), status=status,
+                                           sha256=sha, file_name="factors.csv"), "built-in factor library")
+        history.bulk_create(actor, [_factor_row(fs, f, r.get("url", "")) for f, r in rows], "built-in factor library")
+        created.append(fs)
+    if not created:  # same factors, new file bytes (e.g. a url fixed): remember the file
+        history.save(actor, FactorSet(kind=FactorSet.Kind.BUILTIN, name="factors.csv", source="EcoTown",
+                                      edition=sha[:12], status=FactorStatus.OFFICIAL, sha256=sha, is_active=False,
+                                      file_name="factors.csv"), "built-in factor library unchanged")
+    library.clear_caches()
+    return created
+
+
+def _factor_row(fs: FactorSet, f: ghg.Factor, url: str = "") -> Factor:
+    return Factor(factor_set=fs, factor_id=f.factor_id[:80], line=f.line, activity=f.activity, gas=f.gas,
+                  value=f.value, unit=f.unit, scope=f.scope, basis=f.basis, heating_basis=f.heating_basis,
+                  source=f.source[:300], edition=f.edition[:200], url=url,
+                  valid_from=None if f.valid_from == ghg._MIN_DATE else f.valid_from,
+                  valid_to=None if f.valid_to == ghg._MAX_DATE else f.valid_to,
+                  grace_until=f.grace_until, status=f.status)
+
+
+def ensure_library() -> None:
+    if not FactorSet.objects.filter(kind=FactorSet.Kind.BUILTIN).exists():
+        sync_builtin_library(None)
+
+
+@transaction.atomic
+def upload_factor_set(actor, *, data: bytes, file_name: str, name: str, source: str, edition: str, url: str = "",
+                      status: str = FactorStatus.USER, organisation=None) -> FactorSet:
+    """A factor set uploaded as CSV (contract columns: activity, gas, value, unit, scope, source;
+    optional basis, heating_basis, valid_from, valid_to, status). Without `organisation` it joins the
+    library for everyone (authority staff only) and may not overlap active factors; with it, it is
+    that organisation's supplier-specific set and replaces the library for the activities it covers."""
+    if organisation is None:
+        if not access.principal(actor).authority_staff:
+            raise PermissionDenied
+    else:
+        access.require(actor, Action.CHANGE, organisation)
+    errors: dict[str, list[str]] = {}
+    for field, value in (("name", name), ("source", source), ("edition", edition)):
+        if not (value or "").strip():
+            errors.setdefault(field, []).append(_("This field is required."))
+    if status not in FactorStatus.values:
+        errors.setdefault("status", []).append(_("Choose a valid status."))
+    if not data:
+        errors.setdefault("file", []).append(_("The file is empty."))
+    if errors:
+        raise ValidationError(errors)
+    with tempfile.NamedTemporaryFile("wb", suffix=".csv", delete=False) as tmp:
+        tmp.write(data)
+    try:
+        facs = ghg.load_factors(tmp.name)
+    except InputError as exc:
+        raise ValidationError({"file": [m.replace(tmp.name, file_name) for m in _problems(exc)]})
+    finally:
+        os.unlink(tmp.name)
+    if not facs:
+        raise ValidationError({"file": _("The file has no factor rows.")})
+    catalogue = ghg.activity_catalogue()
+    unknown = sorted({f.activity for f in facs if f.activity not in catalogue})
+    if unknown:
+        raise ValidationError({"file": _("Unknown activity codes: %(codes)s") % {"codes": ", ".join(unknown)}})
+    if organisation is None:
+        clashes = []
+        live = Factor.objects.filter(factor_set__is_active=True, factor_set__organisation__isnull=True,
+                                     activity__in={f.activity for f in facs})
+        for f in facs:
+            for g in live:
+                if (g.activity, g.gas, g.scope, g.basis) != (f.activity, f.gas, f.scope, f.basis):
+                    continue
+                g_from, g_to = g.valid_from or ghg._MIN_DATE, g.valid_to or ghg._MAX_DATE
+                if f.valid_from <= g_to and g_from <= f.valid_to:
+                    clashes.append(_("line %(line)s overlaps factor %(id)s (%(activity)s, %(gas)s) of the library: give "
+                                     "the new edition dates that do not overlap") % {
+                        "line": f.line, "id": g.factor_id, "activity": g.activity, "gas": g.gas})
+        if clashes:
+            raise ValidationError({"file": clashes[:50]})
+    kind = FactorSet.Kind.SUPPLIER if organisation is not None else FactorSet.Kind.AUTHORITY
+    fs = history.save(actor, FactorSet(kind=kind, name=name.strip(), source=source.strip(), edition=edition.strip(),
+                                       url=url.strip(), status=status, organisation=organisation,
+                                       sha256=hashlib.sha256(data).hexdigest(), file_name=file_name[:255],
+                                       created_by=actor if getattr(actor, "is_authenticated", False) else None))
+    rows = []
+    for f in facs:
+        row = _factor_row(fs, f)
+        row.factor_id = f"FS{fs.pk}-{f.factor_id.split(':')[-1] if ':' in f.factor_id else f.factor_id}"[:80]
+        if not f.status or f.status == "user":
+            row.status = status
+        rows.append(row)
+    history.bulk_create(actor, rows, f"factor set {fs.pk} uploaded")
+    library.clear_caches()
+    return fs
+
+
+@transaction.atomic
+def retire_factor_set(actor, factor_set: FactorSet) -> FactorSet:
+    """Stop using a set for new computations (its rows stay: inventories that used them keep them)."""
+    access.require(actor, Action.CHANGE, factor_set)
+    factor_set.is_active = False
+    history.save(actor, factor_set, "retired")
+    library.clear_caches()
+    return factor_set
+
+
+@transaction.atomic
+def set_energy_sales(actor, estate, activities: list[str]) -> list[str]:
+    """Which energy (activity codes) the estate operator sells to the organisations in its estate."""
+    access.require(actor, Action.CHANGE, estate)
+    if estate.kind not in ESTATE_KINDS:
+        raise ValidationError({"estate": _("Only an industrial estate or port sells energy to its members.")})
+    catalogue = ghg.activity_catalogue()
+    bad = [a for a in activities if a not in catalogue or catalogue[a]["scope"] != "2"]
+    if bad:
+        raise ValidationError({"activities": _("Not a purchased-energy (Scope 2) activity: %(codes)s") % {
+            "codes": ", ".join(bad)}})
+    want = set(activities)
+    for sale in EstateEnergySale.objects.filter(estate=estate):
+        if sale.activity not in want:
+            history.delete(actor, sale, "estate no longer sells it")
+    have = set(EstateEnergySale.objects.filter(estate=estate).values_list("activity", flat=True))
+    for a in sorted(want - have):
+        history.save(actor, EstateEnergySale(estate=estate, activity=a))
+    years = set(MonthResult.objects.filter(estate=estate).values_list("year", flat=True).distinct())
+    for y in sorted(years):
+        recompute_estate_full(estate, y)
+    return sorted(want)
+
+
+# --------------------------------------------------------------------------------------------
+# Inventories
+# --------------------------------------------------------------------------------------------
+def estate_of(org) -> int | None:
+    if org.kind in ESTATE_KINDS:
+        return org.pk
+    if org.kind in MEMBER_KINDS and org.parent_id is not None:
+        return org.parent_id
+    return None
+
+
+def _fingerprint(records, factor_ids, gwp, prev) -> str:
+    h = hashlib.sha256()
+    for r in records:
+        h.update(repr(r).encode())
+    h.update(repr((sorted(factor_ids), gwp, prev, ghg.ENGINE_VERSION)).encode())
+    return h.hexdigest()
+
+
+def _round(x):
+    return None if x is None else round(float(x), PLACES)
+
+
+@transaction.atomic
+def compute_inventory(org, year: int, *, actor=None, reason: str = "", restated: bool = False) -> Inventory | None:
+    """Compute (or recompute) the inventory of `org` for `year` from its verified records.
+
+    Keeps the options chosen (GWP set, previous grid edition); a final inventory whose numbers
+    change, or any final inventory when `restated`, becomes restated. No records and no inventory
+    yet: returns None. Also refreshes the organisation's and its estate's monthly results.
+    """
+    ensure_library()
+    inv = Inventory.objects.select_for_update().filter(organisation=org, year=year).first()
+    start, end = inputs.year_bounds(year)
+    recs = inputs.used_records([org.pk], start, end)
+    if inv is None and not recs:
+        return None
+    if inv is None:
+        inv = Inventory(organisation=org, year=year)
+    factors, sets = library.factors_for(org.pk)
+    rows = {"org": [], "period_start": [], "period_end": [], "activity": [], "quantity": [], "unit": []}
+    for r in recs:
+        s, e, q = inputs.clip_to(r[5], r[6], float(r[3]), start, end)
+        for k, v in (("org", str(org.pk)), ("period_start", s), ("period_end", e), ("activity", r[2]),
+                     ("quantity", q), ("unit", r[4])):
+            rows[k].append(v)
+    fp = _fingerprint(recs, [f.factor_id for f in factors], inv.gwp_set, inv.previous_edition)
+    old_totals = dict(inv.totals or {})
+    inv.fingerprint, inv.n_records, inv.computed_at = fp, len(recs), timezone.now()
+    inv.engine_version, inv.factor_sets = ghg.ENGINE_VERSION, sets
+    lines = []
+    if recs:
+        import pyarrow as pa
+
+        table = pa.table({k: pa.array(v, type=pa.float64() if k == "quantity" else (pa.date32() if k.startswith("period") else pa.string()))
+                          for k, v in rows.items()})
+        try:
+            result, line_table = ghg.calculate_with_lines(table, factors=factors, gwp=inv.gwp_set,
+                                                          allow_previous_edition=inv.previous_edition, threads=1)
+        except InputError as exc:
+            inv.error = "\n".join(_problems(exc))
+            history.save(actor, inv, reason or "recompute failed", validate=False)
+            return inv
+        inv.error = ""
+        inv.totals = {k: _round(v) for k, v in result.totals.items()}
+        inv.by_gas = {g: {k: _round(v) for k, v in d.items()} for g, d in result.by_gas.items()}
+        inv.memo = {g: {k: _round(v) for k, v in d.items()} for g, d in result.memo.items()}
+        inv.factors_used, inv.warnings = result.factors_used, result.warnings
+        lines = _lines(inv, org, recs, line_table)
+        by_cat: dict[str, float] = {}
+        by_s3: dict[str, float] = {}
+        for ln in lines:
+            if ln.gas_kind != "kyoto" or ln.basis != "location":
+                continue
+            by_cat[str(ln.iso_category)] = by_cat.get(str(ln.iso_category), 0.0) + ln.co2e_t
+            if ln.scope == 3 and ln.scope3_category:
+                by_s3[str(ln.scope3_category)] = by_s3.get(str(ln.scope3_category), 0.0) + ln.co2e_t
+        inv.by_category = {k: _round(v) for k, v in sorted(by_cat.items())}
+        inv.by_scope3_category = {k: _round(v) for k, v in sorted(by_s3.items())}
+    else:
+        inv.error = ""
+        inv.totals = {"co2e_t": 0.0, "scope1_t": 0.0, "scope2_location_t": 0.0, "scope2_market_t": None,
+                      "scope3_t": 0.0, "biogenic_co2_t": 0.0}
+        inv.by_gas, inv.memo, inv.factors_used, inv.warnings, inv.by_category, inv.by_scope3_category = {}, {}, [], [], {}, {}
+    if inv.status in (Inventory.Status.FINAL, Inventory.Status.RESTATED) and (restated or inv.totals != old_totals):
+        inv.status = Inventory.Status.RESTATED
+        inv.restated_at = timezone.now()
+        inv.restated_reason = (reason or _("recomputed with changed inputs"))[:300]
+    history.save(actor, inv, reason or "recomputed", validate=False)
+    InventoryLine.objects.filter(inventory=inv).delete()
+    for ln in lines:
+        ln.inventory = inv
+    InventoryLine.objects.bulk_create(lines, batch_size=2000)
+    refresh_months(org, year, range(1, 13))
+    return inv
+
+
+def _lines(inv, org, recs, table) -> list[InventoryLine]:
+    cat = ghg.activity_catalogue()
+    factor_pk = dict(Factor.objects.filter(factor_id__in=set(table.column("factor_id").to_pylist()))
+                     .values_list("factor_id", "pk"))
+    out = []
+    for d in table.to_pylist():
+        r = recs[d["line"] - 2]
+        c = cat.get(d["activity"], {})
+        iso = int(c["iso_category"]) if c.get("iso_category") else {1: 1, 2: 2}.get(d["scope"])
+        s3 = int(c["scope3_category"]) if (d["scope"] == 3 and c.get("scope3_category")) else None
+        if d["scope"] == 3 and d["activity"] in cat and cat[d["activity"]]["scope"] == "2":
+            iso, s3 = 4, 3  # upstream of purchased energy: ISO category 4, Scope 3 category 3
+        out.append(InventoryLine(
+            organisation=org, record_id=r[0], record_version=r[7], activity=d["activity"], quantity=float(r[3]),
+            unit=d["unit"], period_start=r[5], period_end=r[6], period_share=d["period_share"],
+            edition_from=d["edition_from"], edition_to=d["edition_to"], gas=d["gas"], gas_kind=d["gas_kind"],
+            scope=d["scope"], basis=d["basis"], iso_category=iso, scope3_category=s3, mass_t=d["mass_t"],
+            co2e_t=d["co2e_t"], gwp=d["gwp"], gwp_set=d["gwp_set"], factor_id=factor_pk.get(d["factor_id"]),
+            factor_code=d["factor_id"], factor_value=d["factor_value"], factor_unit=d["factor_unit"],
+            factor_source=d["factor_source"][:300], factor_edition=(d["factor_edition"] or "")[:200],
+            factor_status=d["factor_status"] or "", conversion=d["conversion"] or ""))
+    return out
+
+
+@transaction.atomic
+def set_options(actor, inv: Inventory, *, gwp_set: str | None = None, previous_edition: bool | None = None) -> Inventory:
+    """Choose the GWP set (AR4/AR5/AR6) and the TGO transition option, then recompute."""
+    access.require(actor, Action.CHANGE, inv)
+    if gwp_set is not None:
+        if gwp_set not in ghg.GWP_SETS:
+            raise ValidationError({"gwp_set": _("Choose AR4, AR5 or AR6.")})
+        inv.gwp_set = gwp_set
+    if previous_edition is not None:
+        inv.previous_edition = bool(previous_edition)
+    history.save(actor, inv, "options", validate=False)
+    return compute_inventory(inv.organisation, inv.year, actor=actor, reason=_("options changed"))
+
+
+@transaction.atomic
+def finalise(actor, inv: Inventory) -> Inventory:
+    access.require(actor, "finalise", inv)
+    if inv.status != Inventory.Status.DRAFT:
+        raise ValidationError({"status": _("Only a draft inventory can be made final.")})
+    if inv.error:
+        raise ValidationError({"status": _("The inventory could not be computed; correct the data first.")})
+    if not inv.n_records:
+        raise ValidationError({"status": _("The inventory has no verified records.")})
+    inv.status, inv.finalised_at, inv.final_totals = Inventory.Status.FINAL, timezone.now(), dict(inv.totals)
+    inv.finalised_by = actor if getattr(actor, "is_authenticated", False) else None
+    return history.save(actor, inv, "made final", validate=False)
+
+
+def request_recompute(actor, org, year: int) -> None:
+    """A user asks for a recompute (e.g. after a factor set was added): queued like data changes."""
+    access.require(actor, Action.CHANGE, org)
+    recompute_task.enqueue([org.pk], [int(year)], reason="requested", restated=False)
+
+
+# --------------------------------------------------------------------------------------------
+# Hand-over from reporting: recompute only what changed, in the background
+# --------------------------------------------------------------------------------------------
+def on_records_changed(org_ids, years, *, reason: str = "", restated: bool = False) -> None:
+    org_ids, years = list(org_ids), list(years)
+    if not org_ids or not years:
+        return
+    transaction.on_commit(lambda: recompute_task.enqueue(org_ids, years, reason=reason, restated=restated))
+
+
+@task()
+def recompute_task(org_ids: list[int], years: list[int], reason: str = "", restated: bool = False) -> dict:
+    from ecotown.registry.models import Organisation
+
+    done = 0
+    for org in Organisation.objects.filter(pk__in=org_ids).order_by("pk"):
+        for y in years:
+            if compute_inventory(org, int(y), reason=reason, restated=restated) is not None:
+                done += 1
+    return {"inventories": done}
+
+
+# --------------------------------------------------------------------------------------------
+# Monthly / yearly results, organisation and estate-wide (incremental)
+# --------------------------------------------------------------------------------------------
+_COLS = ("scope1_t", "scope2_location_t", "scope2_market_t", "scope3_t", "biogenic_co2_t", "internal_scope2_t", "co2e_t")
+
+
+def _options(org_id: int, year: int) -> tuple[str, bool]:
+    row = Inventory.objects.filter(organisation_id=org_id, year=year).values_list("gwp_set", "previous_edition").first()
+    return row or ("AR5", False)
+
+
+def month_values(org_id: int, estate_id: int | None, year: int, months, records, *, mult=None, internal=None) -> dict:
+    """{month: {column: t}} for one organisation from its records (the incremental path's arithmetic)."""
+    months = set(months)
+    if mult is None:
+        mult = library.multipliers_for(org_id, *_options(org_id, year))
+    internal = library.internal_activities(estate_id) if internal is None else internal
+    out = {m: dict.fromkeys(_COLS, 0.0) for m in months}
+    for r in records:
+        for (y, m), b in mult.month_buckets(r[5], r[6], r[2], float(r[3]), r[4]).items():
+            if y != year or m not in months:
+                continue
+            d = out[m]
+            d["scope1_t"] += b["s1"]
+            d["scope2_location_t"] += b["s2l"]
+            d["scope2_market_t"] += b["s2m"]
+            d["scope3_t"] += b["s3"]
+            d["biogenic_co2_t"] += b["bio"]
+            if r[2] in internal:
+                d["internal_scope2_t"] += b["s2l"]
+    for d in out.values():
+        d["co2e_t"] = d["scope1_t"] + d["scope2_location_t"] + d["scope3_t"]
+        for k in _COLS:
+            d[k] = round(d[k], PLACES)
+    return out
+
+
+def _upsert_months(org_id, estate_id, year, values: dict) -> None:
+    objs = [MonthResult(organisation_id=org_id, estate_id=estate_id, year=year, month=m, **v) for m, v in values.items()]
+    MonthResult.objects.bulk_create(objs, update_conflicts=True, unique_fields=["organisation", "year", "month"],
+                                    update_fields=["estate", *_COLS, "updated_at"])
+
+
+def _org_year(org_id, estate_id, year) -> None:
+    rows = MonthResult.objects.filter(organisation_id=org_id, year=year, month__gte=1).order_by("month").values_list(*_COLS)
+    tot = dict.fromkeys(_COLS, 0.0)
+    for r in rows:
+        for k, v in zip(_COLS, r):
+            tot[k] += v
+    _upsert_months(org_id, estate_id, year, {0: {k: round(v, PLACES) for k, v in tot.items()}})
+
+
+def _estate_months(estate_id: int, year: int, months) -> None:
+    objs = []
+    agg = {m: None for m in months}
+    for row in (MonthResult.objects.filter(estate_id=estate_id, year=year, month__in=list(months)).values("month")
+                .annotate(s1=Sum("scope1_t"), s2=Sum("scope2_location_t"), s2i=Sum("internal_scope2_t"),
+                          n=Count("organisation_id"))):
+        agg[row["month"]] = row
+    for m, row in agg.items():
+        s1 = round(row["s1"] or 0.0, PLACES) if row else 0.0
+        s2i = round(row["s2i"] or 0.0, PLACES) if row else 0.0
+        s2 = round((row["s2"] or 0.0) - (row["s2i"] or 0.0), PLACES) if row else 0.0
+        objs.append(EstateResult(estate_id=estate_id, year=year, month=m, scope1_t=s1, scope2_imported_t=s2,
+                                 scope2_internal_t=s2i, co2e_t=round(s1 + s2, PLACES),
+                                 n_organisations=row["n"] if row else 0))
+    EstateResult.objects.bulk_create(objs, update_conflicts=True, unique_fields=["estate", "year", "month"],
+                                     update_fields=["scope1_t", "scope2_imported_t", "scope2_internal_t", "co2e_t",
+                                                    "n_organisations", "updated_at"])
+
+
+def _estate_year(estate_id: int, year: int) -> None:
+    """The year = Σ of the 12 months."""
+    rows = EstateResult.objects.filter(estate_id=estate_id, year=year, month__gte=1).values_list(
+        "scope1_t", "scope2_imported_t", "scope2_internal_t")
+    s1 = s2 = s2i = 0.0
+    for a, b, c in rows:
+        s1, s2, s2i = s1 + a, s2 + b, s2i + c
+    n = MonthResult.objects.filter(estate_id=estate_id, year=year, month=0).count()
+    EstateResult.objects.bulk_create(
+        [EstateResult(estate_id=estate_id, year=year, month=0, scope1_t=round(s1, PLACES), scope2_imported_t=round(s2, PLACES),
+                      scope2_internal_t=round(s2i, PLACES), co2e_t=round(round(s1, PLACES) + round(s2, PLACES), PLACES),
+                      n_organisations=n)],
+        update_conflicts=True, unique_fields=["estate", "year", "month"],
+        update_fields=["scope1_t", "scope2_imported_t", "scope2_internal_t", "co2e_t", "n_organisations", "updated_at"])
+
+
+def refresh_months(org, year: int, months) -> None:
+    """Bring one organisation's monthly results for `months` of `year` up to date from its records,
+    then its year, its estate's same months and the estate's year. The incremental path: a few
+    small queries, no engine start-up (multipliers are cached per library state and GWP set)."""
+    months = sorted(set(months))
+    if not months:
+        return
+    estate_id = estate_of(org)
+    s, _e = inputs.month_bounds(year, months[0])
+    _s, e = inputs.month_bounds(year, months[-1])
+    recs = inputs.used_records([org.pk], s, e)
+    values = month_values(org.pk, estate_id, year, months, recs)
+    _upsert_months(org.pk, estate_id, year, values)
+    _org_year(org.pk, estate_id, year)
+    if estate_id is not None:
+        _estate_months(estate_id, year, months)
+        _estate_year(estate_id, year)
+
+
+def recompute_estate_full(estate, year: int) -> None:
+    """Every organisation of the estate (the operator included), all months, from scratch."""
+    from ecotown.registry.models import Organisation
+
+    orgs = list(Organisation.objects.filter(parent=estate, kind__in=MEMBER_KINDS).values_list("pk", flat=True))
+    orgs.append(estate.pk)
+    start, end = inputs.year_bounds(year)
+    by_org: dict[int, list] = {}
+    for r in inputs.used_records(orgs, start, end):
+        by_org.setdefault(r[1], []).append(r)
+    internal = library.internal_activities(estate.pk)
+    with transaction.atomic():
+        MonthResult.objects.filter(organisation_id__in=orgs, year=year).delete()
+        for org_id in orgs:
+            recs = by_org.get(org_id, [])
+            if not recs:
+                continue
+            values = month_values(org_id, estate.pk, year, range(1, 13), recs, internal=internal)
+            _upsert_months(org_id, estate.pk, year, values)
+            _org_year(org_id, estate.pk, year)
+        _estate_months(estate.pk, year, range(1, 13))
+        _estate_year(estate.pk, year)
