@@ -158,11 +158,62 @@ def _org_can(p: Principal, action: str, org) -> bool:
 # --- capability sections: each capability decides its own models here, in this one module -----
 # (p: Principal, action: str, obj) -> bool; `_org_can(p, action, org)` gives the registry rules.
 
-REPORTING_MODELS: set[str] = set()   # section owned by the reporting capability
+REPORTING_MODELS: set[str] = {      # section owned by the reporting capability
+    "ActivityRecord", "ProductionRecord", "EmployeeRecord", "ImportBatch", "QualityFlag",
+    "ReportingCalendar", "ReportingPeriod",
+}
+
+
+class ReportingAction:
+    REPORT = "report"      # add or change drafts, import, new versions, acknowledge flags (obj: a record or ImportBatch)
+    SUBMIT = "submit"      # draft → submitted
+    VERIFY = "verify"      # submitted → verified (and back to draft with a reason)
+    LOCK = "lock"          # verified → locked at year end
+    COMPLETENESS = "completeness"  # obj: the estate, port or authority looked at
+
+
+def _reporting_reporters(p: Principal, org) -> bool:
+    """Who may put data in for an organisation: its preparers and approvers (a school's coordinator;
+    an estate's or port's own manager for the estate itself), and authority staff (bulk loads)."""
+    return (
+        p.authority_staff
+        or _has_role(p, org, {Role.FACTORY_PREPARER, Role.FACTORY_APPROVER, Role.SCHOOL_COORDINATOR})
+        or (org.kind in {"estate", "port"} and org.id in p.managed_estates)
+    )
 
 
 def _reporting_can(p: Principal, action: str, obj) -> bool:
+    model = type(obj).__name__
+    if model in {"ReportingCalendar", "ReportingPeriod"}:
+        if action == Action.VIEW:
+            return p.authenticated
+        return p.authority_admin
+    org = obj.organisation
+    if not _org_can(p, Action.VIEW, org):
+        return False
+    if action == Action.VIEW:
+        return True
+    if action in {ReportingAction.REPORT, Action.CHANGE, "add"}:
+        return _reporting_reporters(p, org)
+    if action == ReportingAction.SUBMIT:
+        return _has_role(p, org, {Role.FACTORY_APPROVER, Role.SCHOOL_COORDINATOR}) or (
+            org.kind in {"estate", "port"} and org.id in p.managed_estates)
+    if action == ReportingAction.VERIFY:
+        # the estate (or port) the factory is in, or the authority; never the reporting organisation itself
+        return p.authority_staff or (org.parent_id is not None and org.parent_id in p.managed_estates)
+    if action == ReportingAction.LOCK:
+        return p.authority_admin
     return False
+
+
+def reporting_can_see_completeness(user, org=None) -> bool:
+    """Estate managers (their estates) and authority staff (any) see completeness and escalation lists."""
+    p = principal(user)
+    if p.authority_staff:
+        return True
+    if org is None:
+        return bool(p.managed_estates)
+    return org.id in p.managed_estates
 
 
 CARBON_MODELS: set[str] = {          # section owned by the carbon capability

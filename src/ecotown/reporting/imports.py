@@ -1,0 +1,579 @@
+"""Reading and checking activity rows from Excel, CSV, the form and the API.
+
+Everything here is about *input*: accepted forms of dates and numbers, the template workbook,
+and marking a rejected workbook. Saving is `services.import_activities`.
+
+Problems are dicts {"row", "column", "cell", "value", "code", "params"}; `message(problem, lang)`
+renders one in Thai or English. Rows are numbered as the spreadsheet shows them (header = row 1).
+"""
+from __future__ import annotations
+
+import calendar
+import csv
+import datetime as dt
+import io
+import re
+from decimal import Decimal, InvalidOperation
+
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+TEMPLATE_VERSION = 3
+TEMPLATE_MARK = "ecotown-reporting-activities"
+EXAMPLE_MARK = "EXAMPLE"
+META_SHEET = "_ecotown"
+LIST_SHEET = "lists"
+DATA_SHEET = "data"
+
+# column code -> (Thai label, English label); order = template order
+COLUMNS = {
+    "period_start": ("วันเริ่มต้นงวด", "Period start"),
+    "period_end": ("วันสิ้นสุดงวด", "Period end"),
+    "activity": ("กิจกรรม", "Activity"),
+    "quantity": ("ปริมาณ", "Quantity"),
+    "unit": ("หน่วย", "Unit"),
+    "meter": ("มิเตอร์หรือสถานที่", "Meter or site"),
+    "note": ("หมายเหตุ", "Note"),
+}
+OPTIONAL_COLUMNS = {"organisation": ("องค์กร (รหัสหรือเลขทะเบียนโรงงาน)", "Organisation (ID, code or DIW number)")}
+REQUIRED = ("period_start", "activity", "quantity", "unit")
+# units offered per dimension (the first is the activity's usual unit family)
+UNITS_BY_DIMENSION = {
+    "energy": ["kWh", "MWh", "GJ", "MJ"],
+    "volume": ["L", "m3"],
+    "mass": ["kg", "t"],
+}
+THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
+MAX_QUANTITY = Decimal("99999999999999")  # 14 integer digits (max_digits 20, 6 decimals)
+
+
+# --- messages -------------------------------------------------------------------------------
+
+def _text(code: str, p: dict) -> str:
+    """One problem in the active language (all user-visible texts go through gettext)."""
+    if code == "missing_column":
+        return _("The column “%(name)s” is missing from the header row.") % p
+    if code == "old_template":
+        return _("This workbook is version %(found)s of the template; the current version is %(current)s. "
+                 "Download the current template and copy your rows into it.") % p
+    if code == "not_template":
+        return _("This workbook is not an EcoTown reporting template.") % p
+    if code == "unreadable":
+        return _("The file could not be read as Excel (.xlsx) or CSV.") % p
+    if code == "empty_file":
+        return _("The file has no data rows.") % p
+    if code == "duplicate_file":
+        return _("This file was already imported on %(when)s (import %(batch)s). Nothing was changed.") % p
+    if code == "unknown_activity":
+        return _("Unknown activity “%(value)s”: use a code from the activity list (sheet “lists”).") % p
+    if code == "empty_activity":
+        return _("The activity is empty.") % p
+    if code == "unknown_unit":
+        return _("Unknown unit “%(value)s”: use one of %(units)s.") % p
+    if code == "empty_unit":
+        return _("The unit is empty: use one of %(units)s.") % p
+    if code == "wrong_dimension":
+        return _("The unit “%(value)s” cannot be used for %(activity)s — use %(units)s.") % p
+    if code == "empty_quantity":
+        return _("The quantity is empty.") % p
+    if code == "not_number":
+        return _("“%(value)s” is not a number.") % p
+    if code == "negative":
+        return _("The quantity cannot be negative.") % p
+    if code == "too_large":
+        return _("The quantity is too large.") % p
+    if code == "bad_date":
+        return _("“%(value)s” is not a date: write 2026-03-31, 31/3/2026 or 31/3/2569.") % p
+    if code == "empty_date":
+        return _("The period start is empty.") % p
+    if code == "end_needed":
+        return _("Give the period end (a period starting on another day than the 1st is not a whole month).") % p
+    if code == "end_before_start":
+        return _("The period ends (%(end)s) before it starts (%(start)s).") % p
+    if code == "future":
+        return _("The period ends in the future (%(end)s): report it after it has ended.") % p
+    if code == "org_unknown":
+        return _("Unknown organisation “%(value)s”.") % p
+    if code == "org_forbidden":
+        return _("You may not report for “%(value)s”.") % p
+    if code == "overlap_file":
+        return _("The period overlaps row %(other)s (same organisation, activity and meter).") % p
+    if code == "overlap_existing":
+        return _("The period overlaps a record already reported (%(start)s to %(end)s, %(state)s). "
+                 "Choose “replace” to put this row in its place (the old version is kept).") % p
+    if code == "locked_needs_reason":
+        return _("The record this row replaces is locked: give a reason for the change.") % p
+    return code
+
+
+def message(problem: dict, lang: str) -> str:
+    params = {**problem.get("params", {}), "value": problem.get("value") or ""}
+    if params.get("activity"):
+        params["activity"] = Catalogue.get().name(params["activity"], lang)
+    with translation.override(lang):
+        if params.get("state"):
+            from .models import State
+
+            params["state"] = str(dict(State.choices).get(params["state"], params["state"]))
+        return _text(problem["code"], params)
+
+
+def problem(row, column, value, code, *, columns: dict[str, int] | None = None, **params) -> dict:
+    """One problem; `columns` (code -> 0-based index in the file) gives the cell address."""
+    idx = (columns or {}).get(column, list(COLUMNS).index(column) if column in COLUMNS else None) if column else None
+    cell = f"{_col_letter(idx)}{row}" if (idx is not None and row) else None
+    return {"row": row, "column": column, "cell": cell, "value": _show(value), "code": code, "params": params}
+
+
+def public_problems(problems: list[dict], lang: str) -> list[dict]:
+    """{row, column, value, message} as the command and the API return them."""
+    return [{"row": p["row"], "column": p["column"], "value": p["value"], "message": message(p, lang)} for p in problems]
+
+
+def _col_letter(idx: int | None) -> str:
+    if idx is None:
+        return ""
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(idx + 1)
+
+
+def _show(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+# --- accepted forms -------------------------------------------------------------------------
+
+_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T].*)?$")
+_DMY = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})$")
+_YM = re.compile(r"^(\d{4})-(\d{1,2})$")
+_MY = re.compile(r"^(\d{1,2})/(\d{4})$")
+
+
+class BadValue(ValueError):
+    pass
+
+
+def _ce(year: int) -> int:
+    """A year ≥ 2400 is Buddhist Era."""
+    return year - 543 if year >= 2400 else year
+
+
+def parse_date(value) -> tuple[dt.date, bool]:
+    """(date, is_month) from an Excel date cell or text: ISO, d/m/Y, B.E. years, Thai digits.
+
+    `is_month` is True for a month written without a day ("2026-03", "3/2569"): the whole month.
+    """
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if isinstance(value, dt.date):
+        if value.year >= 2400:
+            return value.replace(year=value.year - 543), False
+        return value, False
+    if value is None:
+        raise BadValue
+    text = str(value).translate(THAI_DIGITS).strip()
+    try:
+        m = _ISO.match(text)
+        if m:
+            return dt.date(_ce(int(m[1])), int(m[2]), int(m[3])), False
+        m = _DMY.match(text)
+        if m:
+            return dt.date(_ce(int(m[3])), int(m[2]), int(m[1])), False
+        m = _YM.match(text)
+        if m:
+            return dt.date(_ce(int(m[1])), int(m[2]), 1), True
+        m = _MY.match(text)
+        if m:
+            return dt.date(_ce(int(m[2])), int(m[1]), 1), True
+    except ValueError:
+        raise BadValue from None
+    raise BadValue
+
+
+def parse_quantity(value) -> Decimal:
+    """A number from a cell or text: thousands separators, Thai digits, spaces."""
+    if isinstance(value, bool):
+        raise BadValue
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            raise BadValue
+        return Decimal(repr(value))
+    if isinstance(value, Decimal):
+        return value
+    text = str(value).translate(THAI_DIGITS).strip().replace("\u00a0", "").replace(" ", "")
+    if re.fullmatch(r"[-+]?\d{1,3}(,\d{3})+(\.\d+)?", text):
+        text = text.replace(",", "")
+    try:
+        d = Decimal(text)
+    except InvalidOperation:
+        raise BadValue from None
+    if not d.is_finite():
+        raise BadValue
+    return d
+
+
+def month_end(d: dt.date) -> dt.date:
+    return d.replace(day=calendar.monthrange(d.year, d.month)[1])
+
+
+# --- the activity catalogue and units ---------------------------------------------------------
+
+class Catalogue:
+    """Activity codes, names and the units that fit each (from ecotown.calc; cached per process)."""
+
+    _instance = None
+
+    def __init__(self):
+        from ecotown.calc import ghg, units
+
+        self.activities = ghg.activity_catalogue()
+        self.by_name = {}
+        for code, row in self.activities.items():
+            self.by_name[code.lower()] = code
+            self.by_name[row["name_en"].strip().lower()] = code
+            self.by_name[row["name_th"].strip().lower()] = code
+        self._units = units
+        self._fits: dict[tuple[str, str], str] = {}  # (activity, unit) -> "" ok | "unknown" | "dimension"
+
+    @classmethod
+    def get(cls) -> "Catalogue":
+        if cls._instance is None:
+            cls._instance = cls()
+        return cls._instance
+
+    def resolve(self, text) -> str | None:
+        t = str(text).strip()
+        if " | " in t:
+            t = t.split(" | ", 1)[0].strip()
+        return self.by_name.get(t.lower())
+
+    def units_for(self, activity: str) -> list[str]:
+        row = self.activities[activity]
+        default = row["default_unit"]
+        units = [default] + [u for u in UNITS_BY_DIMENSION.get(row["dimension"], []) if u != default]
+        return units
+
+    def all_units(self) -> list[str]:
+        out = []
+        for code in self.activities:
+            for u in self.units_for(code):
+                if u not in out:
+                    out.append(u)
+        return out
+
+    def check_unit(self, activity: str, unit: str) -> str:
+        key = (activity, unit)
+        if key not in self._fits:
+            from ecotown.calc.errors import UnitProblem
+
+            try:
+                ok = self._units.same_dimension(unit, self.activities[activity]["default_unit"])
+                self._fits[key] = "" if ok else "dimension"
+            except UnitProblem:
+                self._fits[key] = "unknown"
+        return self._fits[key]
+
+    def name(self, activity: str, lang: str) -> str:
+        row = self.activities.get(activity)
+        if not row:
+            return activity
+        return row["name_en"] if lang == "en" else row["name_th"]
+
+
+# --- reading files --------------------------------------------------------------------------
+
+class Table:
+    """Header columns and an iterator of (row number, {column: raw value})."""
+
+    def __init__(self, columns: dict[str, int], rows, total: int, kind: str, meta: dict):
+        self.columns, self.rows, self.total, self.kind, self.meta = columns, rows, total, kind, meta
+
+
+def header_code(text) -> str | None:
+    if text is None:
+        return None
+    t = str(text).strip().lower()
+    known = {**COLUMNS, **OPTIONAL_COLUMNS}
+    first = re.split(r"[\s/(]", t, maxsplit=1)[0] if t else ""
+    if first in known:
+        return first
+    for code, (th, en) in known.items():
+        if t in (th.lower(), en.lower()) or th.lower() in t or en.lower() == t.split("\n")[-1].strip():
+            return code
+    for tok in re.findall(r"[a-z_]+", t):
+        if tok in known:
+            return tok
+    return None
+
+
+def read_table(data: bytes, name: str = "") -> Table:
+    """Open an uploaded file (xlsx or csv). Raises BadFile(problems)."""
+    if data[:4] == b"PK\x03\x04":
+        return _read_xlsx(data)
+    return _read_csv(data)
+
+
+class BadFile(Exception):
+    def __init__(self, problems: list[dict]):
+        super().__init__(problems)
+        self.problems = problems
+
+
+def _columns_from_header(header) -> dict[str, int]:
+    cols: dict[str, int] = {}
+    for i, h in enumerate(header):
+        code = header_code(h)
+        if code and code not in cols:
+            cols[code] = i
+    missing = [c for c in REQUIRED if c not in cols]
+    if missing:
+        raise BadFile([problem(1, c, None, "missing_column", name=c) for c in missing])
+    return cols
+
+
+def _read_xlsx(data: bytes) -> Table:
+    import openpyxl
+
+    try:
+        wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception:
+        raise BadFile([problem(None, None, None, "unreadable")]) from None
+    meta = {}
+    if META_SHEET in wb.sheetnames:
+        for row in wb[META_SHEET].iter_rows(min_row=1, max_row=20, max_col=2, values_only=True):
+            if row and row[0]:
+                meta[str(row[0])] = row[1]
+        if meta.get("template") != TEMPLATE_MARK:
+            raise BadFile([problem(None, None, None, "not_template")])
+        found = int(meta.get("version") or 0)
+        if found != TEMPLATE_VERSION:
+            raise BadFile([problem(None, None, found, "old_template", found=found, current=TEMPLATE_VERSION)])
+    ws = wb[DATA_SHEET] if DATA_SHEET in wb.sheetnames else wb.worksheets[0]
+    it = ws.iter_rows(values_only=True)
+    header = next(it, None)
+    if header is None:
+        raise BadFile([problem(None, None, None, "empty_file")])
+    cols = _columns_from_header(header)
+    total = max(0, (ws.max_row or 1) - 1)
+
+    def rows():
+        for n, values in enumerate(it, start=2):
+            yield n, values
+        wb.close()
+
+    return Table(cols, rows(), total, "excel", meta)
+
+
+def _read_csv(data: bytes) -> Table:
+    for enc in ("utf-8-sig", "cp874"):
+        try:
+            text = data.decode(enc)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise BadFile([problem(None, None, None, "unreadable")])
+    sample = text[:4096]
+    delim = ";" if sample.count(";") > sample.count(",") and "\t" not in sample else ("\t" if "\t" in sample.split("\n", 1)[0] else ",")
+    reader = csv.reader(io.StringIO(text), delimiter=delim)
+    header = next(reader, None)
+    if not header:
+        raise BadFile([problem(None, None, None, "empty_file")])
+    cols = _columns_from_header(header)
+    total = text.count("\n")
+
+    def rows():
+        for n, values in enumerate(reader, start=2):
+            yield n, values
+
+    return Table(cols, rows(), total, "csv", {})
+
+
+def rows_from_dicts(items: list[dict]) -> Table:
+    """API/form rows: numbered 1..n (the API has no header row)."""
+    codes = list(COLUMNS) + list(OPTIONAL_COLUMNS)
+    cols = {c: i for i, c in enumerate(codes)}
+
+    def rows():
+        for n, item in enumerate(items, start=1):
+            yield n, tuple(item.get(c) for c in codes)
+
+    return Table(cols, rows(), len(items), "api", {})
+
+
+# --- the template and marked workbooks -------------------------------------------------------
+
+HEADER_FILL = "1F6F4A"
+
+
+def date_format(lang: str) -> str:
+    """Real date cells; Thai readers see Buddhist-Era years ([$-1070000] = Thai Buddhist calendar)."""
+    return "[$-1070000]d/m/yyyy;@" if lang == "th" else "yyyy-mm-dd"
+
+
+def build_template(org, year: int, lang: str = "th") -> bytes:
+    """The Excel template for one organisation and year."""
+    import openpyxl
+    from openpyxl.comments import Comment
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    cat = Catalogue.get()
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = DATA_SHEET
+    headers = list(COLUMNS)
+    for i, code in enumerate(headers, start=1):
+        th, en = COLUMNS[code]
+        c = ws.cell(row=1, column=i, value=f"{code}\n{th} ({en})")
+        c.font = Font(bold=True, color="FFFFFF")
+        c.fill = PatternFill("solid", fgColor=HEADER_FILL)
+        c.alignment = Alignment(wrap_text=True, vertical="top")
+        ws.column_dimensions[c.column_letter].width = 26 if code in ("activity", "note") else 18
+    ws.row_dimensions[1].height = 48
+    ws.freeze_panes = "A2"
+    ex_year = min(year, dt.date.today().year)
+    example = [dt.date(ex_year, 1, 1), dt.date(ex_year, 1, 31), "grid_electricity", 125000, "kWh", "MDB-1",
+               EXAMPLE_MARK + " — ตัวอย่าง: ลบหรือเขียนทับแถวนี้ / delete or overwrite this row"]
+    for i, v in enumerate(example, start=1):
+        c = ws.cell(row=2, column=i, value=v)
+        c.font = Font(italic=True, color="808080")
+    fmt = date_format(lang)
+    for r in range(2, 2002):
+        ws.cell(row=r, column=1).number_format = fmt
+        ws.cell(row=r, column=2).number_format = fmt
+        ws.cell(row=r, column=4).number_format = "#,##0.###"
+    ws.cell(row=1, column=1).comment = Comment(
+        "วันที่: 2026-03-01, 1/3/2026 หรือ 1/3/2569 (พ.ศ.)\nDates: 2026-03-01, 1/3/2026 or 1/3/2569 (B.E.)", "EcoTown")
+    # hidden lists: codes with Thai/English labels, units
+    ls = wb.create_sheet(LIST_SHEET)
+    ls.append(["code", "ชื่อ (ไทย)", "name (English)", "default unit", "units", "dropdown"])
+    codes = list(cat.activities)
+    for code in codes:
+        row = cat.activities[code]
+        ls.append([code, row["name_th"], row["name_en"], row["default_unit"], ", ".join(cat.units_for(code)),
+                   f"{code} | {row['name_th']} | {row['name_en']}"])
+    all_units = cat.all_units()
+    for i, u in enumerate(all_units, start=2):
+        ls.cell(row=i, column=8, value=u)
+    ls.cell(row=1, column=8, value="unit")
+    ls.sheet_state = "hidden"
+    n = len(codes) + 1
+    dv_act = DataValidation(type="list", formula1=f"={LIST_SHEET}!$F$2:$F${n}", allow_blank=True,
+                            showErrorMessage=False)
+    dv_unit = DataValidation(type="list", formula1=f"={LIST_SHEET}!$H$2:$H${len(all_units) + 1}", allow_blank=True,
+                             showErrorMessage=True, errorTitle="หน่วย / Unit",
+                             error="เลือกหน่วยจากรายการ / choose a unit from the list")
+    ws.add_data_validation(dv_act)
+    ws.add_data_validation(dv_unit)
+    dv_act.add("C2:C5000")
+    dv_unit.add("E2:E5000")
+    # help
+    hs = wb.create_sheet("help")
+    hs.column_dimensions["A"].width = 110
+    lines = [
+        ("คำแนะนำ / How to fill in", True),
+        (f"องค์กร / Organisation: {org.name_th} / {org.name_en} (ID {org.pk})", False),
+        (f"ปี / Year: {year + 543} (พ.ศ.) / {year}", False),
+        (f"รุ่นแม่แบบ / Template version: {TEMPLATE_VERSION}", False),
+        ("", False),
+        ("หนึ่งแถวต่อหนึ่งกิจกรรมต่องวด (ปกติเป็นรายเดือน) / One row per activity and period (usually a month)", False),
+        ("วันที่ที่รับ: 2026-03-31, 31/3/2026, 31/3/2569 (ปี ≥ 2400 ถือเป็น พ.ศ.), เลขไทย ๓๑/๓/๒๕๖๙, เซลล์วันที่ของ Excel",
+         False),
+        ("Accepted dates: 2026-03-31, 31/3/2026, 31/3/2569 (a year ≥ 2400 is B.E.), Thai digits, Excel date cells", False),
+        ("เดือนทั้งเดือน: เว้นวันสิ้นสุดว่างได้ถ้าวันเริ่มต้นเป็นวันที่ 1 / A whole month: leave the end empty when the start is the 1st",
+         False),
+        ("ตัวเลข: 1,234.5 หรือ ๑,๒๓๔.๕ ห้ามติดลบ / Numbers: 1,234.5 or Thai digits; not negative", False),
+        ("หน่วยต้องเข้ากับกิจกรรม (เช่น ไฟฟ้า: kWh หรือ MWh) / The unit must fit the activity (electricity: kWh or MWh)",
+         False),
+        ("ช่วงเวลาที่ซ้อนกันของกิจกรรมเดียวกันจะถูกปฏิเสธ เว้นแต่เลือก “แทนที่” / Overlapping periods of the same activity are "
+         "refused unless you choose “replace”", False),
+        ("ไฟล์ที่มีแถวผิดแม้แถวเดียวจะไม่ถูกบันทึกเลย และจะได้ไฟล์คืนพร้อมทำเครื่องหมายเซลล์ที่ผิด / A file with any bad row "
+         "saves nothing; you get it back with the bad cells marked", False),
+        ("", False),
+        ("กิจกรรม / Activities:", True),
+    ]
+    for text, bold in lines:
+        hs.append([text])
+        hs.cell(row=hs.max_row, column=1).font = Font(bold=bold)
+    for code in codes:
+        row = cat.activities[code]
+        hs.append([f"{code} — {row['name_th']} / {row['name_en']} — {', '.join(cat.units_for(code))}"])
+    meta = wb.create_sheet(META_SHEET)
+    for k, v in [("template", TEMPLATE_MARK), ("version", TEMPLATE_VERSION), ("organisation", org.pk),
+                 ("year", year), ("created", dt.date.today().isoformat())]:
+        meta.append([k, v])
+    meta.sheet_state = "veryHidden"
+    wb.active = 0
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def mark_workbook(data: bytes, problems: list[dict], lang: str) -> bytes | None:
+    """The user's own workbook with each bad cell filled red and commented (CSV → a new workbook)."""
+    import openpyxl
+    from openpyxl.comments import Comment
+    from openpyxl.styles import PatternFill
+
+    if data[:4] == b"PK\x03\x04":
+        try:
+            wb = openpyxl.load_workbook(io.BytesIO(data))
+        except Exception:
+            return None
+        ws = wb[DATA_SHEET] if DATA_SHEET in wb.sheetnames else wb.worksheets[0]
+        header = [c.value for c in ws[1]]
+    else:
+        try:
+            table = _read_csv(data)
+        except BadFile:
+            return None
+        wb = openpyxl.Workbook()
+        ws = wb.active
+        ws.title = DATA_SHEET
+        text = data.decode("utf-8-sig", errors="replace")
+        for values in csv.reader(io.StringIO(text)):
+            ws.append(values)
+        header = [c.value for c in ws[1]]
+        del table
+    cols = {}
+    for i, h in enumerate(header):
+        code = header_code(h)
+        if code and code not in cols:
+            cols[code] = i + 1
+    red = PatternFill("solid", fgColor="F8B4B4")
+    by_cell: dict[tuple[int, int], list[str]] = {}
+    for p in problems:
+        if not p.get("row"):
+            continue
+        col = cols.get(p.get("column")) or 1
+        by_cell.setdefault((p["row"], col), []).append(message(p, lang))
+    for (r, c), msgs in by_cell.items():
+        cell = ws.cell(row=r, column=c)
+        cell.fill = red
+        cell.comment = Comment("\n".join(msgs), "EcoTown", width=320, height=120)
+    # the general problems (no row) on a sheet of their own
+    general = [p for p in problems if not p.get("row")]
+    if general or by_cell:
+        ps = wb.create_sheet("problems" if lang == "en" else "ปัญหา")
+        ps.append([_h("row", lang), _h("column", lang), _h("value", lang), _h("message", lang)])
+        for p in problems:
+            ps.append([p.get("row"), p.get("column"), p.get("value"), message(p, lang)])
+        ps.column_dimensions["D"].width = 100
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def _h(word: str, lang: str) -> str:
+    th = {"row": "แถว", "column": "คอลัมน์", "value": "ค่า", "message": "ปัญหา"}
+    return word if lang == "en" else th[word]

@@ -1,0 +1,826 @@
+"""Reporting services: the only code that creates or changes reported records.
+
+- `import_activities` — one pipeline for Excel, CSV, the web form, the API and the command:
+  every row checked, every problem listed, all or nothing in one transaction.
+- `submit`, `verify`, `return_to_draft`, `lock_year` — the review workflow.
+- `amend` — a change: in place while draft, otherwise a new version (reason required after lock).
+- `acknowledge_flag`, `set_calendar`, `send_reminders`.
+After a change of state to verified/locked, or a new version of a verified/locked record, the
+results are told through `ecotown.core.recompute.records_changed` inside the transaction.
+"""
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+import hashlib
+import statistics
+import uuid
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from ecotown import access
+from ecotown.access import Action, ReportingAction
+from ecotown.core import history, recompute
+from ecotown.core.models import UploadedFile
+from ecotown.registry.models import Organisation
+
+from . import imports
+from .imports import BadFile, BadValue, Catalogue, problem
+from .models import (RESULT_STATES, ActivityRecord, ImportBatch, QualityFlag, ReportingCalendar, ReportingPeriod,
+                     Source, State)
+
+CHUNK = 2000
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class Rejected(Exception):
+    """An import refused as a whole: `problems` lists every one; `batch` is the rejected ImportBatch (if kept)."""
+
+    def __init__(self, problems: list[dict], batch: ImportBatch | None = None):
+        super().__init__(f"{len(problems)} problems")
+        self.problems, self.batch = problems, batch
+
+
+@dataclass
+class ImportResult:
+    accepted: int
+    batch: ImportBatch | None
+    records: list[ActivityRecord] = field(default_factory=list)
+    flags: int = 0
+
+
+@dataclass
+class Row:
+    n: int
+    org: Organisation
+    activity: str
+    quantity: Decimal
+    unit: str
+    start: dt.date
+    end: dt.date
+    meter: str
+    replaces: list[dict] = field(default_factory=list)
+
+
+def lang_of(user) -> str:
+    lang = translation.get_language() or getattr(user, "language", None) or "th"
+    return "en" if lang.startswith("en") else "th"
+
+
+def may_report(actor, org) -> bool:
+    """Actor None = the operator's command line (trusted)."""
+    return actor is None or access.can(actor, ReportingAction.REPORT, ActivityRecord(organisation=org))
+
+
+def _require(actor, action, obj) -> None:
+    if actor is not None:
+        access.require(actor, action, obj)
+
+
+# --- files ------------------------------------------------------------------------------------
+
+def keep_file(actor, org, name: str, data: bytes) -> UploadedFile:
+    """Keep an import file or evidence for an organisation (reporters may keep files; the registry's
+    `store_file` needs the right to change the organisation itself)."""
+    if len(data) > settings.ECOTOWN_MAX_UPLOAD_BYTES:
+        raise ValidationError({"file": _("The file is larger than %(mb)s MB.") % {
+            "mb": settings.ECOTOWN_MAX_UPLOAD_BYTES // (1024 * 1024)}})
+    from ecotown.core.services import _sniff, _strip_exif
+
+    content_type = _sniff(data)
+    if content_type not in settings.ECOTOWN_UPLOAD_TYPES:
+        raise ValidationError({"file": _("This kind of file is not accepted: use PDF, JPEG, PNG, Excel (.xlsx) or CSV.")})
+    if content_type in {"image/jpeg", "image/png"}:
+        try:
+            data = _strip_exif(data, content_type)
+        except Exception:
+            raise ValidationError({"file": _("The image could not be read.")})
+    f = UploadedFile(organisation=org, original_name=(name or "upload")[:255], content_type=content_type,
+                     extension=settings.ECOTOWN_UPLOAD_TYPES[content_type], size=len(data),
+                     sha256=hashlib.sha256(data).hexdigest(),
+                     uploaded_by=actor if getattr(actor, "is_authenticated", False) else None)
+    f.file.save("upload", ContentFile(data), save=False)
+    f.save()
+    return f
+
+
+# --- organisations named in rows ------------------------------------------------------------
+
+def resolve_org(value) -> Organisation | None:
+    """An organisation by ID, estate/port code or DIW registration number."""
+    from ecotown.registry import diw
+
+    text = str(value).strip()
+    if not text:
+        return None
+    if text.isdigit() and len(text) < 12:
+        org = Organisation.objects.filter(pk=int(text)).first()
+        if org:
+            return org
+    org = Organisation.objects.filter(code__iexact=text).exclude(code="").order_by("pk").first()
+    if org:
+        return org
+    try:
+        _display, key = diw.normalise(text)
+    except diw.DIWNumberError:
+        return None
+    return Organisation.objects.filter(factory__diw_key=key).first()
+
+
+# --- checking rows ----------------------------------------------------------------------------
+
+def check_rows(actor, org: Organisation, table: imports.Table, *, replace: bool = False, reason: str = "",
+               progress=None, today: dt.date | None = None) -> tuple[list[Row], list[dict]]:
+    """Every row checked; returns the good rows and every problem (row numbers as the file shows them)."""
+    cat = Catalogue.get()
+    today = today or timezone.localdate()
+    cols = table.columns
+    problems: list[dict] = []
+    rows: list[Row] = []
+    orgs: dict[str, Organisation | None] = {}
+    allowed: dict[int, bool] = {org.pk: may_report(actor, org)}
+    i_start, i_end, i_act, i_qty, i_unit = (cols.get(c) for c in ("period_start", "period_end", "activity", "quantity", "unit"))
+    i_meter, i_note, i_org = cols.get("meter"), cols.get("note"), cols.get("organisation")
+    seen = 0
+
+    def P(n, column, value, code, **params):
+        problems.append(problem(n, column, value, code, columns=cols, **params))
+
+    def cell(values, i):
+        if i is None or i >= len(values):
+            return None
+        v = values[i]
+        if isinstance(v, str):
+            v = v.strip()
+            return v or None
+        return v
+
+    for n, values in table.rows:
+        seen += 1
+        if progress and seen % 5000 == 0:
+            progress("checking", seen, table.total)
+        if not values or all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
+            continue
+        note = cell(values, i_note)
+        if isinstance(note, str) and note.startswith(imports.EXAMPLE_MARK):
+            continue
+        bad = len(problems)
+        # organisation
+        row_org = org
+        if i_org is not None and cell(values, i_org) is not None:
+            key = str(cell(values, i_org))
+            if key not in orgs:
+                orgs[key] = resolve_org(key)
+            row_org = orgs[key]
+            if row_org is None:
+                P(n, "organisation", key, "org_unknown")
+            else:
+                if row_org.pk not in allowed:
+                    allowed[row_org.pk] = may_report(actor, row_org)
+                if not allowed[row_org.pk]:
+                    P(n, "organisation", key, "org_forbidden")
+        elif not allowed[org.pk]:
+            P(n, "organisation", org.name, "org_forbidden")
+        # activity and unit
+        raw_act = cell(values, i_act)
+        activity = None
+        if raw_act is None:
+            P(n, "activity", None, "empty_activity")
+        else:
+            activity = cat.resolve(raw_act)
+            if activity is None:
+                P(n, "activity", raw_act, "unknown_activity")
+        raw_unit = cell(values, i_unit)
+        unit = str(raw_unit).strip() if raw_unit is not None else ""
+        suggestions = ", ".join(cat.units_for(activity)) if activity else ", ".join(cat.all_units())
+        if not unit:
+            P(n, "unit", None, "empty_unit", units=suggestions)
+        elif activity:
+            fit = cat.check_unit(activity, unit)
+            if fit == "unknown":
+                P(n, "unit", unit, "unknown_unit", units=suggestions)
+            elif fit == "dimension":
+                P(n, "unit", unit, "wrong_dimension", activity=activity, units=suggestions)
+        else:
+            if cat.check_unit("grid_electricity", unit) == "unknown" and cat.check_unit("diesel", unit) == "unknown" \
+                    and cat.check_unit("lpg", unit) == "unknown":
+                P(n, "unit", unit, "unknown_unit", units=suggestions)
+        # quantity
+        raw_q = cell(values, i_qty)
+        quantity = None
+        if raw_q is None:
+            P(n, "quantity", None, "empty_quantity")
+        else:
+            try:
+                quantity = imports.parse_quantity(raw_q)
+            except BadValue:
+                P(n, "quantity", raw_q, "not_number")
+            else:
+                if quantity < 0:
+                    P(n, "quantity", raw_q, "negative")
+                elif quantity > imports.MAX_QUANTITY:
+                    P(n, "quantity", raw_q, "too_large")
+                else:
+                    quantity = quantity.quantize(Decimal("0.000001"))
+        # period
+        raw_s, raw_e = cell(values, i_start), cell(values, i_end)
+        start = end = None
+        whole_month = False
+        if raw_s is None:
+            P(n, "period_start", None, "empty_date")
+        else:
+            try:
+                start, whole_month = imports.parse_date(raw_s)
+            except BadValue:
+                P(n, "period_start", raw_s, "bad_date")
+        if raw_e is None:
+            if start is not None:
+                if whole_month or start.day == 1:
+                    end = imports.month_end(start)
+                else:
+                    P(n, "period_end", None, "end_needed")
+        else:
+            try:
+                end, end_month = imports.parse_date(raw_e)
+                if end_month:
+                    end = imports.month_end(end)
+            except BadValue:
+                P(n, "period_end", raw_e, "bad_date")
+        if start and end:
+            if end < start:
+                P(n, "period_end", raw_e, "end_before_start", start=start.isoformat(), end=end.isoformat())
+            elif end > today:
+                P(n, "period_end", raw_e if raw_e is not None else end, "future", end=end.isoformat())
+        if len(problems) == bad:
+            meter = cell(values, i_meter)
+            rows.append(Row(n, row_org, activity, quantity, unit, start, end, str(meter)[:100] if meter is not None else ""))
+    if progress:
+        progress("checking", seen, seen)
+    _check_overlaps(rows, problems, replace=replace, reason=reason, cols=cols)
+    problems.sort(key=lambda p: (p["row"] or 0, list(imports.COLUMNS).index(p["column"]) if p["column"] in imports.COLUMNS else 99))
+    return rows, problems
+
+
+def _check_overlaps(rows: list[Row], problems: list[dict], *, replace: bool, reason: str, cols) -> None:
+    if not rows:
+        return
+    # within the file
+    by_key: dict[tuple, list[Row]] = {}
+    for r in rows:
+        by_key.setdefault((r.org.pk, r.activity, r.meter), []).append(r)
+    for group in by_key.values():
+        if len(group) < 2:
+            continue
+        group.sort(key=lambda r: (r.start, r.n))
+        last = group[0]
+        for r in group[1:]:
+            if r.start <= last.end:
+                problems.append(problem(r.n, "period_start", r.start, "overlap_file", columns=cols, other=last.n))
+            if r.end > last.end:
+                last = r
+    # against what is already reported (current versions)
+    lo, hi = min(r.start for r in rows), max(r.end for r in rows)
+    existing = ActivityRecord.objects.filter(
+        organisation_id__in={r.org.pk for r in rows}, activity__in={r.activity for r in rows}, is_current=True,
+        period_start__lte=hi, period_end__gte=lo,
+    ).values("id", "organisation_id", "activity", "meter", "period_start", "period_end", "state", "series", "version")
+    index: dict[tuple, list[dict]] = {}
+    for e in existing:
+        index.setdefault((e["organisation_id"], e["activity"], e["meter"]), []).append(e)
+    if not index:
+        return
+    for lst in index.values():
+        lst.sort(key=lambda e: e["period_start"])
+    starts = {k: [e["period_start"] for e in v] for k, v in index.items()}
+    state_label = dict(State.choices)
+    for r in rows:
+        key = (r.org.pk, r.activity, r.meter)
+        lst = index.get(key)
+        if not lst:
+            continue
+        i = bisect.bisect_right(starts[key], r.end)
+        hits = [e for e in lst[:i] if e["period_end"] >= r.start]
+        if not hits:
+            continue
+        if not replace:
+            e = hits[0]
+            problems.append(problem(r.n, "period_start", r.start, "overlap_existing", columns=cols,
+                                    start=e["period_start"].isoformat(), end=e["period_end"].isoformat(),
+                                    state=e["state"]))
+        elif any(e["state"] == State.LOCKED for e in hits) and not (reason or "").strip():
+            problems.append(problem(r.n, "period_start", r.start, "locked_needs_reason", columns=cols))
+        else:
+            r.replaces = hits
+
+
+# --- the import -----------------------------------------------------------------------------
+
+def import_activities(actor, org: Organisation, data: bytes | None = None, *, name: str = "",
+                      items: list[dict] | None = None, source: str | None = None, replace: bool = False,
+                      reason: str = "", lang: str | None = None, progress=None, keep_rejected: bool = True,
+                      today: dt.date | None = None, uploaded: UploadedFile | None = None) -> ImportResult:
+    """Import activity rows from a file (`data`) or from dicts (`items`: form, API). All or nothing.
+
+    Raises `Rejected(problems, batch)`; a rejected file is kept with its problems and a marked copy of
+    the user's workbook (`batch.marked_file`) when `keep_rejected`.
+    """
+    lang = lang or lang_of(actor)
+    if actor is not None:
+        access.require(actor, Action.VIEW, org)
+    sha = hashlib.sha256(data).hexdigest() if data is not None else ""
+    table = None
+    problems: list[dict] = []
+    if data is not None:
+        done = ImportBatch.objects.filter(organisation=org, sha256=sha, status=ImportBatch.Status.ACCEPTED).first()
+        if done is not None:
+            when = timezone.localtime(done.created_at).strftime("%Y-%m-%d %H:%M")
+            problems = [problem(None, None, name, "duplicate_file", when=when, batch=done.pk)]
+        else:
+            try:
+                table = imports.read_table(data, name)
+            except BadFile as exc:
+                problems = exc.problems
+        if source is None:
+            source = Source.EXCEL if data[:4] == b"PK\x03\x04" else Source.CSV
+    else:
+        table = imports.rows_from_dicts(items or [])
+        source = source or Source.API
+    rows: list[Row] = []
+    if table is not None:
+        rows, problems = check_rows(actor, org, table, replace=replace, reason=reason, progress=progress, today=today)
+        if not rows and not problems:
+            problems = [problem(None, None, None, "empty_file")]
+    if problems:
+        batch = None
+        if keep_rejected and data is not None:
+            batch = _keep_rejected(actor, org, data, name, sha, source, problems, lang, replace, uploaded)
+        raise Rejected(problems, batch)
+    return _save(actor, org, rows, data=data, name=name, sha=sha, source=source, replace=replace, reason=reason,
+                 progress=progress, uploaded=uploaded)
+
+
+def _keep_rejected(actor, org, data, name, sha, source, problems, lang, replace, uploaded=None) -> ImportBatch:
+    with transaction.atomic():
+        f = uploaded or keep_file(actor, org, name, data)
+        marked = None
+        try:
+            content = imports.mark_workbook(data, problems, lang)
+        except Exception:  # a workbook openpyxl cannot rewrite: the problem list is still there
+            content = None
+        if content:
+            stem = (name or "upload").rsplit(".", 1)[0]
+            marked = keep_file(actor, org, f"{stem}-problems.xlsx", content)
+        batch = ImportBatch(organisation=org, file=f, marked_file=marked, original_name=(name or "")[:255], sha256=sha,
+                            source=source, status=ImportBatch.Status.REJECTED, replace=replace, rows=0,
+                            problems=problems, uploaded_by=actor if getattr(actor, "is_authenticated", False) else None)
+        return history.save(actor, batch, "rejected import", validate=False)
+
+
+@transaction.atomic
+def _save(actor, org, rows: list[Row], *, data, name, sha, source, replace, reason, progress, uploaded=None) -> ImportResult:
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    f = uploaded or (keep_file(actor, org, name, data) if data is not None else None)
+    batch = history.save(actor, ImportBatch(
+        organisation=org, file=f, original_name=(name or "")[:255], sha256=sha, source=source,
+        status=ImportBatch.Status.ACCEPTED, replace=replace, rows=len(rows), problems=[], uploaded_by=user,
+    ), "import", validate=False)
+    # versions being replaced stop being current first (one current version per series)
+    old_by_id: dict[int, ActivityRecord] = {}
+    ids = {e["id"] for r in rows for e in r.replaces}
+    if ids:
+        for old in ActivityRecord.objects.select_for_update().filter(pk__in=ids):
+            old_by_id[old.pk] = old
+            old.is_current = False
+            history.save(actor, old, _("replaced by import %(batch)s") % {"batch": batch.pk}, validate=False)
+    objs = []
+    used_series: set = set()
+    for r in rows:
+        rec = ActivityRecord(organisation=r.org, activity=r.activity, quantity=r.quantity, unit=r.unit,
+                             period_start=r.start, period_end=r.end, meter=r.meter, source=source, batch=batch,
+                             created_by=user, state=State.DRAFT, reason=reason or "")
+        for e in r.replaces:
+            if e["series"] not in used_series:
+                old = old_by_id[e["id"]]
+                rec.series, rec.version, rec.supersedes = old.series, old.version + 1, old
+                used_series.add(e["series"])
+                break
+        objs.append(rec)
+    created: list[ActivityRecord] = []
+    total = len(objs)
+    for i in range(0, total, CHUNK):
+        created.extend(history.bulk_create(actor, objs[i:i + CHUNK], f"import {batch.pk}"))
+        if progress:
+            progress("saving", min(i + CHUNK, total), total)
+    n_flags = compute_flags(created)
+    _announce_replaced(list(old_by_id.values()), reason or _("replaced by an import"))
+    return ImportResult(accepted=len(created), batch=batch, records=created, flags=n_flags)
+
+
+def _announce_replaced(olds: list[ActivityRecord], reason: str) -> None:
+    """A new version of verified/locked data: the results must be recomputed (restated when locked)."""
+    hit = [o for o in olds if o.state in RESULT_STATES]
+    if not hit:
+        return
+    recompute.records_changed({o.organisation_id for o in hit}, {y for o in hit for y in o.years()},
+                              reason=reason, restated=any(o.state == State.LOCKED for o in hit))
+
+
+# --- data-quality flags -------------------------------------------------------------------------
+
+YOY_LIMIT = 0.5
+PEER_FACTOR = 10.0
+MIN_PEERS = 3
+
+
+def _is_month(start: dt.date, end: dt.date) -> bool:
+    return start.day == 1 and end == imports.month_end(start)
+
+
+def _in_default(qty, unit, activity) -> float | None:
+    from ecotown.calc import units
+    from ecotown.calc.errors import UnitProblem
+
+    try:
+        return float(qty) * units.factor(unit, Catalogue.get().activities[activity]["default_unit"])
+    except (UnitProblem, KeyError):
+        return None
+
+
+def _flag(rec, kind, msg) -> QualityFlag:
+    with translation.override("th"):
+        th = msg()
+    with translation.override("en"):
+        en = msg()
+    return QualityFlag(organisation_id=rec.organisation_id, record=rec, kind=kind, message_th=th, message_en=en)
+
+
+def _month_name(d: dt.date) -> str:
+    from ecotown.web.templatetags.ecotown import format_date
+
+    lang = "en" if (translation.get_language() or "th").startswith("en") else "th"
+    text = format_date(d, lang)
+    return text.split(" ", 1)[1] if " " in text else text  # "Mar 2026" / "มี.ค. 2569"
+
+
+def compute_flags(records: list[ActivityRecord], actor=None) -> int:
+    """Flag (not block) monthly values far from last year, missing months and values far from TSIC peers."""
+    monthly = [r for r in records if _is_month(r.period_start, r.period_end)]
+    if not monthly:
+        return 0
+    flags: list[QualityFlag] = []
+    orgs = {r.organisation_id for r in monthly}
+    acts = {r.activity for r in monthly}
+    # 1. year on year
+    prev_starts = {r.period_start.replace(year=r.period_start.year - 1) for r in monthly}
+    prev = {}
+    for e in ActivityRecord.objects.filter(organisation_id__in=orgs, activity__in=acts, is_current=True,
+                                           period_start__in=prev_starts).values(
+            "organisation_id", "activity", "meter", "period_start", "period_end", "quantity", "unit"):
+        if _is_month(e["period_start"], e["period_end"]):
+            prev[(e["organisation_id"], e["activity"], e["meter"], e["period_start"])] = e
+    for r in monthly:
+        e = prev.get((r.organisation_id, r.activity, r.meter, r.period_start.replace(year=r.period_start.year - 1)))
+        if not e:
+            continue
+        old, new = _in_default(e["quantity"], e["unit"], r.activity), _in_default(r.quantity, r.unit, r.activity)
+        if old and new is not None and abs(new - old) / old > YOY_LIMIT:
+            pct = round((new - old) / old * 100)
+            flags.append(_flag(r, QualityFlag.Kind.YEAR_ON_YEAR, lambda old=e, pct=pct: _(
+                "%(pct)+d %% compared with the same month last year (%(qty)s %(unit)s): check the value or explain it.")
+                % {"pct": pct, "qty": f"{old['quantity'].normalize():,f}", "unit": old["unit"]}))
+    # 2. a missing month inside a reported year (per activity and meter)
+    new_ids = {r.pk for r in monthly}
+    years = {r.period_start.year for r in monthly}
+    covered: dict[tuple, dict[int, ActivityRecord | dict]] = {}
+    for e in ActivityRecord.objects.filter(organisation_id__in=orgs, activity__in=acts, is_current=True,
+                                           period_start__year__in=years).values(
+            "id", "organisation_id", "activity", "meter", "period_start", "period_end"):
+        k = (e["organisation_id"], e["activity"], e["meter"], e["period_start"].year)
+        for m in range(e["period_start"].month, (e["period_end"].month if e["period_end"].year == e["period_start"].year else 12) + 1):
+            covered.setdefault(k, {})[m] = e
+    by_id = {r.pk: r for r in monthly}
+    for k, months in covered.items():
+        lo, hi = min(months), max(months)
+        for m in range(lo + 1, hi + 1):
+            if m in months and (m - 1) not in months:
+                e = months[m]
+                if e["id"] not in new_ids:
+                    continue
+                gap_start = max(x for x in months if x < m) + 1
+                missing = [dt.date(k[3], x, 1) for x in range(gap_start, m)]
+                flags.append(_flag(by_id[e["id"]], QualityFlag.Kind.MISSING_MONTH, lambda missing=missing: _(
+                    "No data for %(months)s before this month: report the missing month or explain why there is none.")
+                    % {"months": ", ".join(_month_name(d) for d in missing)}))
+    # 3. far outside the factory's peers in the same TSIC class
+    from ecotown.registry.models import FactoryDetail
+
+    tsic = dict(FactoryDetail.objects.filter(organisation_id__in=orgs).values_list("organisation_id", "tsic_id"))
+    for code in {t for t in tsic.values() if t}:
+        mine = [r for r in monthly if tsic.get(r.organisation_id) == code]
+        peer_vals: dict[tuple, list[float]] = {}
+        for e in ActivityRecord.objects.filter(
+                is_current=True, activity__in={r.activity for r in mine}, period_start__in={r.period_start for r in mine},
+                organisation__factory__tsic_id=code).exclude(organisation_id__in={r.organisation_id for r in mine}).values(
+                "activity", "period_start", "period_end", "quantity", "unit"):
+            if _is_month(e["period_start"], e["period_end"]):
+                v = _in_default(e["quantity"], e["unit"], e["activity"])
+                if v is not None:
+                    peer_vals.setdefault((e["activity"], e["period_start"]), []).append(v)
+        for r in mine:
+            vals = peer_vals.get((r.activity, r.period_start), [])
+            if len(vals) < MIN_PEERS:
+                continue
+            med = statistics.median(vals)
+            v = _in_default(r.quantity, r.unit, r.activity)
+            if med > 0 and v is not None and (v > med * PEER_FACTOR or v < med / PEER_FACTOR):
+                unit = Catalogue.get().activities[r.activity]["default_unit"]
+                flags.append(_flag(r, QualityFlag.Kind.PEERS, lambda med=med, unit=unit, n=len(vals): _(
+                    "Far from the %(n)s factories of the same industry (TSIC %(tsic)s): their median is %(median)s %(unit)s.")
+                    % {"n": n, "tsic": code, "median": f"{med:,.0f}", "unit": unit}))
+    if flags:
+        history.bulk_create(actor, flags, "quality check")
+    return len(flags)
+
+
+@transaction.atomic
+def acknowledge_flag(actor, flag: QualityFlag, note: str = "") -> QualityFlag:
+    access.require(actor, ReportingAction.REPORT, flag)
+    if flag.acknowledged_at is None:
+        flag.acknowledged_by, flag.acknowledged_at, flag.note = actor, timezone.now(), note[:2000]
+        history.save(actor, flag, "acknowledged", validate=False)
+    return flag
+
+
+# --- the review workflow ------------------------------------------------------------------------
+
+def _current(records) -> list[ActivityRecord]:
+    return [r for r in records if r.is_current]
+
+
+@transaction.atomic
+def submit(actor, records: list[ActivityRecord]) -> int:
+    """draft → submitted (the factory approver). Refused as a whole while a record has an open flag."""
+    records = list(records)
+    errors = []
+    for r in records:
+        access.require(actor, ReportingAction.SUBMIT, r)
+    open_flags = set(QualityFlag.objects.filter(record__in=records, acknowledged_at__isnull=True)
+                     .values_list("record_id", flat=True))
+    for r in records:
+        if not r.is_current or r.state != State.DRAFT:
+            errors.append(_("%(record)s is not a current draft.") % {"record": _label(r)})
+        elif r.pk in open_flags:
+            errors.append(_("%(record)s has a data-quality flag to acknowledge first.") % {"record": _label(r)})
+    if errors:
+        raise ValidationError({"state": errors})
+    now = timezone.now()
+    for r in records:
+        r.state, r.submitted_at, r.submitted_by = State.SUBMITTED, now, actor
+        history.save(actor, r, "submitted", validate=False)
+    return len(records)
+
+
+@transaction.atomic
+def verify(actor, records: list[ActivityRecord]) -> int:
+    """submitted → verified (the estate or the authority). Tells the results."""
+    records = list(records)
+    for r in records:
+        access.require(actor, ReportingAction.VERIFY, r)
+    errors = [_("%(record)s is not submitted.") % {"record": _label(r)}
+              for r in records if not r.is_current or r.state != State.SUBMITTED]
+    if errors:
+        raise ValidationError({"state": errors})
+    now = timezone.now()
+    for r in records:
+        r.state, r.verified_at, r.verified_by = State.VERIFIED, now, actor
+        history.save(actor, r, "verified", validate=False)
+    if records:
+        recompute.records_changed({r.organisation_id for r in records}, {y for r in records for y in r.years()},
+                                  reason="verified")
+    return len(records)
+
+
+@transaction.atomic
+def return_to_draft(actor, record: ActivityRecord, reason: str) -> ActivityRecord:
+    """submitted → draft with a reason (the verifier or the approver sends it back)."""
+    if not (access.can(actor, ReportingAction.VERIFY, record) or access.can(actor, ReportingAction.SUBMIT, record)):
+        access.require(actor, ReportingAction.VERIFY, record)
+    if record.state != State.SUBMITTED or not record.is_current:
+        raise ValidationError({"state": _("Only a submitted record can be sent back.")})
+    if not (reason or "").strip():
+        raise ValidationError({"reason": _("Say why the record is sent back.")})
+    record.state, record.submitted_at, record.submitted_by = State.DRAFT, None, None
+    return history.save(actor, record, f"returned: {reason}"[:500], validate=False)
+
+
+@transaction.atomic
+def lock_year(actor, year: int, organisations=None) -> int:
+    """Year end: every current verified record ending in `year` becomes locked (authority administrator)."""
+    qs = ActivityRecord.objects.select_for_update().filter(is_current=True, state=State.VERIFIED, period_end__year=year)
+    if organisations is not None:
+        qs = qs.filter(organisation__in=organisations)
+    _require(actor, ReportingAction.LOCK, ReportingCalendar(year=year))
+    records = list(qs)
+    for r in records:
+        r.state = State.LOCKED
+        history.save(actor, r, f"locked at the end of {year}", validate=False)
+    if records:
+        recompute.records_changed({r.organisation_id for r in records}, {y for r in records for y in r.years()},
+                                  reason=f"locked {year}")
+    return len(records)
+
+
+def _label(r: ActivityRecord) -> str:
+    return f"{r.activity} {r.period_start.isoformat()}–{r.period_end.isoformat()}"
+
+
+@transaction.atomic
+def amend(actor, record: ActivityRecord, data: dict, reason: str = "") -> ActivityRecord:
+    """Change a record: in place while it is a draft, otherwise a new version (reason required after lock)."""
+    access.require(actor, ReportingAction.REPORT, record)
+    record = ActivityRecord.objects.select_for_update().get(pk=record.pk)
+    if not record.is_current:
+        raise ValidationError({"__all__": _("This is an old version; change the current one.")})
+    if record.state == State.LOCKED and not (reason or "").strip():
+        raise ValidationError({"reason": _("The record is locked: give a reason for the change.")})
+    item = {"period_start": record.period_start, "period_end": record.period_end, "activity": record.activity,
+            "quantity": record.quantity, "unit": record.unit, "meter": record.meter, **data}
+    table = imports.rows_from_dicts([item])
+    rows, problems = check_rows(actor, record.organisation, table)
+    # the record itself does not count as an overlap
+    problems = [p for p in problems if p["code"] not in {"overlap_existing"}]
+    if not problems:
+        others = ActivityRecord.objects.filter(
+            organisation=record.organisation, activity=rows[0].activity, meter=rows[0].meter, is_current=True,
+            period_start__lte=rows[0].end, period_end__gte=rows[0].start).exclude(pk=record.pk)
+        if others.exists():
+            o = others.first()
+            problems.append(problem(1, "period_start", rows[0].start, "overlap_existing", start=o.period_start.isoformat(),
+                                    end=o.period_end.isoformat(), state=o.state))
+    if problems:
+        raise ValidationError({p["column"] or "__all__": imports.message(p, lang_of(actor)) for p in problems})
+    row = rows[0]
+    fields = dict(activity=row.activity, quantity=row.quantity, unit=row.unit, period_start=row.start,
+                  period_end=row.end, meter=row.meter)
+    if record.state == State.DRAFT:
+        for k, v in fields.items():
+            setattr(record, k, v)
+        if reason:
+            record.reason = reason
+        history.save(actor, record, reason or "changed", validate=False)
+        for flag in record.flags.filter(acknowledged_at__isnull=True):  # checked again below
+            history.delete(actor, flag, "record changed")
+        compute_flags([record], actor)
+        return record
+    old_state = record.state
+    record.is_current = False
+    history.save(actor, record, f"superseded: {reason}"[:500], validate=False)
+    new = ActivityRecord(organisation=record.organisation, series=record.series, version=record.version + 1,
+                         supersedes=record, reason=reason, source=Source.FORM, state=State.DRAFT,
+                         created_by=actor if getattr(actor, "is_authenticated", False) else None, **fields)
+    history.save(actor, new, f"version {new.version}: {reason}"[:500], validate=False)
+    if old_state in RESULT_STATES:
+        recompute.records_changed({record.organisation_id}, record.years() | new.years(),
+                                  reason=reason or "new version", restated=old_state == State.LOCKED)
+    compute_flags([new], actor)
+    return new
+
+
+@transaction.atomic
+def add_evidence(actor, record: ActivityRecord, name: str, data: bytes) -> UploadedFile:
+    """Attach a bill or meter photo to a record (recorded in its history)."""
+    access.require(actor, ReportingAction.REPORT, record)
+    f = keep_file(actor, record.organisation, name, data)
+    before = sorted(record.evidence.values_list("pk", flat=True))
+    record.evidence.add(f)
+    history._record(actor, record, "update", {"evidence": before}, {"evidence": before + [f.pk]},
+                    f"evidence: {f.original_name}")
+    return f
+
+
+# --- the reporting calendar and reminders -------------------------------------------------------
+
+def default_deadline(year: int, month: int) -> dt.date:
+    """Without a calendar: the given day of the following month (setting ECOTOWN_REPORTING_DEADLINE_DAY, 15)."""
+    day = int(getattr(settings, "ECOTOWN_REPORTING_DEADLINE_DAY", 15))
+    y, m = (year + 1, 1) if month == 12 else (year, month + 1)
+    return dt.date(y, m, min(day, 28))
+
+
+@transaction.atomic
+def set_calendar(actor, year: int, deadlines: dict[int, dt.date] | None = None, *, note: str = "",
+                 remind_days_before: int | None = None, escalate_days_after: int | None = None) -> ReportingCalendar:
+    """Create or change the year's reporting calendar (authority administrator)."""
+    cal = ReportingCalendar.objects.filter(year=year).first() or ReportingCalendar(year=year)
+    _require(actor, Action.CHANGE, cal)
+    if not 2000 <= year <= 2100:
+        raise ValidationError({"year": _("Give a year between 2000 and 2100.")})
+    cal.note = note or cal.note
+    if remind_days_before is not None:
+        cal.remind_days_before = remind_days_before
+    if escalate_days_after is not None:
+        cal.escalate_days_after = escalate_days_after
+    history.save(actor, cal, "calendar")
+    existing = {p.month: p for p in cal.periods.all()}
+    errors = {}
+    for month in range(1, 13):
+        deadline = (deadlines or {}).get(month) or (existing[month].deadline if month in existing else default_deadline(year, month))
+        if deadline <= imports.month_end(dt.date(year, month, 1)):
+            errors[f"m{month}"] = _("The deadline must be after the end of the month.")
+            continue
+        p = existing.get(month) or ReportingPeriod(calendar=cal, year=year, month=month, deadline=deadline)
+        if p.pk is None or p.deadline != deadline:
+            p.deadline = deadline
+            history.save(actor, p, "deadline")
+    if errors:
+        raise ValidationError(errors)
+    return cal
+
+
+def periods_for(year: int) -> dict[int, ReportingPeriod]:
+    """month -> period (from the calendar; unsaved defaults where there is none)."""
+    found = {p.month: p for p in ReportingPeriod.objects.filter(year=year)}
+    return {m: found.get(m) or ReportingPeriod(year=year, month=m, deadline=default_deadline(year, m)) for m in range(1, 13)}
+
+
+def send_reminders(today: dt.date | None = None) -> dict:
+    """Reminders before and after each deadline to the factory's reporters, and an escalation to the
+    estate manager; each sent once (see tasks.send_reminders, run daily by the worker)."""
+    from ecotown.accounts.models import Membership
+    from ecotown.accounts.roles import Role
+    from ecotown.core.services import notify
+
+    from .models import Reminder
+    from .selectors import reported_org_ids
+
+    today = today or timezone.localdate()
+    sent = {"before": 0, "after": 0, "escalate": 0}
+    reporters: dict[int, list] = {}
+    for m in Membership.objects.filter(is_active=True, role__in=[Role.FACTORY_PREPARER, Role.FACTORY_APPROVER],
+                                       organisation__kind="factory").select_related("user", "organisation"):
+        reporters.setdefault(m.organisation_id, []).append(m)
+    managers: dict[int, list] = {}
+    for m in Membership.objects.filter(is_active=True, role=Role.ESTATE_MANAGER).select_related("user"):
+        managers.setdefault(m.organisation_id, []).append(m.user)
+    for period in ReportingPeriod.objects.select_related("calendar").filter(
+            deadline__gte=today - dt.timedelta(days=120), deadline__lte=today + dt.timedelta(days=60)):
+        cal = period.calendar
+        if today < period.deadline - dt.timedelta(days=cal.remind_days_before):
+            continue
+        if today <= period.deadline:
+            kind = "before"
+        elif today <= period.deadline + dt.timedelta(days=cal.escalate_days_after):
+            kind = "after"
+        else:
+            kind = "escalate"
+        reported = reported_org_ids(period.start, period.end)
+        done = set(Reminder.objects.filter(period=period, kind=kind).values_list("organisation_id", flat=True))
+        month_th = _month_th(period)
+        month_en = period.start.strftime("%B %Y")
+        late_by_estate: dict[int, list] = {}
+        for org_id, members in reporters.items():
+            if org_id in reported or org_id in done:
+                continue
+            org = members[0].organisation
+            if kind == "escalate":
+                late_by_estate.setdefault(org.parent_id, []).append(org)
+                continue
+            for m in members:
+                if kind == "before":
+                    notify(m.user, title_th=f"เตือน: ส่งข้อมูลเดือน{month_th} ภายใน {period.deadline.day}/{period.deadline.month}/{period.deadline.year + 543}",
+                           title_en=f"Reminder: report {month_en} by {period.deadline.isoformat()}",
+                           body_th=f"{org.name_th} ยังไม่ได้ส่งข้อมูลกิจกรรมของเดือน{month_th}",
+                           body_en=f"{org.name_en} has not yet reported activity data for {month_en}.",
+                           link=f"/reporting/org/{org.pk}/")
+                else:
+                    notify(m.user, title_th=f"เลยกำหนด: ข้อมูลเดือน{month_th} ยังไม่ได้ส่ง",
+                           title_en=f"Overdue: {month_en} has not been reported",
+                           body_th=f"กำหนดส่งคือ {period.deadline.day}/{period.deadline.month}/{period.deadline.year + 543}",
+                           body_en=f"The deadline was {period.deadline.isoformat()}.", link=f"/reporting/org/{org.pk}/")
+            Reminder.objects.create(period=period, organisation=org, kind=kind)
+            sent[kind] += 1
+        for estate_id, orgs in late_by_estate.items():
+            for user in managers.get(estate_id, []):
+                names_th = ", ".join(o.name_th for o in orgs[:20])
+                names_en = ", ".join(o.name_en for o in orgs[:20])
+                notify(user, title_th=f"ติดตาม: {len(orgs)} โรงงานยังไม่ส่งข้อมูลเดือน{month_th}",
+                       title_en=f"Escalation: {len(orgs)} factories have not reported {month_en}",
+                       body_th=names_th, body_en=names_en, link=f"/reporting/completeness/?year={period.year}&month={period.month}")
+            for o in orgs:
+                Reminder.objects.create(period=period, organisation=o, kind=kind)
+                sent[kind] += 1
+    return sent
+
+
+def _month_th(period) -> str:
+    from ecotown.web.templatetags.ecotown import TH_MONTHS
+
+    return f"{TH_MONTHS[period.month - 1]} {period.year + 543}"

@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+import io
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "files"
+
+
+def csv_bytes(rows: list[list], header=("period_start", "period_end", "activity", "quantity", "unit", "meter")) -> bytes:
+    import csv
+
+    out = io.StringIO()
+    w = csv.writer(out)
+    w.writerow(header)
+    for r in rows:
+        w.writerow(r)
+    return out.getvalue().encode("utf-8")
+
+
+def xlsx_bytes(rows: list[list], header=("period_start", "period_end", "activity", "quantity", "unit", "meter")) -> bytes:
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(list(header))
+    for r in rows:
+        ws.append(list(r))
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def counts():
+    from ecotown.core.models import ChangeRecord
+    from ecotown.reporting.models import ActivityRecord, QualityFlag
+
+    return (ActivityRecord.objects.count(), QualityFlag.objects.count(), ChangeRecord.objects.count())
+
+
+@pytest.fixture
+def listener():
+    """Capture what reporting tells the results (ecotown.core.recompute)."""
+    from ecotown.core import recompute
+
+    calls = []
+
+    def fn(org_ids, years, *, reason="", restated=False):
+        calls.append({"orgs": org_ids, "years": years, "reason": reason, "restated": restated})
+
+    recompute.register(fn)
+    yield calls
+    recompute._listeners.remove(fn)
