@@ -171,7 +171,8 @@ def gather_inputs(kpi_id: str, org, year: int) -> dict:
         r, t = _energy(org, year)
         return {"renewable_mwh": r, "total_energy_mwh": t}
     if kpi_id.startswith("land."):
-        return _areas(org) if org.kind in ("estate", "port") else {}
+        areas = _areas(org) if org.kind in ("estate", "port") else {}
+        return {name: areas.get(name) for name in calc_kpi.definition(kpi_id).inputs}
     if kpi_id == "reporting.on_time_share_pct":
         return _on_time(org, year)
     if kpi_id == "network.ghg_reduction_member_share_pct":

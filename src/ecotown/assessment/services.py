@@ -403,6 +403,21 @@ def attach_evidence(actor, assessment: Assessment, indicator: str, name: str, da
                                                   indicator=indicator, file=f, note=note[:500]))
 
 
+@transaction.atomic
+def set_history(actor, assessment: Assessment, held: dict[str, list[int]], note: str = "") -> Assessment:
+    """Record levels held in earlier years that EcoTown has no result for (e.g. awards before the
+    platform): {level id: [years]}. Merged with the stored results when the assessment is scored."""
+    access.require(actor, Action.CHANGE, assessment)
+    fw = assessment.framework_version.parsed()
+    try:
+        vals = validate_values(fw, {}, history=held)
+    except InputError as exc:
+        raise ValidationError({"history": problems_text(exc)}) from None
+    assessment.history = {k: list(v) for k, v in vals.history.items()}
+    assessment.sources = {**assessment.sources, "__history__": {"source": "manual", "note": note[:500]}}
+    return history.save(actor, assessment, note="held levels entered by hand")
+
+
 def values_document(assessment: Assessment) -> dict:
     """The values file `ecotown assess --values` takes: {indicator: value, history: {...}}."""
     doc = dict(assessment.values)
@@ -422,7 +437,11 @@ def compute_result(actor, assessment: Assessment, *, refresh_history: bool = Tru
     version = assessment.framework_version
     fw = version.parsed()
     if refresh_history:
-        assessment.history = held_history(assessment.organisation, fw, assessment.year, assessment.scenario)
+        merged = {k: set(v) for k, v in held_history(assessment.organisation, fw, assessment.year).items()}
+        if assessment.sources.get("__history__", {}).get("source") == "manual":
+            for k, ys in (assessment.history or {}).items():
+                merged.setdefault(k, set()).update(ys)
+        assessment.history = {k: sorted(v) for k, v in merged.items() if k in {lv.id for lv in fw.levels}}
     try:
         vals = validate_values(fw, dict(assessment.values), history=assessment.history)
     except InputError as exc:
