@@ -403,6 +403,8 @@ def month_values(org_id: int, estate_id: int | None, year: int, months, records,
     if mult is None:
         mult = library.multipliers_for(org_id, *_options(org_id, year))
     internal = library.internal_activities(estate_id) if internal is None else internal
+    if org_id == estate_id:
+        internal = frozenset()  # the operator buys from outside: its Scope 2 is the estate's import
     out = {m: dict.fromkeys(_COLS, 0.0) for m in months}
     for r in records:
         for (y, m), b in mult.month_buckets(r[5], r[6], r[2], float(r[3]), r[4]).items():

@@ -1,0 +1,166 @@
+"""Reads of stored carbon results (agreed names: organisation_inventory, estate_wide, intensity).
+
+Pass `user` to filter by who is asking (pages and API always do); capability-to-capability calls
+(e.g. assessment) may omit it and must apply their own access rules.
+"""
+from __future__ import annotations
+
+from django.db.models import Q
+
+from ecotown import access
+
+from . import inputs
+from .models import EstateResult, FactorSet, Inventory, InventoryLine, MonthResult
+
+TOTAL_KEYS = ("co2e_t", "scope1_t", "scope2_location_t", "scope2_market_t", "scope3_t", "biogenic_co2_t")
+
+
+def organisation_inventory(org, year: int, user=None) -> Inventory | None:
+    qs = Inventory.objects.filter(organisation=org, year=year)
+    if user is not None:
+        qs = access.visible(user, qs)
+    return qs.first()
+
+
+def inventories(user):
+    return access.visible(user, Inventory.objects.select_related("organisation", "organisation__parent")).order_by(
+        "-year", "organisation__name_th")
+
+
+def lines(inv: Inventory, *, scope=None, category=None, gas=None, activity=None, basis="location"):
+    qs = InventoryLine.objects.filter(inventory=inv).select_related("factor", "factor__factor_set")
+    if basis:
+        qs = qs.filter(basis=basis)
+    for field, value in (("scope", scope), ("iso_category", category), ("gas", gas), ("activity", activity)):
+        if value not in (None, ""):
+            qs = qs.filter(**{field: value})
+    return qs.order_by("period_start", "record_id", "gas", "id")
+
+
+def by_activity(inv: Inventory) -> list[dict]:
+    """t CO2e by source (activity) and scope, location-based, Kyoto gases."""
+    out: dict[tuple, dict] = {}
+    for ln in InventoryLine.objects.filter(inventory=inv, basis="location").values(
+            "activity", "scope", "iso_category", "gas_kind", "co2e_t", "mass_t", "quantity", "period_share", "unit"):
+        d = out.setdefault((ln["activity"], ln["scope"]), {"activity": ln["activity"], "scope": ln["scope"],
+                                                           "iso_category": ln["iso_category"], "co2e_t": 0.0,
+                                                           "biogenic_t": 0.0})
+        if ln["gas_kind"] == "kyoto":
+            d["co2e_t"] += ln["co2e_t"] or 0.0
+        elif ln["gas_kind"] == "biogenic":
+            d["biogenic_t"] += ln["mass_t"]
+    return sorted(out.values(), key=lambda d: (d["scope"], -d["co2e_t"]))
+
+
+def months(org, year: int) -> list[dict]:
+    rows = {r["month"]: r for r in MonthResult.objects.filter(organisation=org, year=year).values()}
+    return [rows.get(m, {"month": m, "co2e_t": 0.0, "scope1_t": 0.0, "scope2_location_t": 0.0, "scope3_t": 0.0})
+            for m in range(1, 13)]
+
+
+def trend(org, user=None) -> list[dict]:
+    qs = Inventory.objects.filter(organisation=org)
+    if user is not None:
+        qs = access.visible(user, qs)
+    return [{"year": i.year, "status": i.status, **{k: (i.totals or {}).get(k) for k in TOTAL_KEYS}}
+            for i in qs.order_by("year")]
+
+
+def _estate_visible(user, estate) -> bool:
+    return user is None or access.can(user, access.Action.VIEW, estate)
+
+
+def estate_wide(estate, year: int, user=None) -> dict | None:
+    """Estate-wide emissions: Σ Scope 1 of every organisation in the estate (operator included) +
+    Scope 2 of energy imported into the estate (energy the estate sells to its members counted once).
+    Scope 3 is listed per organisation and never summed. None when nothing has been computed."""
+    if not _estate_visible(user, estate):
+        return None
+    res = {r.month: r for r in EstateResult.objects.filter(estate=estate, year=year)}
+    if 0 not in res:
+        return None
+    y = res[0]
+    orgs = []
+    for r in (MonthResult.objects.filter(estate=estate, year=year, month=0).select_related("organisation")
+              .order_by("-scope1_t", "organisation__name_th")):
+        orgs.append({"organisation": r.organisation, "organisation_id": r.organisation_id,
+                     "scope1_t": r.scope1_t, "scope2_location_t": r.scope2_location_t,
+                     "scope2_imported_t": round(r.scope2_location_t - r.internal_scope2_t, 6),
+                     "scope2_from_estate_t": r.internal_scope2_t, "scope3_t": r.scope3_t,
+                     "is_operator": r.organisation_id == estate.pk})
+    return {"estate_id": estate.pk, "year": year, "co2e_t": y.co2e_t, "scope1_t": y.scope1_t,
+            "scope2_imported_t": y.scope2_imported_t, "scope2_from_estate_t": y.scope2_internal_t,
+            "n_organisations": y.n_organisations,
+            "months": [{"month": m, "co2e_t": res[m].co2e_t if m in res else 0.0,
+                        "scope1_t": res[m].scope1_t if m in res else 0.0,
+                        "scope2_imported_t": res[m].scope2_imported_t if m in res else 0.0} for m in range(1, 13)],
+            "organisations": orgs,
+            "rule": "sum of Scope 1 of every organisation in the estate + Scope 2 of energy imported into the estate"}
+
+
+def rollup(year: int, user=None) -> dict:
+    """The authority roll-up: estate-wide totals per estate and port, summed (no Scope 3)."""
+    from ecotown.registry.models import Organisation
+
+    estates = Organisation.objects.filter(kind__in=["estate", "port"])
+    if user is not None:
+        estates = access.visible_orgs(user, estates)
+    rows = (EstateResult.objects.filter(year=year, month=0, estate__in=estates)
+            .select_related("estate", "estate__province").order_by("-co2e_t"))
+    items = [{"estate": r.estate, "estate_id": r.estate_id, "co2e_t": r.co2e_t, "scope1_t": r.scope1_t,
+              "scope2_imported_t": r.scope2_imported_t, "n_organisations": r.n_organisations} for r in rows]
+    return {"year": year, "estates": items, "co2e_t": round(sum(i["co2e_t"] for i in items), 6),
+            "scope1_t": round(sum(i["scope1_t"] for i in items), 6),
+            "scope2_imported_t": round(sum(i["scope2_imported_t"] for i in items), 6)}
+
+
+def years_available(user=None) -> list[int]:
+    qs = Inventory.objects.all()
+    if user is not None:
+        qs = access.visible(user, qs)
+    years = set(qs.values_list("year", flat=True).distinct())
+    years |= set(EstateResult.objects.values_list("year", flat=True).distinct())
+    return sorted(years, reverse=True)
+
+
+def intensity(org, year: int) -> dict:
+    """t CO2e per unit of production (per product unit) and per employee, from reporting's verified
+    ProductionRecord / EmployeeRecord when present, else the factory's registered employees."""
+    inv = organisation_inventory(org, year)
+    total = (inv.totals or {}).get("co2e_t") if inv else None
+    out = {"organisation_id": org.pk, "year": year, "co2e_t": total, "per_employee": None, "employees": None,
+           "employees_source": None, "per_unit": []}
+    if total is None:
+        return out
+    start, end = inputs.year_bounds(year)
+    Emp = inputs.optional_model("EmployeeRecord")
+    if Emp is not None:
+        vals = list(Emp.objects.filter(organisation=org, is_current=True, state__in=inputs.USED_STATES,
+                                       month__gte=start, month__lte=end).values_list("employees", flat=True))
+        if vals:
+            out["employees"], out["employees_source"] = sum(vals) / len(vals), "EmployeeRecord"
+    if out["employees"] is None:
+        detail = getattr(org, "factory", None) if org.kind in {"factory", "waste_processor"} else None
+        if detail is not None and detail.employees:
+            out["employees"], out["employees_source"] = float(detail.employees), "FactoryDetail"
+    if out["employees"]:
+        out["per_employee"] = total / out["employees"]
+    Prod = inputs.optional_model("ProductionRecord")
+    if Prod is not None:
+        per: dict[tuple, float] = {}
+        for pid, name, unit, q, s, e in Prod.objects.filter(
+                organisation=org, is_current=True, state__in=inputs.USED_STATES, period_start__lte=end,
+                period_end__gte=start).values_list("product_id", "product__name_en", "product__unit", "quantity",
+                                                   "period_start", "period_end"):
+            _s, _e, part = inputs.clip_to(s, e, float(q), start, end)
+            per[(pid, name, unit)] = per.get((pid, name, unit), 0.0) + part
+        for (pid, name, unit), q in sorted(per.items(), key=lambda kv: kv[0][0]):
+            out["per_unit"].append({"product_id": pid, "product": name, "unit": unit, "quantity": q,
+                                    "t_co2e_per_unit": total / q if q else None})
+    return out
+
+
+def factor_sets(user):
+    visible = access.visible_orgs(user).values("pk")
+    return FactorSet.objects.filter(Q(organisation__isnull=True) | Q(organisation__in=visible)).select_related(
+        "organisation").order_by("kind", "name", "pk")

@@ -1,0 +1,115 @@
+"""Estate-wide emissions (Scope 1 of all + imported Scope 2, energy sold by the estate once), the
+authority roll-up, and incremental results identical to a full recompute."""
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.http import Http404
+
+from ecotown.carbon import selectors, services
+from ecotown.carbon.models import EstateEnergySale, EstateResult, MonthResult
+
+from .factories import record
+
+
+@pytest.fixture
+def lib(db):
+    services.sync_builtin_library(None)
+
+
+def _estate_data(world):
+    E1, F1, F2 = world.E1, world.F1, world.F2
+    # the operator: a gas-fired plant (Scope 1) and grid imports (Scope 2); it resells electricity
+    record(E1, "natural_gas", 100000, "MJ", "2025-03-01", "2025-03-31")   # 100000 x 0.0562 = 5620 kg
+    record(E1, "grid_electricity", 10000, "kWh", "2025-03-01", "2025-03-31")  # 10000 x 0.4999 = 4999 kg
+    record(F1, "grid_electricity", 4000, "kWh", "2025-03-01", "2025-03-31")  # bought from the estate: 1999.6 kg
+    record(F1, "diesel", 1000, "L", "2025-03-01", "2025-03-31")              # 2707.8 kg
+    record(F2, "lpg", 1000, "kg", "2025-04-01", "2025-04-30")                # 3113.4 kg
+    record(F2, "grid_electricity", 2000, "kWh", "2025-04-01", "2025-04-30")  # 999.8 kg
+    record(world.F3, "diesel", 1000, "L", "2025-03-01", "2025-03-31")        # another estate
+    for org in (E1, F1, F2, world.F3):
+        services.compute_inventory(org, 2025)
+
+
+def test_estate_wide_counts_energy_sold_by_the_estate_once(world, lib):
+    _estate_data(world)
+    wide = selectors.estate_wide(world.E1, 2025)
+    # without sales declared: every Scope 2 is treated as imported
+    assert (wide["scope1_t"], wide["scope2_imported_t"], wide["co2e_t"]) == (11.4412, 7.9984, 19.4396)
+    services.set_energy_sales(world.users["estate"], world.E1, ["grid_electricity"])
+    wide = selectors.estate_wide(world.E1, 2025)
+    # Scope 1: 5.62 + 2.7078 + 3.1134 = 11.4412; imported Scope 2: only the operator's 4.999
+    assert (wide["scope1_t"], wide["scope2_imported_t"], wide["scope2_from_estate_t"], wide["co2e_t"]) == (
+        11.4412, 4.999, 2.9994, 16.4402)
+    assert wide["n_organisations"] == 3
+    march = wide["months"][2]
+    assert (march["scope1_t"], march["scope2_imported_t"]) == (8.3278, 4.999)
+    f1 = next(o for o in wide["organisations"] if o["organisation_id"] == world.F1.pk)
+    assert (f1["scope1_t"], f1["scope2_imported_t"], f1["scope2_from_estate_t"]) == (2.7078, 0.0, 1.9996)
+    # the operator's own inventory is a separate thing (ISO 14064-1 of the operator alone)
+    own = selectors.organisation_inventory(world.E1, 2025)
+    assert own.totals["co2e_t"] == round(5.62 + 4.999 + 10000 * 0 , 6)  # 2025: no TGO Scope 3 add-on yet
+    # roll-up: estate-wide totals of E1 and E2, no Scope 3
+    roll = selectors.rollup(2025)
+    assert [(r["estate_id"], r["co2e_t"]) for r in roll["estates"]] == [(world.E1.pk, 16.4402), (world.E2.pk, 2.7078)]
+    assert roll["co2e_t"] == 19.148
+    # who may see it
+    assert selectors.estate_wide(world.E1, 2025, user=world.users["preparer"]) is None
+    assert selectors.estate_wide(world.E1, 2025, user=world.users["port"]) is None
+    assert selectors.estate_wide(world.E1, 2025, user=world.users["estate"])["co2e_t"] == 16.4402
+    assert [r["estate_id"] for r in selectors.rollup(2025, user=world.users["estate"])["estates"]] == [world.E1.pk]
+
+
+def test_energy_sales_refusals_change_nothing(world, lib):
+    for who in ("approver", "port"):  # E1 is not theirs to see
+        with pytest.raises(Http404):
+            services.set_energy_sales(world.users[who], world.E1, ["grid_electricity"])
+    with pytest.raises(ValidationError) as exc:
+        services.set_energy_sales(world.users["estate"], world.E1, ["diesel"])
+    assert exc.value.message_dict == {"activities": ["Not a purchased-energy (Scope 2) activity: diesel"]}
+    assert EstateEnergySale.objects.count() == 0
+
+
+def test_incremental_updates_equal_a_full_recompute(world, lib):
+    from ecotown.core import history
+    from ecotown.reporting.models import ActivityRecord
+
+    rnd = random.Random(7)
+    orgs = [world.E1, world.F1, world.F2]
+    recs = []
+    for org in orgs:
+        for m in range(1, 13):
+            s = dt.date(2025, m, 1)
+            e = (dt.date(2025 + (m == 12), m % 12 + 1, 1) - dt.timedelta(days=1))
+            for act, unit in (("grid_electricity", "kWh"), ("diesel", "L"), ("lpg", "kg")):
+                recs.append(record(org, act, rnd.randint(100, 9999), unit, s, e))
+    record(world.F1, "grid_electricity", 3100, "kWh", "2025-12-15", "2026-01-14")  # spans years and editions
+    services.set_energy_sales(world.users["estate"], world.E1, ["grid_electricity"])
+    for org in orgs:
+        services.compute_inventory(org, 2025)
+    for _ in range(25):  # edit one factory-month at a time, incrementally
+        r = rnd.choice(recs)
+        r.quantity = rnd.randint(0, 20000)
+        history.save(None, r, validate=False)
+        services.refresh_months(r.organisation, 2025, [r.period_start.month])
+    inc_m = sorted(MonthResult.objects.filter(year=2025).values_list("organisation_id", "month", "scope1_t", "scope2_location_t",
+                                                                     "scope3_t", "internal_scope2_t", "co2e_t"))
+    inc_e = sorted(EstateResult.objects.filter(year=2025).values_list("estate_id", "month", "scope1_t", "scope2_imported_t",
+                                                                      "scope2_internal_t", "co2e_t", "n_organisations"))
+    services.recompute_estate_full(world.E1, 2025)
+    full_m = sorted(MonthResult.objects.filter(year=2025).values_list("organisation_id", "month", "scope1_t", "scope2_location_t",
+                                                                      "scope3_t", "internal_scope2_t", "co2e_t"))
+    full_e = sorted(EstateResult.objects.filter(year=2025).values_list("estate_id", "month", "scope1_t", "scope2_imported_t",
+                                                                       "scope2_internal_t", "co2e_t", "n_organisations"))
+    assert len(inc_m) == 3 * 13 and len(inc_e) == 13
+    assert inc_m == full_m
+    assert inc_e == full_e
+    # and the year agrees with the engine's inventory of each organisation (to the gram)
+    for org in orgs:
+        inv = services.compute_inventory(org, 2025)
+        year = MonthResult.objects.get(organisation=org, year=2025, month=0)
+        assert abs(year.co2e_t - inv.totals["co2e_t"]) <= 2e-6, org
+        assert abs(year.scope1_t - inv.totals["scope1_t"]) <= 2e-6, org
