@@ -75,11 +75,11 @@ class FrameworkVersion(TrackedModel):
     def parsed(self):
         """The validated `ecotown.calc.framework.Framework` (cached per instance)."""
         cached = getattr(self, "_parsed", None)
-        if cached is None:
+        if cached is None or cached[0] != self.yaml_text:  # re-read after the text changed
             from ecotown.calc.framework import load_framework_text
 
-            cached = self._parsed = load_framework_text(self.yaml_text, file=f"{self.framework.code}.yaml")
-        return cached
+            cached = self._parsed = (self.yaml_text, load_framework_text(self.yaml_text, file=f"{self.framework.code}.yaml"))
+        return cached[1]
 
 
 class Assessment(TrackedModel):
