@@ -32,9 +32,22 @@ done
 
 cd "$ROOT/src/ecotown"
 mkdir -p locale
-"$PY" -m django makemessages -l th -l en --no-location \
-  --ignore=.venv --ignore=assets -e html,py,txt
-"$PY" -m django compilemessages --ignore=.venv --ignore=assets
+
+# This script owns only the project catalogue (src/ecotown/locale).  An app that
+# keeps its own catalogue (e.g. src/ecotown/reporting/locale) is left alone:
+# makemessages would otherwise route that app's strings to its own locale dir
+# and rewrite it, and compilemessages would recompile it.  Note that Django
+# gives LOCALE_PATHS priority, so a msgid present in both catalogues is
+# translated by the project catalogue.
+ignores=(--ignore=.venv --ignore=assets)
+while IFS= read -r app_locale; do
+  app="${app_locale#./}"; app="${app%/locale}"
+  echo "i18n.sh: $app has its own catalogue ($app/locale); not extracting or compiling it" >&2
+  ignores+=("--ignore=$app/*")
+done < <(find . -mindepth 2 -type d -name locale -not -path './locale/*' | sort)
+
+"$PY" -m django makemessages -l th -l en --no-location "${ignores[@]}" -e html,py,txt
+"$PY" -m django compilemessages "${ignores[@]}"
 
 untranslated="$(msgattrib --untranslated --no-obsolete locale/th/LC_MESSAGES/django.po 2>/dev/null | grep -c '^msgid ' || true)"
 fuzzy="$(msgattrib --only-fuzzy --no-obsolete locale/th/LC_MESSAGES/django.po 2>/dev/null | grep -c '^msgid ' || true)"
