@@ -1,3 +1,217 @@
-from ninja import Router
+"""/api/carbon/: inventories, lines (drill-down with provenance), factors, estate-wide, roll-up,
+intensity, recompute / finalise / options, factor-set upload and energy sales. Thin: access via
+ecotown.access, reads via selectors, changes via services."""
+from __future__ import annotations
+
+from typing import Optional
+
+from django.http import Http404
+from ninja import File, Form, Router, Schema
+from ninja.files import UploadedFile
+
+from ecotown import access
+from ecotown.access import Action
+from ecotown.api import paginate
+from ecotown.registry.models import Organisation
+
+from . import selectors, services
+from .models import Factor, FactorSet, Inventory
 
 router = Router(tags=["carbon"])
+
+
+def _inv_out(i: Inventory, full: bool = False) -> dict:
+    d = {"id": i.pk, "organisation": i.organisation_id, "organisation_name": i.organisation.name, "year": i.year,
+         "status": i.status, "gwp_set": i.gwp_set, "previous_edition": i.previous_edition,
+         "engine_version": i.engine_version, "totals": i.totals, "computed_at": i.computed_at,
+         "n_records": i.n_records, "fingerprint": i.fingerprint}
+    if full:
+        d.update({"by_gas": i.by_gas, "by_category": i.by_category, "by_scope3_category": i.by_scope3_category,
+                  "memo": i.memo, "factor_sets": i.factor_sets, "factors_used": i.factors_used, "warnings": i.warnings,
+                  "error": i.error or None, "final_totals": i.final_totals, "finalised_at": i.finalised_at,
+                  "restated_at": i.restated_at, "restated_reason": i.restated_reason or None})
+    return d
+
+
+def _line_out(ln) -> dict:
+    return {"id": ln.pk, "record_id": ln.record_id, "record_version": ln.record_version, "activity": ln.activity,
+            "quantity": ln.quantity, "unit": ln.unit, "period_start": ln.period_start, "period_end": ln.period_end,
+            "period_share": ln.period_share, "edition_from": ln.edition_from, "edition_to": ln.edition_to,
+            "gas": ln.gas, "gas_kind": ln.gas_kind, "scope": ln.scope, "basis": ln.basis,
+            "iso_category": ln.iso_category, "scope3_category": ln.scope3_category, "mass_t": ln.mass_t,
+            "co2e_t": ln.co2e_t, "gwp": ln.gwp, "gwp_set": ln.gwp_set,
+            "factor": {"id": ln.factor_id, "factor_id": ln.factor_code, "value": ln.factor_value, "unit": ln.factor_unit,
+                       "source": ln.factor_source, "edition": ln.factor_edition, "status": ln.factor_status,
+                       "conversion": ln.conversion or None}}
+
+
+def _factor_out(f: Factor) -> dict:
+    return {"id": f.pk, "factor_id": f.factor_id, "factor_set": f.factor_set_id, "activity": f.activity, "gas": f.gas,
+            "value": f.value, "unit": f.unit, "scope": f.scope, "basis": f.basis, "heating_basis": f.heating_basis or None,
+            "source": f.source, "edition": f.edition, "url": f.url, "valid_from": f.valid_from, "valid_to": f.valid_to,
+            "grace_until": f.grace_until, "status": f.status}
+
+
+def _set_out(s: FactorSet) -> dict:
+    return {"id": s.pk, "kind": s.kind, "name": s.name, "source": s.source, "edition": s.edition, "url": s.url,
+            "status": s.status, "organisation": s.organisation_id, "is_active": s.is_active, "sha256": s.sha256}
+
+
+def _inventory(request, pk: int) -> Inventory:
+    return access.get_or_404(request.user, Inventory.objects.select_related("organisation"), pk=pk)
+
+
+@router.get("/inventories")
+def list_inventories(request, year: Optional[int] = None, organisation: Optional[int] = None,
+                     status: Optional[str] = None, limit: int = 50, offset: int = 0):
+    qs = selectors.inventories(request.user)
+    if year:
+        qs = qs.filter(year=year)
+    if organisation:
+        qs = qs.filter(organisation_id=organisation)
+    if status:
+        qs = qs.filter(status=status)
+    return paginate(qs, limit, offset, _inv_out)
+
+
+@router.get("/inventories/{pk}")
+def get_inventory(request, pk: int):
+    return _inv_out(_inventory(request, pk), full=True)
+
+
+@router.get("/inventories/{pk}/lines")
+def inventory_lines(request, pk: int, scope: Optional[int] = None, category: Optional[int] = None,
+                    gas: Optional[str] = None, activity: Optional[str] = None, basis: Optional[str] = None,
+                    limit: int = 100, offset: int = 0):
+    inv = _inventory(request, pk)
+    qs = selectors.lines(inv, scope=scope, category=category, gas=gas, activity=activity, basis=basis)
+    return paginate(qs, limit, offset, _line_out)
+
+
+@router.get("/inventories/{pk}/months")
+def inventory_months(request, pk: int):
+    inv = _inventory(request, pk)
+    keys = ("month", "co2e_t", "scope1_t", "scope2_location_t", "scope2_market_t", "scope3_t", "biogenic_co2_t")
+    return {"items": [{k: m.get(k) for k in keys} for m in selectors.months(inv.organisation, inv.year)], "count": 12}
+
+
+class OptionsIn(Schema):
+    gwp_set: Optional[str] = None
+    previous_edition: Optional[bool] = None
+
+
+@router.post("/inventories/{pk}/options")
+def inventory_options(request, pk: int, payload: OptionsIn):
+    inv = _inventory(request, pk)
+    return _inv_out(services.set_options(request.user, inv, gwp_set=payload.gwp_set,
+                                         previous_edition=payload.previous_edition), full=True)
+
+
+@router.post("/inventories/{pk}/finalise")
+def inventory_finalise(request, pk: int):
+    inv = _inventory(request, pk)
+    return _inv_out(services.finalise(request.user, inv), full=True)
+
+
+@router.post("/inventories/{pk}/recompute")
+def inventory_recompute(request, pk: int):
+    inv = _inventory(request, pk)
+    access.require(request.user, Action.CHANGE, inv)
+    services.request_recompute(request.user, inv.organisation, inv.year)
+    inv.refresh_from_db()
+    return _inv_out(inv, full=True)
+
+
+class ComputeIn(Schema):
+    organisation: int
+    year: int
+
+
+@router.post("/inventories")
+def compute(request, payload: ComputeIn):
+    """Compute (or recompute) the inventory of an organisation and year from its verified records."""
+    org = access.get_or_404(request.user, Organisation.objects.all(), pk=payload.organisation)
+    access.require(request.user, Action.CHANGE, org)
+    inv = services.compute_inventory(org, payload.year, actor=request.user, reason="requested via the API")
+    if inv is None:
+        raise Http404
+    return _inv_out(inv, full=True)
+
+
+@router.get("/organisations/{org_id}/intensity")
+def intensity(request, org_id: int, year: int):
+    org = access.get_or_404(request.user, Organisation.objects.all(), pk=org_id)
+    return selectors.intensity(org, year)
+
+
+@router.get("/organisations/{org_id}/trend")
+def trend(request, org_id: int):
+    org = access.get_or_404(request.user, Organisation.objects.all(), pk=org_id)
+    return {"items": selectors.trend(org, request.user)}
+
+
+@router.get("/estates/{estate_id}")
+def estate_wide(request, estate_id: int, year: int):
+    estate = access.get_or_404(request.user, Organisation.objects.filter(kind__in=["estate", "port"]), pk=estate_id)
+    wide = selectors.estate_wide(estate, year, user=request.user)
+    own = selectors.organisation_inventory(estate, year, user=request.user)
+    if wide is not None:
+        wide = {**wide, "organisations": [{k: v for k, v in o.items() if k != "organisation"} | {
+            "name": o["organisation"].name} for o in wide["organisations"]]}
+    return {"estate": estate.pk, "year": year, "estate_wide": wide,
+            "operator_inventory": _inv_out(own) if own else None}
+
+
+class SalesIn(Schema):
+    activities: list[str]
+
+
+@router.put("/estates/{estate_id}/energy-sales")
+def energy_sales(request, estate_id: int, payload: SalesIn):
+    estate = access.get_or_404(request.user, Organisation.objects.filter(kind__in=["estate", "port"]), pk=estate_id)
+    return {"activities": services.set_energy_sales(request.user, estate, payload.activities)}
+
+
+@router.get("/rollup")
+def rollup(request, year: int):
+    if not access.principal(request.user).authority_staff:
+        raise Http404
+    r = selectors.rollup(year, request.user)
+    r["estates"] = [{k: v for k, v in e.items() if k != "estate"} | {"name": e["estate"].name} for e in r["estates"]]
+    return r
+
+
+@router.get("/factor-sets")
+def list_factor_sets(request, limit: int = 50, offset: int = 0):
+    return paginate(selectors.factor_sets(request.user), limit, offset, _set_out)
+
+
+@router.post("/factor-sets")
+def upload_factor_set(request, file: File[UploadedFile], name: Form[str], source: Form[str], edition: Form[str],
+                      url: Form[str] = "", status: Form[str] = "user", organisation: Form[Optional[int]] = None):
+    org = None
+    if organisation:
+        org = access.get_or_404(request.user, Organisation.objects.all(), pk=organisation)
+    fs = services.upload_factor_set(request.user, data=file.read(), file_name=file.name or "factors.csv", name=name,
+                                    source=source, edition=edition, url=url, status=status, organisation=org)
+    return _set_out(fs)
+
+
+@router.get("/factors")
+def list_factors(request, activity: Optional[str] = None, factor_set: Optional[int] = None, limit: int = 100,
+                 offset: int = 0):
+    sets = selectors.factor_sets(request.user)
+    qs = Factor.objects.filter(factor_set__in=sets).order_by("factor_id")
+    if activity:
+        qs = qs.filter(activity=activity)
+    if factor_set:
+        qs = qs.filter(factor_set_id=factor_set)
+    return paginate(qs, limit, offset, _factor_out)
+
+
+@router.get("/factors/{pk}")
+def get_factor(request, pk: int):
+    f = Factor.objects.select_related("factor_set").filter(pk=pk).first()
+    if f is None or not access.can(request.user, Action.VIEW, f):
+        raise Http404
+    return _factor_out(f)

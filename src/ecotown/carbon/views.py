@@ -1,7 +1,267 @@
+"""Carbon pages (thin: access via ecotown.access, state changes via services, reads via selectors)."""
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from ecotown import access
+from ecotown.access import Action
+from ecotown.calc import ghg
+from ecotown.registry.models import Organisation
+
+from . import exports, inputs, selectors, services
+from .models import Factor, FactorSet, FactorStatus, Inventory
+
+ISO_CATEGORIES = {
+    1: gettext_lazy("Category 1: direct emissions and removals"),
+    2: gettext_lazy("Category 2: indirect emissions from imported energy"),
+    3: gettext_lazy("Category 3: indirect emissions from transportation"),
+    4: gettext_lazy("Category 4: indirect emissions from products the organisation uses"),
+    5: gettext_lazy("Category 5: indirect emissions from the use of the organisation's products"),
+    6: gettext_lazy("Category 6: indirect emissions from other sources"),
+}
+
+
+def activity_name(code: str) -> str:
+    from django.utils.translation import get_language
+
+    c = ghg.activity_catalogue().get(code)
+    if not c:
+        return code
+    return c["name_en"] if (get_language() or "th").startswith("en") else c["name_th"]
 
 
 @login_required
 def index(request):
-    return render(request, "carbon/index.html", {})
+    invs = selectors.inventories(request.user)
+    p = access.principal(request.user)
+    estates = access.visible_orgs(request.user, Organisation.objects.filter(kind__in=["estate", "port"]))
+    managed = estates.filter(pk__in=p.managed_estates) if not p.authority_staff else estates.none()
+    year = selectors.years_available(request.user)[:1]
+    page = Paginator(invs, 50).get_page(request.GET.get("page"))
+    return render(request, "carbon/index.html", {
+        "page": page, "managed": managed, "is_authority": p.authority_staff,
+        "year": year[0] if year else dt.date.today().year - 1})
+
+
+def _inventory(request, pk):
+    return access.get_or_404(request.user, Inventory.objects.select_related("organisation", "organisation__parent"), pk=pk)
+
+
+class OptionsForm(forms.Form):
+    gwp_set = forms.ChoiceField(label=gettext_lazy("GWP set"), choices=[(g, g) for g in ghg.GWP_SETS])
+    previous_edition = forms.BooleanField(
+        label=gettext_lazy("Use the previous grid factor edition for records ending by 31 March 2026 (TGO transition)"),
+        required=False)
+
+
+@login_required
+def inventory_detail(request, pk: int):
+    inv = _inventory(request, pk)
+    cats = [{"n": n, "label": ISO_CATEGORIES[n], "co2e_t": inv.by_category.get(str(n), 0.0)} for n in range(1, 7)]
+    sources = selectors.by_activity(inv)
+    for s in sources:
+        s["name"] = activity_name(s["activity"])
+    factors = {f.factor_id: f for f in Factor.objects.filter(
+        factor_id__in=[f["factor_id"] for f in inv.factors_used]).select_related("factor_set")}
+    return render(request, "carbon/inventory.html", {
+        "inv": inv, "org": inv.organisation, "categories": cats, "sources": sources,
+        "gases": sorted(inv.by_gas.items()), "memo": sorted(inv.memo.items()),
+        "factors_used": [(f, factors.get(f["factor_id"])) for f in inv.factors_used],
+        "months": selectors.months(inv.organisation, inv.year), "trend": selectors.trend(inv.organisation, request.user),
+        "intensity": selectors.intensity(inv.organisation, inv.year),
+        "can_change": access.can(request.user, Action.CHANGE, inv),
+        "can_finalise": access.can(request.user, access.CARBON_FINALISE, inv) and inv.status == Inventory.Status.DRAFT,
+        "options": OptionsForm(initial={"gwp_set": inv.gwp_set, "previous_edition": inv.previous_edition}),
+    })
+
+
+@login_required
+def inventory_lines(request, pk: int):
+    inv = _inventory(request, pk)
+    g = request.GET
+    qs = selectors.lines(inv, scope=g.get("scope"), category=g.get("category"), gas=g.get("gas"),
+                         activity=g.get("activity"), basis=g.get("basis", "location"))
+    page = Paginator(qs, 100).get_page(g.get("page"))
+    evidence = {}
+    Record = inputs.record_model()
+    ids = [ln.record_id for ln in page if ln.record_id]
+    if Record is not None and ids and hasattr(Record, "evidence"):
+        for r in Record.objects.filter(pk__in=ids).prefetch_related("evidence"):
+            evidence[r.pk] = list(r.evidence.all())
+    rows = [(ln, activity_name(ln.activity), evidence.get(ln.record_id, [])) for ln in page]
+    filters = {k: g.get(k) for k in ("scope", "category", "gas", "activity") if g.get(k)}
+    return render(request, "carbon/lines.html", {"inv": inv, "org": inv.organisation, "page": page, "rows": rows,
+                                                 "filters": filters,
+                                                 "category_label": ISO_CATEGORIES.get(int(g["category"])) if g.get("category", "").isdigit() and int(g["category"]) in ISO_CATEGORIES else None})
+
+
+@login_required
+def factor_detail(request, pk: int):
+    f = Factor.objects.select_related("factor_set", "factor_set__organisation").filter(pk=pk).first()
+    if f is None or not access.can(request.user, Action.VIEW, f):
+        raise Http404
+    return render(request, "carbon/factor.html", {"f": f, "activity_label": activity_name(f.activity)})
+
+
+@login_required
+@require_POST
+def inventory_recompute(request, pk: int):
+    inv = _inventory(request, pk)
+    access.require(request.user, Action.CHANGE, inv)
+    services.request_recompute(request.user, inv.organisation, inv.year)
+    messages.success(request, _("The inventory is being recomputed."))
+    return redirect("carbon:inventory", pk=inv.pk)
+
+
+@login_required
+@require_POST
+def inventory_finalise(request, pk: int):
+    inv = _inventory(request, pk)
+    access.require(request.user, access.CARBON_FINALISE, inv)
+    try:
+        services.finalise(request.user, inv)
+    except ValidationError as exc:
+        for msgs in exc.message_dict.values():
+            for m in msgs:
+                messages.error(request, m)
+    else:
+        messages.success(request, _("The inventory is final."))
+    return redirect("carbon:inventory", pk=inv.pk)
+
+
+@login_required
+@require_POST
+def inventory_options(request, pk: int):
+    inv = _inventory(request, pk)
+    access.require(request.user, Action.CHANGE, inv)
+    form = OptionsForm(request.POST)
+    if form.is_valid():
+        services.set_options(request.user, inv, gwp_set=form.cleaned_data["gwp_set"],
+                             previous_edition=form.cleaned_data["previous_edition"])
+        messages.success(request, _("Saved."))
+    else:
+        messages.error(request, _("Choose AR4, AR5 or AR6."))
+    return redirect("carbon:inventory", pk=inv.pk)
+
+
+@login_required
+def inventory_xlsx(request, pk: int):
+    inv = _inventory(request, pk)
+    data = exports.inventory_workbook(inv)
+    resp = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    resp["Content-Disposition"] = f'attachment; filename="ghg-inventory-{inv.organisation_id}-{inv.year}.xlsx"'
+    return resp
+
+
+@login_required
+def inventory_pdf(request, pk: int):
+    inv = _inventory(request, pk)
+    data = exports.inventory_pdf(inv, request)
+    resp = HttpResponse(data, content_type="application/pdf")
+    resp["Content-Disposition"] = f'inline; filename="ghg-inventory-{inv.organisation_id}-{inv.year}.pdf"'
+    return resp
+
+
+def _year(request, default=None) -> int:
+    try:
+        return int(request.GET.get("year") or default or (dt.date.today().year - 1))
+    except ValueError:
+        raise Http404
+
+
+@login_required
+def estate_view(request, pk: int):
+    estate = access.get_or_404(request.user, Organisation.objects.filter(kind__in=["estate", "port"]), pk=pk)
+    years = sorted(set(selectors.years_available(request.user)), reverse=True)
+    year = _year(request, years[0] if years else None)
+    wide = selectors.estate_wide(estate, year, user=request.user)
+    own = selectors.organisation_inventory(estate, year, user=request.user)
+    sales = list(estate.energy_sales.values_list("activity", flat=True))
+    if wide:
+        inv_ids = dict(Inventory.objects.filter(year=year, organisation_id__in=[
+            o["organisation_id"] for o in wide["organisations"]]).values_list("organisation_id", "pk"))
+        for o in wide["organisations"]:
+            o["inventory_id"] = inv_ids.get(o["organisation_id"])
+    return render(request, "carbon/estate.html", {
+        "estate": estate, "year": year, "years": years, "wide": wide, "own": own,
+        "sales": [activity_name(a) for a in sales]})
+
+
+@login_required
+def authority_view(request):
+    p = access.principal(request.user)
+    if not p.authority_staff:
+        raise Http404
+    years = selectors.years_available(request.user)
+    year = _year(request, years[0] if years else None)
+    return render(request, "carbon/authority.html", {"year": year, "years": years,
+                                                     "rollup": selectors.rollup(year, request.user)})
+
+
+@login_required
+def map_data(request):
+    """Estates and ports the user may see, coloured by estate-wide emissions of the year (GeoJSON)."""
+    year = _year(request)
+    data = selectors.rollup(year, request.user)
+    features = []
+    for item in data["estates"]:
+        e = item["estate"]
+        if e.lat is None:
+            continue
+        features.append({"type": "Feature", "geometry": {"type": "Point", "coordinates": [e.lon, e.lat]},
+                         "properties": {"id": e.pk, "name": e.name, "kind": e.kind, "co2e_t": item["co2e_t"],
+                                        "scope1_t": item["scope1_t"], "scope2_imported_t": item["scope2_imported_t"],
+                                        "url": reverse("carbon:estate", args=[e.pk]) + f"?year={year}"}})
+    return JsonResponse({"type": "FeatureCollection", "year": year, "features": features})
+
+
+class UploadForm(forms.Form):
+    name = forms.CharField(label=gettext_lazy("name"), max_length=200)
+    source = forms.CharField(label=gettext_lazy("source"), max_length=300)
+    edition = forms.CharField(label=gettext_lazy("edition"), max_length=200)
+    url = forms.CharField(label=gettext_lazy("URL"), required=False)
+    status = forms.ChoiceField(label=gettext_lazy("status"), choices=FactorStatus.choices, initial=FactorStatus.USER)
+    organisation = forms.ModelChoiceField(label=gettext_lazy("organisation"), queryset=Organisation.objects.none(),
+                                          required=False,
+                                          help_text=gettext_lazy("Only for supplier-specific sets: the organisation whose inventory uses it."))
+    file = forms.FileField(label=gettext_lazy("CSV file"))
+
+
+@login_required
+def library(request):
+    p = access.principal(request.user)
+    form = UploadForm(request.POST or None, request.FILES or None)
+    changeable = [o.pk for o in access.visible_orgs(request.user).filter(kind__in=["factory", "waste_processor", "estate", "port"])
+                  if access.can(request.user, Action.CHANGE, o)]
+    form.fields["organisation"].queryset = Organisation.objects.filter(pk__in=changeable).order_by("name_th")
+    can_upload = p.authority_staff or bool(changeable)
+    if request.method == "POST":
+        if not can_upload:
+            raise PermissionDenied
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                fs = services.upload_factor_set(request.user, data=d["file"].read(), file_name=d["file"].name,
+                                                name=d["name"], source=d["source"], edition=d["edition"], url=d["url"],
+                                                status=d["status"], organisation=d["organisation"])
+            except ValidationError as exc:
+                for field, msgs in exc.message_dict.items():
+                    for m in msgs:
+                        form.add_error(field if field in form.fields else None, m)
+            else:
+                messages.success(request, _("Saved."))
+                return redirect(reverse("carbon:library") + f"#set-{fs.pk}")
+    sets = selectors.factor_sets(request.user).prefetch_related("factors")
+    return render(request, "carbon/library.html", {"sets": sets, "form": form, "can_upload": can_upload})

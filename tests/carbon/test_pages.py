@@ -1,0 +1,91 @@
+"""Pages, exports and API of inventories: drill-down from totals to lines, factors and evidence."""
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.utils import translation
+
+from ecotown.carbon import services
+from ecotown.carbon.models import Factor
+
+from .factories import record
+
+
+@pytest.fixture
+def inv(world, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    services.sync_builtin_library(None)
+    from ecotown.core.services import store_file
+
+    bill = store_file(world.users["admin"], world.F1, "diesel-bill.pdf", b"%PDF-1.4 bill")
+    r = record(world.F1, "diesel", 1000, "L", "2025-03-01", "2025-03-31")
+    r.evidence.add(bill)
+    record(world.F1, "grid_electricity", 2000, "kWh", "2025-03-01", "2025-03-31")
+    record(world.F1, "wood", 1000, "kg", "2025-04-01", "2025-04-30")
+    return services.compute_inventory(world.F1, 2025)
+
+
+def test_inventory_page_drills_down_to_lines_factor_and_evidence(world, client, inv):
+    client.force_login(world.users["approver"])
+    with translation.override("en"):
+        html = client.get(f"/carbon/inventory/{inv.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    # diesel 1000 L x 2.7078 = 2.7078 t (secondary_verify, TEI edition ended 2022); grid 2000 x 0.4999 = 0.9998 t
+    # wood 1000 kg x 0.0304 = 0.0304 t
+    assert inv.totals["co2e_t"] == 3.738 and inv.totals["scope1_t"] == 2.7382
+    assert "3.74" in html and "ET-F0013" in html and "secondary_verify" in html
+    lines = client.get(f"/carbon/inventory/{inv.pk}/lines/?scope=1").content.decode()
+    # diesel, wood CH4+N2O as CO2e, wood biogenic CO2 (1000 x 1.7909 kg, reported apart)
+    assert lines.count('data-testid="line"') == 3 and "diesel-bill.pdf" in lines
+    assert inv.totals["biogenic_co2_t"] == 1.7909
+    f = Factor.objects.get(factor_id="ET-F0013")
+    assert f'/carbon/factor/{f.pk}/' in lines
+    page = client.get(f"/carbon/factor/{f.pk}/").content.decode()
+    assert "2.7078 kg/L" in page and "secondary_verify" in page
+    cat2 = client.get(f"/carbon/inventory/{inv.pk}/lines/?category=2").content.decode()
+    assert cat2.count('data-testid="line"') == 1 and "ET-F0003" in cat2
+
+
+def test_excel_in_iso_category_layout(world, client, inv):
+    from openpyxl import load_workbook
+
+    client.force_login(world.users["approver"])
+    r = client.get(f"/carbon/inventory/{inv.pk}/inventory.xlsx")
+    wb = load_workbook(io.BytesIO(r.content))
+    assert wb.sheetnames == ["ISO 14064-1", "Lines", "Factors"]
+    rows = [[c for c in row] for row in wb["ISO 14064-1"].iter_rows(values_only=True)]
+    cat_rows = [r for r in rows if r[0] and str(r[0]).startswith("ประเภทที่")]
+    assert len(cat_rows) == 6 and cat_rows[0][7] == 2.7382 and cat_rows[1][7] == 0.9998 and cat_rows[5][7] == 0
+    assert any(r[0] == "รวม / Total (Scope 1 + 2 location + 3)" and r[7] == 3.738 for r in rows)
+    assert wb["Lines"].max_row == 5  # header + 4 lines
+
+
+def test_pdf_report_in_thai_and_english(world, client, inv, tmp_path):
+    client.force_login(world.users["approver"])
+    r = client.get(f"/carbon/inventory/{inv.pk}/report.pdf")
+    assert r.status_code == 200 and r.content.startswith(b"%PDF")
+    import subprocess
+
+    p = tmp_path / "r.pdf"
+    p.write_bytes(r.content)
+    text = subprocess.run(["pdftotext", str(p), "-"], capture_output=True, text=True).stdout
+    assert "Organisational greenhouse gas inventory" in text and "บัญชีก๊าซเรือนกระจก" in text
+    fonts = subprocess.run(["pdffonts", str(p)], capture_output=True, text=True).stdout
+    assert "Sarabun" in fonts
+
+
+def test_api_inventory_lines_and_422(world, client, inv, token_for):
+    h = token_for(world.users["approver"], lang="en")
+    h = {"HTTP_" + k.upper().replace("-", "_"): v for k, v in h.items()}
+    d = client.get(f"/api/carbon/inventories/{inv.pk}", **h).json()
+    assert d["totals"]["co2e_t"] == 3.738 and d["by_category"] == {"1": 2.7382, "2": 0.9998}
+    lines = client.get(f"/api/carbon/inventories/{inv.pk}/lines?scope=1", **h).json()
+    assert lines["count"] == 3
+    diesel = next(x for x in lines["items"] if x["activity"] == "diesel")
+    assert diesel["factor"]["factor_id"] == "ET-F0013" and diesel["factor"]["status"] == "secondary_verify"
+    r = client.post(f"/api/carbon/inventories/{inv.pk}/options", {"gwp_set": "AR9"}, content_type="application/json", **h)
+    assert r.status_code == 422 and r.json() == {"detail": [{"field": "gwp_set", "message": "Choose AR4, AR5 or AR6."}]}
+    months = client.get(f"/api/carbon/inventories/{inv.pk}/months", **h).json()["items"]
+    assert months[2]["co2e_t"] == 3.7076 and months[3]["co2e_t"] == 0.0304
+    i = client.get(f"/api/carbon/organisations/{world.F1.pk}/intensity?year=2025", **h).json()
+    assert i["employees"] == 100 and i["per_employee"] == pytest.approx(0.03738)
