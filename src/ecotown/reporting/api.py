@@ -1,3 +1,109 @@
-from ninja import Router
+"""Reporting API (thin: parse, call a service, return).
+
+GET  /api/reporting/activities?organisation=ID&year=&state=&all_versions=  → {"items", "count"} (only what the caller may see)
+POST /api/reporting/activities  {"organisation", "rows": [...], "replace", "reason"} → 201 {"accepted", "ids"} | 422
+GET  /api/reporting/activities/{id}  (with its versions)
+POST /api/reporting/activities/{id}/submit | /verify
+GET  /api/reporting/completeness?year=&month=&estate=
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Optional
+
+from ninja import Router, Schema
+
+from ecotown import access
+from ecotown.api import paginate
+from ecotown.registry.models import Organisation
+
+from . import imports, selectors, services
+from .models import ActivityRecord
 
 router = Router(tags=["reporting"])
+
+
+def _out(r: ActivityRecord) -> dict:
+    return {
+        "id": r.pk, "organisation": r.organisation_id, "activity": r.activity, "quantity": str(r.quantity),
+        "unit": r.unit, "period_start": r.period_start.isoformat(), "period_end": r.period_end.isoformat(),
+        "meter": r.meter, "state": r.state, "series": str(r.series), "version": r.version, "is_current": r.is_current,
+        "supersedes": r.supersedes_id, "reason": r.reason, "source": r.source, "batch": r.batch_id,
+        "created_at": r.created_at.isoformat(),
+    }
+
+
+@router.get("/activities")
+def list_activities(request, organisation: Optional[int] = None, year: Optional[int] = None,
+                    state: Optional[str] = None, activity: Optional[str] = None, all_versions: bool = False,
+                    limit: int = 50, offset: int = 0):
+    """Activity records the caller may see (current versions unless all_versions)."""
+    qs = selectors.records(request.user)
+    if not all_versions:
+        qs = qs.filter(is_current=True)
+    if organisation is not None:
+        qs = qs.filter(organisation_id=organisation)
+    if year is not None:
+        qs = qs.filter(period_start__lte=dt.date(year, 12, 31), period_end__gte=dt.date(year, 1, 1))
+    if state:
+        qs = qs.filter(state=state)
+    if activity:
+        qs = qs.filter(activity=activity)
+    return paginate(qs.order_by("organisation_id", "period_start", "activity", "pk"), limit, offset, _out)
+
+
+class RowsIn(Schema):
+    organisation: int
+    rows: list[dict[str, Any]]
+    replace: bool = False
+    reason: str = ""
+
+
+@router.post("/activities", response={201: dict, 422: dict})
+def post_activities(request, payload: RowsIn):
+    """Rows as in the CSV (period_start, period_end, activity, quantity, unit, meter); same checks, all or nothing.
+    Problems: 422 {"detail": [{"field": "rows.N.column", "row": N, "column", "value", "message"}]} (N from 1)."""
+    org = access.get_or_404(request.user, Organisation.objects.all(), pk=payload.organisation)
+    lang = services.lang_of(request.user)
+    try:
+        result = services.import_activities(request.user, org, items=payload.rows, source="api", replace=payload.replace,
+                                            reason=payload.reason, lang=lang)
+    except services.Rejected as exc:
+        detail = [{"field": f"rows.{p['row']}.{p['column']}" if p["row"] else None, **p}
+                  for p in imports.public_problems(exc.problems, lang)]
+        return 422, {"detail": detail}
+    return 201, {"accepted": result.accepted, "ids": [r.pk for r in result.records], "flags": result.flags}
+
+
+@router.get("/activities/{record_id}")
+def get_activity(request, record_id: int):
+    r = access.get_or_404(request.user, ActivityRecord.objects.all(), pk=record_id)
+    return {**_out(r), "versions": [_out(v) for v, _changes in selectors.history_of(r)],
+            "flags": [{"id": f.pk, "kind": f.kind, "message": f.message(services.lang_of(request.user)),
+                       "acknowledged": f.acknowledged_at is not None} for f in r.flags.all()]}
+
+
+@router.post("/activities/{record_id}/submit")
+def submit_activity(request, record_id: int):
+    r = access.get_or_404(request.user, ActivityRecord.objects.all(), pk=record_id)
+    services.submit(request.user, [r])
+    return _out(r)
+
+
+@router.post("/activities/{record_id}/verify")
+def verify_activity(request, record_id: int):
+    r = access.get_or_404(request.user, ActivityRecord.objects.all(), pk=record_id)
+    services.verify(request.user, [r])
+    return _out(r)
+
+
+@router.get("/completeness")
+def get_completeness(request, year: int, month: int, estate: Optional[int] = None, limit: int = 50, offset: int = 0):
+    """Which factories have not reported the month (estate managers and the authority)."""
+    est = access.get_or_404(request.user, Organisation.objects.all(), pk=estate) if estate else None
+    c = selectors.completeness(request.user, year, month, est)
+    page = paginate(c.missing, limit, offset, lambda o: {"id": o.pk, "name_th": o.name_th, "name_en": o.name_en,
+                                                         "estate": o.parent_id, "has_drafts": o.pk in c.drafts})
+    return {"year": year, "month": month, "deadline": c.deadline.isoformat(), "expected": c.expected,
+            "reported": c.reported, "missing": page}
+

@@ -1,7 +1,442 @@
+"""Reporting pages (thin: parse, call a service or selector, render)."""
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
+from django.views.decorators.http import require_http_methods, require_POST
+
+from ecotown import access
+from ecotown.access import ReportingAction
+from ecotown.registry.models import Kind, Organisation
+
+from . import imports, jobs, selectors, services
+from .models import ActivityRecord, ImportBatch, ImportJob, QualityFlag, ReportingCalendar, State
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _lang() -> str:
+    from django.utils.translation import get_language
+
+    return "en" if (get_language() or "th").startswith("en") else "th"
+
+
+def _year(request) -> int:
+    try:
+        y = int(request.GET.get("year") or request.POST.get("year") or 0)
+    except ValueError:
+        y = 0
+    if y >= 2400:
+        y -= 543
+    return y if 2000 <= y <= 2100 else timezone.localdate().year
+
+
+def _probe(org) -> ActivityRecord:
+    return ActivityRecord(organisation=org)
+
+
+def _org(request, pk) -> Organisation:
+    return access.get_or_404(request.user, Organisation.objects.select_related("parent"), pk=pk)
 
 
 @login_required
 def index(request):
-    return render(request, "reporting/index.html", {})
+    """Factory users go to their own reporting page; estates and the authority see their organisations."""
+    m = getattr(request, "membership", None)
+    p = access.principal(request.user)
+    if m is not None and m.organisation.kind in {Kind.FACTORY, Kind.SCHOOL, Kind.WASTE_PROCESSOR} and not p.authority_staff:
+        return redirect("reporting:org", pk=m.organisation_id)
+    qs = selectors.visible_reporting_orgs(request.user).filter(kind__in=[Kind.FACTORY, Kind.WASTE_PROCESSOR])
+    q = (request.GET.get("q") or "").strip().lower()
+    for word in q.split():
+        qs = qs.filter(search_text__contains=word)
+    page = Paginator(qs.select_related("parent").order_by("name_th", "pk"), 50).get_page(request.GET.get("page"))
+    return render(request, "reporting/index.html", {
+        "page": page, "q": q, "can_completeness": access.reporting_can_see_completeness(request.user),
+        "is_admin": p.authority_admin, "year": timezone.localdate().year,
+    })
+
+
+@login_required
+def org_page(request, pk: int):
+    org = _org(request, pk)
+    year = _year(request)
+    recs = list(selectors.year_records(org, year).prefetch_related("flags").order_by("period_start", "activity", "meter", "pk"))
+    in_year = [r for r in recs if r.period_end >= dt.date(year, 1, 1)]
+    fiscal_first = selectors.default_year_kind() == "fiscal"
+    probe = _probe(org)
+    flags = list(selectors.open_flags(org).select_related("record"))
+    ctx = {
+        "org": org, "year": year, "records": in_year, "totals": selectors.period_totals(recs, year),
+        "fiscal_first": fiscal_first, "fiscal_start": dt.date(year - 1, 10, 1), "fiscal_end": dt.date(year, 9, 30),
+        "can_report": access.can(request.user, ReportingAction.REPORT, probe),
+        "can_submit": access.can(request.user, ReportingAction.SUBMIT, probe),
+        "can_verify": access.can(request.user, ReportingAction.VERIFY, probe),
+        "flags": flags, "flagged": {f.record_id for f in flags},
+        "n_draft": sum(1 for r in in_year if r.state == State.DRAFT),
+        "n_submitted": sum(1 for r in in_year if r.state == State.SUBMITTED),
+        "batches": ImportBatch.objects.filter(organisation=org).select_related("uploaded_by", "marked_file")[:10],
+        "years": list(range(timezone.localdate().year, timezone.localdate().year - 4, -1)),
+        "catalogue": imports.Catalogue.get(),
+    }
+    return render(request, "reporting/org.html", ctx)
+
+
+# --- the web form with htmx validation ---------------------------------------------------------
+
+class ActivityForm(forms.Form):
+    activity = forms.ChoiceField(label=_l("activity"))
+    quantity = forms.CharField(label=_l("quantity"), max_length=40,
+                               widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}))
+    unit = forms.ChoiceField(label=_l("unit"))
+    period_start = forms.CharField(label=_l("period start"), max_length=20,
+                                   help_text=_l("e.g. 2026-03-01, 1/3/2026 or 1/3/2569"))
+    period_end = forms.CharField(label=_l("period end"), max_length=20, required=False,
+                                 help_text=_l("empty = to the end of the month"))
+    meter = forms.CharField(label=_l("meter or site"), max_length=100, required=False)
+    reason = forms.CharField(label=_l("reason for the change"), required=False,
+                             widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, with_reason=False, live=False, **kw):
+        super().__init__(*args, **kw)
+        cat = imports.Catalogue.get()
+        lang = _lang()
+        self.fields["activity"].choices = [("", "—")] + [(c, f"{cat.name(c, lang)} ({c})") for c in cat.activities]
+        activity = self.data.get("activity") or self.initial.get("activity")
+        units = cat.units_for(activity) if activity in cat.activities else cat.all_units()
+        self.fields["unit"].choices = [(u, u) for u in units]
+        if not live:  # (the live form re-renders every field, units included)
+            self.fields["activity"].widget.attrs.update({
+                "hx-get": reverse("reporting:unit_options"), "hx-target": "#id_unit", "hx-trigger": "change",
+                "hx-include": "this"})
+        if not with_reason:
+            del self.fields["reason"]
+
+
+def _form_errors(form, problems, lang):
+    for p in problems:
+        field = p["column"] if p["column"] in form.fields else None
+        form.add_error(field, imports.message(p, lang))
+
+
+def _check_form(request, org, form, record=None) -> list[dict]:
+    """The same checks as an import: the row as one item."""
+    item = {k: form.data.get(k) for k in ("period_start", "period_end", "activity", "quantity", "unit", "meter")}
+    rows, problems = services.check_rows(request.user, org, imports.rows_from_dicts([item]))
+    if record is not None:  # the record being changed does not overlap itself
+        problems = [p for p in problems if not (p["code"] == "overlap_existing" and p["params"].get("start") == record.period_start.isoformat()
+                                                 and p["params"].get("end") == record.period_end.isoformat())]
+    return problems
+
+
+@login_required
+def unit_options(request):
+    cat = imports.Catalogue.get()
+    activity = request.GET.get("activity")
+    units = cat.units_for(activity) if activity in cat.activities else cat.all_units()
+    html = "".join(f'<option value="{u}">{u}</option>' for u in units)
+    return HttpResponse(html)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def record_new(request, pk: int):
+    org = _org(request, pk)
+    access.require(request.user, ReportingAction.REPORT, _probe(org))
+    form = ActivityForm(request.POST or None, live=True)
+    if request.method == "POST":
+        validate_only = request.headers.get("HX-Request") and request.POST.get("_validate")
+        problems = _check_form(request, org, form)
+        if validate_only:
+            form.is_valid()
+            form._errors = forms.utils.ErrorDict()
+            _form_errors(form, [p for p in problems if form.data.get(p["column"] or "")], _lang())
+            return render(request, "reporting/_record_form.html", {"form": form, "org": org, "checked": True})
+        if not problems:
+            try:
+                services.import_activities(request.user, org, items=[{k: form.data.get(k) for k in (
+                    "period_start", "period_end", "activity", "quantity", "unit", "meter")}], source="form")
+            except services.Rejected as exc:
+                problems = exc.problems
+            else:
+                messages.success(request, _("Saved as a draft."))
+                return redirect("reporting:org", pk=org.pk)
+        form.is_valid()
+        _form_errors(form, problems, _lang())
+    return render(request, "reporting/record_form.html", {"form": form, "org": org, "title": _("New activity record")})
+
+
+@login_required
+def record_detail(request, pk: int):
+    r = access.get_or_404(request.user, ActivityRecord.objects.select_related("organisation", "organisation__parent"), pk=pk)
+    return render(request, "reporting/record.html", {
+        "r": r, "org": r.organisation, "versions": selectors.history_of(r), "flags": r.flags.all(),
+        "evidence": r.evidence.all(),
+        "can_report": access.can(request.user, ReportingAction.REPORT, r),
+        "can_submit": access.can(request.user, ReportingAction.SUBMIT, r),
+        "can_verify": access.can(request.user, ReportingAction.VERIFY, r),
+        "name": imports.Catalogue.get().name(r.activity, _lang()),
+    })
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def record_edit(request, pk: int):
+    r = access.get_or_404(request.user, ActivityRecord.objects.select_related("organisation"), pk=pk)
+    access.require(request.user, ReportingAction.REPORT, r)
+    initial = {"activity": r.activity, "quantity": f"{r.quantity.normalize():f}", "unit": r.unit,
+               "period_start": r.period_start.isoformat(), "period_end": r.period_end.isoformat(), "meter": r.meter}
+    form = ActivityForm(request.POST or None, initial=initial, with_reason=r.state != State.DRAFT)
+    if request.method == "POST" and form.is_valid():
+        data = {k: form.cleaned_data.get(k) for k in ("period_start", "period_end", "activity", "quantity", "unit", "meter")}
+        try:
+            new = services.amend(request.user, r, data, reason=form.cleaned_data.get("reason", ""))
+        except ValidationError as exc:
+            for field, msgs in exc.message_dict.items():
+                for m in msgs:
+                    form.add_error(field if field in form.fields else None, m)
+        else:
+            messages.success(request, _("Saved.") if new.pk == r.pk else _("Saved as version %(v)s.") % {"v": new.version})
+            return redirect("reporting:record", pk=new.pk)
+    return render(request, "reporting/record_form.html", {"form": form, "org": r.organisation, "record": r,
+                                                          "title": _("Change the record")})
+
+
+@login_required
+@require_POST
+def record_action(request, pk: int, action: str):
+    r = access.get_or_404(request.user, ActivityRecord.objects.select_related("organisation"), pk=pk)
+    try:
+        if action == "submit":
+            services.submit(request.user, [r])
+            messages.success(request, _("Submitted."))
+        elif action == "verify":
+            services.verify(request.user, [r])
+            messages.success(request, _("Verified."))
+        elif action == "return":
+            services.return_to_draft(request.user, r, request.POST.get("reason", ""))
+            messages.success(request, _("Sent back to the preparer."))
+        elif action == "evidence":
+            upload = request.FILES.get("file")
+            if upload is None:
+                raise ValidationError({"file": _("Choose a file.")})
+            services.add_evidence(request.user, r, upload.name, upload.read())
+            messages.success(request, _("File saved."))
+        else:
+            raise Http404
+    except ValidationError as exc:
+        for m in exc.messages:
+            messages.error(request, m)
+    return redirect("reporting:record", pk=r.pk)
+
+
+@login_required
+@require_POST
+def org_action(request, pk: int, action: str):
+    """Submit every draft, or verify every submitted record, of the year."""
+    org = _org(request, pk)
+    year = _year(request)
+    recs = selectors.year_records(org, year).filter(period_end__gte=dt.date(year, 1, 1))
+    try:
+        if action == "submit":
+            access.require(request.user, ReportingAction.SUBMIT, _probe(org))
+            n = services.submit(request.user, list(recs.filter(state=State.DRAFT)))
+            messages.success(request, _("%(n)s records submitted.") % {"n": n})
+        elif action == "verify":
+            access.require(request.user, ReportingAction.VERIFY, _probe(org))
+            n = services.verify(request.user, list(recs.filter(state=State.SUBMITTED)))
+            messages.success(request, _("%(n)s records verified.") % {"n": n})
+        else:
+            raise Http404
+    except ValidationError as exc:
+        for m in exc.messages:
+            messages.error(request, m)
+    return redirect(reverse("reporting:org", args=[org.pk]) + f"?year={year}")
+
+
+@login_required
+@require_POST
+def flag_ack(request, pk: int):
+    flag = access.get_or_404(request.user, QualityFlag.objects.select_related("record"), pk=pk)
+    services.acknowledge_flag(request.user, flag, request.POST.get("note", ""))
+    messages.success(request, _("Flag acknowledged."))
+    return redirect(request.POST.get("next") or reverse("reporting:org", args=[flag.organisation_id]))
+
+
+# --- Excel in and out --------------------------------------------------------------------------
+
+def _xlsx(data: bytes, filename: str) -> HttpResponse:
+    resp = HttpResponse(data, content_type=XLSX)
+    resp["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return resp
+
+
+@login_required
+def template_download(request, pk: int):
+    org = _org(request, pk)
+    access.require(request.user, ReportingAction.REPORT, _probe(org))
+    year = _year(request)
+    return _xlsx(imports.build_template(org, year, _lang()), f"ecotown-activities-{org.pk}-{year}.xlsx")
+
+
+@login_required
+def export(request, pk: int):
+    """The year's current records as a workbook: real date cells, shown in B.E. for Thai readers."""
+    import openpyxl
+    from openpyxl.styles import Font
+
+    org = _org(request, pk)
+    year = _year(request)
+    lang = _lang()
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = imports.DATA_SHEET
+    cols = ["period_start", "period_end", "activity", "quantity", "unit", "meter"]
+    ws.append([f"{c}\n{imports.COLUMNS[c][0 if lang == 'th' else 1]}" for c in cols] + ["state", "version"])
+    for c in ws[1]:
+        c.font = Font(bold=True)
+    fmt = imports.date_format(lang)
+    for r in selectors.year_records(org, year).filter(period_end__gte=dt.date(year, 1, 1)).order_by("period_start", "activity"):
+        ws.append([r.period_start, r.period_end, r.activity, float(r.quantity), r.unit, r.meter, r.get_state_display(), r.version])
+        ws.cell(row=ws.max_row, column=1).number_format = fmt
+        ws.cell(row=ws.max_row, column=2).number_format = fmt
+    out = io.BytesIO()
+    wb.save(out)
+    return _xlsx(out.getvalue(), f"ecotown-activities-{org.pk}-{year}-export.xlsx")
+
+
+@login_required
+@require_POST
+def upload(request, pk: int):
+    org = _org(request, pk)
+    access.require(request.user, ReportingAction.REPORT, _probe(org))
+    f = request.FILES.get("file")
+    if f is None:
+        messages.error(request, _("Choose a file."))
+        return redirect("reporting:org", pk=org.pk)
+    try:
+        uploaded = services.keep_file(request.user, org, f.name, f.read())
+    except ValidationError as exc:
+        for m in exc.messages:
+            messages.error(request, m)
+        return redirect("reporting:org", pk=org.pk)
+    job = jobs.start(request.user, org, uploaded, replace=bool(request.POST.get("replace")),
+                     reason=request.POST.get("reason", ""), language=_lang())
+    return redirect("reporting:job", pk=job.pk)
+
+
+def _job(request, pk) -> ImportJob:
+    job = ImportJob.objects.select_related("organisation", "batch", "batch__marked_file").filter(pk=pk).first()
+    if job is None or job.user_id != request.user.pk:
+        raise Http404
+    return job
+
+
+@login_required
+def job_page(request, pk):
+    job = _job(request, pk)
+    return render(request, "reporting/job.html", _job_ctx(job))
+
+
+@login_required
+def job_progress(request, pk):
+    job = _job(request, pk)
+    return render(request, "reporting/_job_progress.html", _job_ctx(job))
+
+
+def _job_ctx(job):
+    progress = jobs.read_progress(job.pk)
+    batch = job.batch
+    problems = [{**p, "message": imports.message(p, _lang())} for p in (batch.problems if batch else [])]
+    return {"job": job, "org": job.organisation, "progress": progress, "percent": jobs.percent(progress),
+            "batch": batch, "problems": problems[:1000], "n_problems": len(problems),
+            "running": job.status in {"queued", "running"}}
+
+
+@login_required
+def batch_detail(request, pk: int):
+    batch = access.get_or_404(request.user, ImportBatch.objects.select_related("organisation", "marked_file", "file"), pk=pk)
+    problems = [{**p, "message": imports.message(p, _lang())} for p in batch.problems]
+    return render(request, "reporting/batch.html", {"batch": batch, "org": batch.organisation, "problems": problems})
+
+
+# --- the reporting year ------------------------------------------------------------------------
+
+@login_required
+def completeness(request):
+    if not access.reporting_can_see_completeness(request.user):
+        raise PermissionDenied
+    today = timezone.localdate()
+    year = _year(request)
+    try:
+        month = int(request.GET.get("month") or 0)
+    except ValueError:
+        month = 0
+    if not 1 <= month <= 12:
+        month = (today.month - 2) % 12 + 1 if year == today.year else 12
+    estate = None
+    if request.GET.get("estate"):
+        estate = access.get_or_404(request.user, Organisation.objects.all(), pk=request.GET["estate"])
+    c = selectors.completeness(request.user, year, month, estate)
+    page = Paginator(c.missing, 100).get_page(request.GET.get("page"))
+    return render(request, "reporting/completeness.html", {
+        "c": c, "page": page, "year": year, "month": month, "estate": estate, "months": range(1, 13),
+        "month_start": dt.date(year, month, 1), "escalation": selectors.escalation_list(request.user, today, limit=100),
+        "on_time": selectors.on_time_share(estate, year) if estate else None,
+    })
+
+
+class CalendarForm(forms.Form):
+    remind_days_before = forms.IntegerField(label=_l("remind this many days before the deadline"), min_value=0, max_value=60)
+    escalate_days_after = forms.IntegerField(label=_l("escalate this many days after the deadline"), min_value=0, max_value=120)
+
+    def __init__(self, *args, year, **kw):
+        super().__init__(*args, **kw)
+        for m in range(1, 13):
+            self.fields[f"m{m}"] = forms.DateField(label=dt.date(year, m, 1).strftime("%m"), widget=forms.DateInput(attrs={"type": "date"}))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def calendar_page(request):
+    year = _year(request)
+    cal = ReportingCalendar.objects.filter(year=year).first()
+    can_change = access.can(request.user, "change", cal or ReportingCalendar(year=year))
+    periods = services.periods_for(year)
+    initial = {f"m{m}": p.deadline for m, p in periods.items()}
+    initial.update(remind_days_before=cal.remind_days_before if cal else 5, escalate_days_after=cal.escalate_days_after if cal else 14)
+    form = CalendarForm(request.POST or None, initial=initial, year=year)
+    if request.method == "POST":
+        if not can_change:
+            raise PermissionDenied
+        if request.POST.get("lock"):
+            n = services.lock_year(request.user, year)
+            messages.success(request, _("%(n)s verified records of %(year)s locked.") % {"n": n, "year": year + 543 if _lang() == "th" else year})
+            return redirect(reverse("reporting:calendar") + f"?year={year}")
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                services.set_calendar(request.user, year, {m: d[f"m{m}"] for m in range(1, 13)},
+                                      remind_days_before=d["remind_days_before"], escalate_days_after=d["escalate_days_after"])
+            except ValidationError as exc:
+                for field, msgs in exc.message_dict.items():
+                    for m in msgs:
+                        form.add_error(field if field in form.fields else None, m)
+            else:
+                messages.success(request, _("Saved."))
+                return redirect(reverse("reporting:calendar") + f"?year={year}")
+    month_fields = [(form[f"m{m}"], dt.date(year, m, 1)) for m in range(1, 13)]
+    return render(request, "reporting/calendar.html", {"year": year, "cal": cal, "form": form, "can_change": can_change,
+                                                       "month_fields": month_fields, "periods": periods})

@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+from django import template
+
+from ecotown.web.templatetags.ecotown import _lang
+
+register = template.Library()
+
+
+@register.filter
+def activity_name(code):
+    from ecotown.reporting.imports import Catalogue
+
+    return Catalogue.get().name(code, _lang())
+
+
+@register.filter
+def state_class(state):
+    return {"draft": "text-bg-secondary", "submitted": "text-bg-info", "verified": "text-bg-success",
+            "locked": "text-bg-dark"}.get(state, "text-bg-light")
+
+
+@register.filter
+def flag_message(flag):
+    return flag.message(_lang())
+
+
+@register.filter
+def qty(value):
+    """A quantity without trailing zeros, with thousands separators."""
+    if value in (None, ""):
+        return "–"
+    text = f"{value:,.6f}".rstrip("0").rstrip(".")
+    return text
