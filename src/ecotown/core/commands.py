@@ -15,7 +15,24 @@ def cmd_migrate(argv: list[str]) -> int:
 
     counts = load()
     print(f"reference data: {counts['provinces']} provinces, {counts['tsic']} industry classes")
+    load_shipped_reference()
     return 0
+
+
+def load_shipped_reference() -> None:
+    """Reference data shipped with EcoTown that later capabilities keep in the database."""
+    from ecotown.assessment.services import install_shipped
+
+    added = install_shipped(None)
+    if added:
+        print(f"criteria frameworks: {len(added)} shipped versions installed")
+    try:
+        from ecotown.carbon import services as carbon_services
+    except ImportError:  # pragma: no cover
+        return
+    loader = getattr(carbon_services, "sync_builtin_library", None)
+    if loader is not None:
+        loader(None)
 
 
 def cmd_demo(argv: list[str]) -> int:
