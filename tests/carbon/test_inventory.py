@@ -121,3 +121,15 @@ def test_bad_record_is_reported_not_half_computed(world, lib):
     assert "kWh" in inv.error and inv.totals == {} and InventoryLine.objects.count() == 0
     with pytest.raises(ValidationError):
         services.finalise(world.users["approver"], inv)
+
+
+def test_activity_without_factor_is_excluded_and_disclosed(world, lib):
+    record(world.F1, "water", 100, "m3", "2026-02-01", "2026-02-28")  # in the catalogue, no factor in the library
+    record(world.F1, "diesel", 100, "L", "2026-02-01", "2026-02-28")
+    inv = services.compute_inventory(world.F1, 2026)
+    assert inv.error == "" and inv.totals["co2e_t"] == 0.27078 and inv.n_records == 1
+    w = [x for x in inv.warnings if x["kind"] == "no_factor"]
+    assert w == [{"kind": "no_factor", "activity": "water", "records": 1,
+                  "message_en": "no emission factor for 'water' in the library: 1 records not included (disclosed exclusion)",
+                  "message_th": "ไม่มีค่าสัมประสิทธิ์สำหรับ 'water' ในคลังข้อมูล: ไม่ได้รวม 1 รายการ (แจ้งการไม่นับรวม)"}]
+    assert selectors.months(world.F1, 2026)[1]["co2e_t"] == 0.27078

@@ -249,13 +249,19 @@ def compute_inventory(org, year: int, *, actor=None, reason: str = "", restated:
     if inv is None:
         inv = Inventory(organisation=org, year=year)
     factors, sets = library.factors_for(org.pk)
+    known = {f.activity for f in factors}
+    excluded: dict[str, int] = {}
+    for r in recs:
+        if r[2] not in known:
+            excluded[r[2]] = excluded.get(r[2], 0) + 1
+    all_recs, recs = recs, [r for r in recs if r[2] in known]
     rows = {"org": [], "period_start": [], "period_end": [], "activity": [], "quantity": [], "unit": []}
     for r in recs:
         s, e, q = inputs.clip_to(r[5], r[6], float(r[3]), start, end)
         for k, v in (("org", str(org.pk)), ("period_start", s), ("period_end", e), ("activity", r[2]),
                      ("quantity", q), ("unit", r[4])):
             rows[k].append(v)
-    fp = _fingerprint(recs, [f.factor_id for f in factors], inv.gwp_set, inv.previous_edition)
+    fp = _fingerprint(all_recs, [f.factor_id for f in factors], inv.gwp_set, inv.previous_edition)
     old_totals = dict(inv.totals or {})
     inv.fingerprint, inv.n_records, inv.computed_at = fp, len(recs), timezone.now()
     inv.engine_version, inv.factor_sets = ghg.ENGINE_VERSION, sets
@@ -293,6 +299,11 @@ def compute_inventory(org, year: int, *, actor=None, reason: str = "", restated:
         inv.totals = {"co2e_t": 0.0, "scope1_t": 0.0, "scope2_location_t": 0.0, "scope2_market_t": None,
                       "scope3_t": 0.0, "biogenic_co2_t": 0.0}
         inv.by_gas, inv.memo, inv.factors_used, inv.warnings, inv.by_category, inv.by_scope3_category = {}, {}, [], [], {}, {}
+    for activity, n in sorted(excluded.items()):
+        inv.warnings = list(inv.warnings) + [{
+            "kind": "no_factor", "activity": activity, "records": n,
+            "message_en": f"no emission factor for {activity!r} in the library: {n} records not included (disclosed exclusion)",
+            "message_th": f"ไม่มีค่าสัมประสิทธิ์สำหรับ {activity!r} ในคลังข้อมูล: ไม่ได้รวม {n} รายการ (แจ้งการไม่นับรวม)"}]
     if inv.status in (Inventory.Status.FINAL, Inventory.Status.RESTATED) and (restated or inv.totals != old_totals):
         inv.status = Inventory.Status.RESTATED
         inv.restated_at = timezone.now()
@@ -406,7 +417,10 @@ def month_values(org_id: int, estate_id: int | None, year: int, months, records,
     if org_id == estate_id:
         internal = frozenset()  # the operator buys from outside: its Scope 2 is the estate's import
     out = {m: dict.fromkeys(_COLS, 0.0) for m in months}
+    known = {f.activity for f in mult._run.factors}
     for r in records:
+        if r[2] not in known:
+            continue  # no factor: excluded (the inventory discloses it)
         for (y, m), b in mult.month_buckets(r[5], r[6], r[2], float(r[3]), r[4]).items():
             if y != year or m not in months:
                 continue
