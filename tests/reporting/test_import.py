@@ -145,9 +145,15 @@ def test_organisation_not_permitted(world):
     assert got == [(2, "organisation", str(world.F2.pk), f"You may not report for “{world.F2.pk}”."),
                    (3, "organisation", "NOPE-123", "Unknown organisation “NOPE-123”.")]
     # the estate manager verifies but does not report for the estate's factories
-    with pytest.raises(services.Rejected) as exc:
+    from django.core.exceptions import PermissionDenied
+    from django.http import Http404
+
+    before = counts()
+    with pytest.raises(PermissionDenied):
         _import(world, csv_bytes([["2025-01-01", "2025-01-31", "water", "10", "m3", ""]]), user="estate")
-    assert [p["code"] for p in exc.value.problems] == ["org_forbidden"]
+    with pytest.raises(Http404):
+        _import(world, csv_bytes([["2025-01-01", "2025-01-31", "water", "10", "m3", ""]]), user="preparer2")
+    assert counts() == before and ImportBatch.objects.count() == 1
 
 
 def test_missing_columns_and_empty_file(world):

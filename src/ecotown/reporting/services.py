@@ -333,8 +333,8 @@ def import_activities(actor, org: Organisation, data: bytes | None = None, *, na
     the user's workbook (`batch.marked_file`) when `keep_rejected`.
     """
     lang = lang or lang_of(actor)
-    if actor is not None:
-        access.require(actor, Action.VIEW, org)
+    if actor is not None:  # 404 when the organisation is not visible, 403 when the user may not report for it
+        access.require(actor, ReportingAction.REPORT, ActivityRecord(organisation=org))
     sha = hashlib.sha256(data).hexdigest() if data is not None else ""
     table = None
     problems: list[dict] = []
