@@ -439,73 +439,120 @@ def month_values(org_id: int, estate_id: int | None, year: int, months, records,
     return out
 
 
+def _round_sql(expr: str) -> str:
+    """Round to the gram inside SQL (the aggregates are written by INSERT … SELECT, one round trip)."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        return f"CAST(ROUND(CAST(COALESCE({expr}, 0) AS numeric), {PLACES}) AS double precision)"
+    return f"ROUND(COALESCE({expr}, 0), {PLACES})"
+
+
 def _upsert_months(org_id, estate_id, year, values: dict) -> None:
+    """One INSERT … ON CONFLICT for the organisation's months (derived results: no change records,
+    the inputs' history and the inventory's provenance are the audit trail)."""
     objs = [MonthResult(organisation_id=org_id, estate_id=estate_id, year=year, month=m, **v) for m, v in values.items()]
     MonthResult.objects.bulk_create(objs, update_conflicts=True, unique_fields=["organisation", "year", "month"],
                                     update_fields=["estate", *_COLS, "updated_at"])
 
 
 def _org_year(org_id, estate_id, year) -> None:
-    rows = MonthResult.objects.filter(organisation_id=org_id, year=year, month__gte=1).order_by("month").values_list(*_COLS)
-    tot = dict.fromkeys(_COLS, 0.0)
-    for r in rows:
-        for k, v in zip(_COLS, r):
-            tot[k] += v
-    _upsert_months(org_id, estate_id, year, {0: {k: round(v, PLACES) for k, v in tot.items()}})
+    """The organisation's year (month 0) = Σ of its 12 months, summed and written by one statement."""
+    from django.db import connection
+
+    cols = ", ".join(_COLS)
+    sums = ", ".join(_round_sql(f"SUM({c})") for c in _COLS)
+    sets = ", ".join(f"{c} = excluded.{c}" for c in ("estate_id", *_COLS, "updated_at"))
+    with connection.cursor() as cur:
+        cur.execute(
+            f"INSERT INTO carbon_monthresult (organisation_id, estate_id, year, month, {cols}, updated_at) "
+            f"SELECT %s, %s, %s, 0, {sums}, %s FROM carbon_monthresult "
+            f"WHERE organisation_id = %s AND year = %s AND month >= 1 "
+            f"ON CONFLICT (organisation_id, year, month) DO UPDATE SET {sets}",
+            [org_id, estate_id, year, timezone.now(), org_id, year])
+
+
+_ESTATE_SETS = ", ".join(f"{c} = excluded.{c}" for c in ("scope1_t", "scope2_imported_t", "scope2_internal_t", "co2e_t",
+                                                         "n_organisations", "updated_at"))
 
 
 def _estate_months(estate_id: int, year: int, months) -> None:
-    objs = []
-    agg = {m: None for m in months}
-    for row in (MonthResult.objects.filter(estate_id=estate_id, year=year, month__in=list(months)).values("month")
-                .annotate(s1=Sum("scope1_t"), s2=Sum("scope2_location_t"), s2i=Sum("internal_scope2_t"),
-                          n=Count("organisation_id"))):
-        agg[row["month"]] = row
-    for m, row in agg.items():
-        s1 = round(row["s1"] or 0.0, PLACES) if row else 0.0
-        s2i = round(row["s2i"] or 0.0, PLACES) if row else 0.0
-        s2 = round((row["s2"] or 0.0) - (row["s2i"] or 0.0), PLACES) if row else 0.0
-        objs.append(EstateResult(estate_id=estate_id, year=year, month=m, scope1_t=s1, scope2_imported_t=s2,
-                                 scope2_internal_t=s2i, co2e_t=round(s1 + s2, PLACES),
-                                 n_organisations=row["n"] if row else 0))
-    EstateResult.objects.bulk_create(objs, update_conflicts=True, unique_fields=["estate", "year", "month"],
-                                     update_fields=["scope1_t", "scope2_imported_t", "scope2_internal_t", "co2e_t",
-                                                    "n_organisations", "updated_at"])
+    """The estate's months from its organisations' months: one INSERT … SELECT … GROUP BY month.
+    Imported Scope 2 = all Scope 2 (location) minus what the estate sells to its members."""
+    from django.db import connection
+
+    months = sorted(set(months))
+    s1, s2, s2i = _round_sql("SUM(scope1_t)"), _round_sql("SUM(scope2_location_t) - SUM(internal_scope2_t)"), \
+        _round_sql("SUM(internal_scope2_t)")
+    marks = ", ".join(["%s"] * len(months))
+    with connection.cursor() as cur:
+        cur.execute(
+            "INSERT INTO carbon_estateresult (estate_id, year, month, scope1_t, scope2_imported_t, scope2_internal_t, "
+            "co2e_t, n_organisations, updated_at) "
+            f"SELECT %s, %s, month, {s1}, {s2}, {s2i}, {_round_sql(f'{s1} + {s2}')}, COUNT(organisation_id), %s "
+            f"FROM carbon_monthresult WHERE estate_id = %s AND year = %s AND month IN ({marks}) GROUP BY month "
+            f"ON CONFLICT (estate_id, year, month) DO UPDATE SET {_ESTATE_SETS}",
+            [estate_id, year, timezone.now(), estate_id, year, *months])
 
 
 def _estate_year(estate_id: int, year: int) -> None:
-    """The year = Σ of the 12 months."""
-    rows = EstateResult.objects.filter(estate_id=estate_id, year=year, month__gte=1).values_list(
-        "scope1_t", "scope2_imported_t", "scope2_internal_t")
-    s1 = s2 = s2i = 0.0
-    for a, b, c in rows:
-        s1, s2, s2i = s1 + a, s2 + b, s2i + c
-    n = MonthResult.objects.filter(estate_id=estate_id, year=year, month=0).count()
-    EstateResult.objects.bulk_create(
-        [EstateResult(estate_id=estate_id, year=year, month=0, scope1_t=round(s1, PLACES), scope2_imported_t=round(s2, PLACES),
-                      scope2_internal_t=round(s2i, PLACES), co2e_t=round(round(s1, PLACES) + round(s2, PLACES), PLACES),
-                      n_organisations=n)],
-        update_conflicts=True, unique_fields=["estate", "year", "month"],
-        update_fields=["scope1_t", "scope2_imported_t", "scope2_internal_t", "co2e_t", "n_organisations", "updated_at"])
+    """The estate's year = Σ of its 12 months (n_organisations: organisations with a year result)."""
+    from django.db import connection
+
+    s1, s2, s2i = (_round_sql(f"SUM({c})") for c in ("scope1_t", "scope2_imported_t", "scope2_internal_t"))
+    with connection.cursor() as cur:
+        cur.execute(
+            "INSERT INTO carbon_estateresult (estate_id, year, month, scope1_t, scope2_imported_t, scope2_internal_t, "
+            "co2e_t, n_organisations, updated_at) "
+            f"SELECT %s, %s, 0, {s1}, {s2}, {s2i}, {_round_sql(f'{s1} + {s2}')}, "
+            "(SELECT COUNT(*) FROM carbon_monthresult m WHERE m.estate_id = %s AND m.year = %s AND m.month = 0), %s "
+            "FROM carbon_estateresult WHERE estate_id = %s AND year = %s AND month >= 1 "
+            f"ON CONFLICT (estate_id, year, month) DO UPDATE SET {_ESTATE_SETS}",
+            [estate_id, year, estate_id, year, timezone.now(), estate_id, year])
+
+
+def _context(org_id: int, estate_id: int | None, year: int):
+    """What the arithmetic needs, in ONE query: the active factor sets that apply to the organisation
+    (the multipliers cache key), the inventory's options (GWP set, previous grid edition) and the
+    energy its estate sells to its members."""
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT 'fs', id, organisation_id, '' FROM carbon_factorset "
+            "WHERE is_active AND (organisation_id IS NULL OR organisation_id = %s) "
+            "UNION ALL SELECT 'opt', CASE WHEN previous_edition THEN 1 ELSE 0 END, NULL, gwp_set FROM carbon_inventory "
+            "WHERE organisation_id = %s AND year = %s "
+            "UNION ALL SELECT 'sale', 0, NULL, activity FROM carbon_estateenergysale WHERE estate_id = %s",
+            [org_id, org_id, year, estate_id if estate_id is not None else -1])
+        rows = cur.fetchall()
+    glob = tuple(sorted(r[1] for r in rows if r[0] == "fs" and r[2] is None))
+    own = tuple(sorted(r[1] for r in rows if r[0] == "fs" and r[2] is not None))
+    opt = next(((r[3], bool(r[1])) for r in rows if r[0] == "opt"), ("AR5", False))
+    internal = frozenset(r[3] for r in rows if r[0] == "sale")
+    return library.multipliers_for(org_id, opt[0], opt[1], key=(glob, own)), internal
 
 
 def refresh_months(org, year: int, months) -> None:
     """Bring one organisation's monthly results for `months` of `year` up to date from its records,
-    then its year, its estate's same months and the estate's year. The incremental path: a few
-    small queries, no engine start-up (multipliers are cached per library state and GWP set)."""
+    then its year, its estate's same months and the estate's year. The incremental path, in one
+    transaction: 2 reads (context, the month's records) and 4 writes (upserts; the sums are done by
+    the database), no engine start-up (multipliers are cached per library state and GWP set)."""
     months = sorted(set(months))
     if not months:
         return
     estate_id = estate_of(org)
     s, _e = inputs.month_bounds(year, months[0])
     _s, e = inputs.month_bounds(year, months[-1])
-    recs = inputs.used_records([org.pk], s, e)
-    values = month_values(org.pk, estate_id, year, months, recs)
-    _upsert_months(org.pk, estate_id, year, values)
-    _org_year(org.pk, estate_id, year)
-    if estate_id is not None:
-        _estate_months(estate_id, year, months)
-        _estate_year(estate_id, year)
+    with transaction.atomic():
+        mult, internal = _context(org.pk, estate_id, year)
+        recs = inputs.used_records([org.pk], s, e)
+        values = month_values(org.pk, estate_id, year, months, recs, mult=mult, internal=internal)
+        _upsert_months(org.pk, estate_id, year, values)
+        _org_year(org.pk, estate_id, year)
+        if estate_id is not None:
+            _estate_months(estate_id, year, months)
+            _estate_year(estate_id, year)
 
 
 def recompute_estate_full(estate, year: int) -> None:
@@ -521,6 +568,7 @@ def recompute_estate_full(estate, year: int) -> None:
     internal = library.internal_activities(estate.pk)
     with transaction.atomic():
         MonthResult.objects.filter(organisation_id__in=orgs, year=year).delete()
+        EstateResult.objects.filter(estate=estate, year=year).delete()
         for org_id in orgs:
             recs = by_org.get(org_id, [])
             if not recs:
