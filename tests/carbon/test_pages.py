@@ -8,6 +8,7 @@ from django.utils import translation
 
 from ecotown.carbon import services
 from ecotown.carbon.models import Factor
+from ecotown.core.models import ChangeRecord
 
 from .factories import record
 
@@ -89,3 +90,36 @@ def test_api_inventory_lines_and_422(world, client, inv, token_for):
     assert months[2]["co2e_t"] == 3.7076 and months[3]["co2e_t"] == 0.0304
     i = client.get(f"/api/carbon/organisations/{world.F1.pk}/intensity?year=2025", **h).json()
     assert i["employees"] == 100 and i["per_employee"] == pytest.approx(0.03738)
+
+
+def test_estate_manager_declares_energy_sold_to_members(world, client, settings, tmp_path):
+    from ecotown.carbon import selectors
+    from ecotown.carbon.models import EstateEnergySale
+
+    services.sync_builtin_library(None)
+    record(world.E1, "grid_electricity", 10000, "kWh", "2025-03-01", "2025-03-31")  # 4.999 t imported
+    record(world.F1, "grid_electricity", 4000, "kWh", "2025-03-01", "2025-03-31")   # 1.9996 t bought from E1
+    for org in (world.E1, world.F1):
+        services.compute_inventory(org, 2025)
+    assert selectors.estate_wide(world.E1, 2025)["co2e_t"] == 6.9986
+    client.force_login(world.users["estate"])
+    with translation.override("en"):
+        page = client.get(f"/carbon/estate/{world.E1.pk}/energy-sales/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'value="grid_electricity"' in page and 'value="steam"' in page and 'value="diesel"' not in page
+    # a Scope 1 activity is refused with the reason; nothing is saved
+    before = ChangeRecord.objects.count()
+    r = client.post(f"/carbon/estate/{world.E1.pk}/energy-sales/", {"activities": ["grid_electricity", "diesel"]},
+                    HTTP_ACCEPT_LANGUAGE="en")
+    assert r.status_code == 200 and "Not a purchased-energy (Scope 2) activity: diesel" in r.content.decode()
+    assert EstateEnergySale.objects.count() == 0 and ChangeRecord.objects.count() == before
+    r = client.post(f"/carbon/estate/{world.E1.pk}/energy-sales/", {"activities": ["grid_electricity"]})
+    assert r.status_code == 302 and r["Location"] == f"/carbon/estate/{world.E1.pk}/"
+    assert list(EstateEnergySale.objects.values_list("estate_id", "activity")) == [(world.E1.pk, "grid_electricity")]
+    wide = selectors.estate_wide(world.E1, 2025)
+    assert (wide["co2e_t"], wide["scope2_imported_t"], wide["scope2_from_estate_t"]) == (4.999, 4.999, 1.9996)
+    with translation.override("th"):
+        html = client.get(f"/carbon/estate/{world.E1.pk}/?year=2025", HTTP_ACCEPT_LANGUAGE="th").content.decode()
+    assert "ไฟฟ้าจากระบบสายส่ง" in html  # the declared sale, named in Thai
+    # untick everything: counted as imported again
+    client.post(f"/carbon/estate/{world.E1.pk}/energy-sales/", {})
+    assert EstateEnergySale.objects.count() == 0 and selectors.estate_wide(world.E1, 2025)["co2e_t"] == 6.9986

@@ -17,7 +17,7 @@ from __future__ import annotations
 import pytest
 
 from ecotown.carbon import services
-from ecotown.carbon.models import FactorSet, Inventory
+from ecotown.carbon.models import EstateEnergySale, FactorSet, Inventory
 from ecotown.core.models import ChangeRecord
 
 from .factories import record
@@ -31,6 +31,7 @@ CHANGE = {"admin": {"F1", "E1", "F3"}, "officer": {"F1", "E1", "F3"}, "estate": 
 FINALISE = {"admin": {"F1", "E1", "F3"}, "officer": {"F1", "E1", "F3"}, "estate": {"E1"}, "approver": {"F1"}}
 SEE_ESTATE_E1 = {"admin", "officer", "estate"}
 ROLLUP = {"admin", "officer"}
+SALES_E1 = {"admin", "officer", "estate"}  # declare the energy E1 resells to its members
 UPLOAD_SHARED = {"admin", "officer"}
 
 
@@ -44,6 +45,7 @@ def want(actor, allowed, key, see, ok=200, api=False):
 
 def _state():
     return (ChangeRecord.objects.count(), FactorSet.objects.count(),
+            tuple(EstateEnergySale.objects.order_by("pk").values_list("estate_id", "activity")),
             tuple(Inventory.objects.order_by("pk").values_list("status", "gwp_set", "computed_at")))
 
 
@@ -98,6 +100,15 @@ def test_matrix(actor, world, client):
     check("energy sales api", client.put(f"/api/carbon/estates/{e1}/energy-sales", {"activities": ["grid_electricity"]},
                                          content_type="application/json", **headers).status_code,
           want(actor, see_e1, "E1", see_e1, api=True), before)
+    # the page where the estate manager declares the energy the estate resells (E1: changed by
+    # authority staff and E1's manager; everyone else does not see E1)
+    sales = {a: {"E1"} for a in SALES_E1}
+    check("energy sales page", client.get(f"/carbon/estate/{e1}/energy-sales/").status_code,
+          want(actor, sales, "E1", see_e1))
+    before = _state()
+    check("energy sales post", client.post(f"/carbon/estate/{e1}/energy-sales/",
+                                           {"activities": ["steam"]}).status_code,
+          want(actor, sales, "E1", see_e1, ok=302), before)
     roll = {a: {"R"} for a in ROLLUP}
     check("rollup page", client.get("/carbon/authority/?year=2025").status_code, want(actor, roll, "R", roll))
     check("rollup api", client.get("/api/carbon/rollup?year=2025", **headers).status_code, want(actor, roll, "R", roll, api=True))

@@ -196,7 +196,35 @@ def estate_view(request, pk: int):
             o["inventory_id"] = inv_ids.get(o["organisation_id"])
     return render(request, "carbon/estate.html", {
         "estate": estate, "year": year, "years": years, "wide": wide, "own": own,
-        "sales": [activity_name(a) for a in sales]})
+        "sales": [activity_name(a) for a in sales],
+        "can_change_sales": access.can(request.user, Action.CHANGE, estate)})
+
+
+def _scope2_activities() -> list[tuple[str, str]]:
+    return [(code, activity_name(code)) for code, c in ghg.activity_catalogue().items() if c["scope"] == "2"]
+
+
+@login_required
+def energy_sales(request, pk: int):
+    """The estate manager declares which purchased energy (Scope 2 activities) the estate operator
+    resells to the organisations in its estate: counted once in the estate-wide total."""
+    estate = access.get_or_404(request.user, Organisation.objects.filter(kind__in=["estate", "port"]), pk=pk)
+    access.require(request.user, Action.CHANGE, estate)
+    choices = _scope2_activities()
+    current = set(estate.energy_sales.values_list("activity", flat=True))
+    errors = []
+    if request.method == "POST":
+        chosen = request.POST.getlist("activities")
+        try:
+            services.set_energy_sales(request.user, estate, chosen)
+        except ValidationError as exc:
+            errors = [m for msgs in exc.message_dict.values() for m in msgs]
+            current = set(chosen)
+        else:
+            messages.success(request, _("Saved. The estate-wide results were recomputed."))
+            return redirect("carbon:estate", pk=estate.pk)
+    return render(request, "carbon/energy_sales.html", {
+        "estate": estate, "choices": [(code, name, code in current) for code, name in choices], "errors": errors})
 
 
 @login_required
