@@ -222,6 +222,7 @@ def test_template_round_trip_skips_example_row(world):
     assert ws["A2"].number_format == "[$-1070000]d/m/yyyy;@"
     assert {str(dv.sqref) for dv in ws.data_validations.dataValidation} == {"C2:C5000", "E2:E5000"}
     ws.append([dt.datetime(2025, 6, 1), None, "diesel | น้ำมันดีเซล (เผาไหม้อยู่กับที่) | Diesel (stationary combustion)", 500, "L"])
+
     out = io.BytesIO()
     wb.save(out)
     result = services.import_activities(world.users["preparer"], world.F1, out.getvalue(), name="t.xlsx")
@@ -246,3 +247,19 @@ def test_marked_workbook_is_the_users_own_with_comments(world):
     assert ws["D2"].fill.fgColor.rgb == "00F8B4B4"
     assert ws["D2"].comment.text == "“ten” is not a number."
     assert [c.value for c in wb["problems"][2]] == [2, "quantity", "ten", "“ten” is not a number."]
+
+
+def test_row_written_over_the_example_is_imported_even_with_its_note(world):
+    import io
+
+    import openpyxl
+
+    wb = openpyxl.load_workbook(io.BytesIO(imports.build_template(world.F1, 2025, "en")))
+    ws = wb["data"]
+    assert ws["G2"].value.startswith("EXAMPLE")
+    ws["A2"], ws["B2"], ws["D2"] = dt.datetime(2025, 2, 1), dt.datetime(2025, 2, 28), 99000  # note left as it was
+    out = io.BytesIO()
+    wb.save(out)
+    assert services.import_activities(world.users["preparer"], world.F1, out.getvalue(), name="t.xlsx").accepted == 1
+    r = ActivityRecord.objects.get()
+    assert (r.activity, r.quantity, r.meter, r.period_start) == ("grid_electricity", Decimal("99000"), "MDB-1", dt.date(2025, 2, 1))

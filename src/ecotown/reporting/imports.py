@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 TEMPLATE_VERSION = 3
 TEMPLATE_MARK = "ecotown-reporting-activities"
 EXAMPLE_MARK = "EXAMPLE"
+EXAMPLE = {"activity": "grid_electricity", "quantity": 125000, "unit": "kWh", "meter": "MDB-1"}
 META_SHEET = "_ecotown"
 LIST_SHEET = "lists"
 DATA_SHEET = "data"
@@ -298,6 +299,13 @@ class Table:
         self.columns, self.rows, self.total, self.kind, self.meta = columns, rows, total, kind, meta
 
 
+def is_example(get) -> bool:
+    """The template's example row, left as it was (a row written over it is imported, note or not)."""
+    note = get("note")
+    return (isinstance(note, str) and note.startswith(EXAMPLE_MARK)
+            and all(get(k) == v for k, v in EXAMPLE.items()))
+
+
 def header_code(text) -> str | None:
     if text is None:
         return None
@@ -442,7 +450,8 @@ def build_template(org, year: int, lang: str = "th") -> bytes:
     ws.row_dimensions[1].height = 48
     ws.freeze_panes = "A2"
     ex_year = min(year, dt.date.today().year)
-    example = [dt.date(ex_year, 1, 1), dt.date(ex_year, 1, 31), "grid_electricity", 125000, "kWh", "MDB-1",
+    example = [dt.date(ex_year, 1, 1), dt.date(ex_year, 1, 31), EXAMPLE["activity"], EXAMPLE["quantity"], EXAMPLE["unit"],
+               EXAMPLE["meter"],
                EXAMPLE_MARK + " — ตัวอย่าง: ลบหรือเขียนทับแถวนี้ / delete or overwrite this row"]
     for i, v in enumerate(example, start=1):
         c = ws.cell(row=2, column=i, value=v)

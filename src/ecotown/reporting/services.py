@@ -169,8 +169,7 @@ def check_rows(actor, org: Organisation, table: imports.Table, *, replace: bool 
             progress("checking", seen, table.total)
         if not values or all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
             continue
-        note = cell(values, i_note)
-        if isinstance(note, str) and note.startswith(imports.EXAMPLE_MARK):
+        if i_note is not None and imports.is_example(lambda c: cell(values, cols.get(c))):
             continue
         bad = len(problems)
         # organisation

@@ -32,3 +32,15 @@ def qty(value):
         return "–"
     text = f"{value:,.6f}".rstrip("0").rstrip(".")
     return text
+
+
+@register.simple_tag(takes_context=True)
+def period_label(context, start, end):
+    """A whole month as "มี.ค. 2569" / "Mar 2026"; any other period as its two dates."""
+    import calendar
+
+    from ecotown.web.templatetags.ecotown import thdate
+
+    if start.day == 1 and end.year == start.year and end.month == start.month and end.day == calendar.monthrange(start.year, start.month)[1]:
+        return thdate(context, start).split(" ", 1)[1]
+    return f"{thdate(context, start)} – {thdate(context, end)}"
