@@ -448,67 +448,86 @@ def _round_sql(expr: str) -> str:
     return f"ROUND(COALESCE({expr}, 0), {PLACES})"
 
 
-def _upsert_months(org_id, estate_id, year, values: dict) -> None:
-    """One INSERT … ON CONFLICT for the organisation's months (derived results: no change records,
-    the inputs' history and the inventory's provenance are the audit trail)."""
-    objs = [MonthResult(organisation_id=org_id, estate_id=estate_id, year=year, month=m, **v) for m, v in values.items()]
-    MonthResult.objects.bulk_create(objs, update_conflicts=True, unique_fields=["organisation", "year", "month"],
-                                    update_fields=["estate", *_COLS, "updated_at"])
-
-
-def _org_year(org_id, estate_id, year) -> None:
-    """The organisation's year (month 0) = Σ of its 12 months, summed and written by one statement."""
-    from django.db import connection
-
-    cols = ", ".join(_COLS)
-    sums = ", ".join(_round_sql(f"SUM({c})") for c in _COLS)
-    sets = ", ".join(f"{c} = excluded.{c}" for c in ("estate_id", *_COLS, "updated_at"))
-    with connection.cursor() as cur:
-        cur.execute(
-            f"INSERT INTO carbon_monthresult (organisation_id, estate_id, year, month, {cols}, updated_at) "
-            f"SELECT %s, %s, %s, 0, {sums}, %s FROM carbon_monthresult "
-            f"WHERE organisation_id = %s AND year = %s AND month >= 1 "
-            f"ON CONFLICT (organisation_id, year, month) DO UPDATE SET {sets}",
-            [org_id, estate_id, year, timezone.now(), org_id, year])
-
-
+_MONTH_SETS = ", ".join(f"{c} = excluded.{c}" for c in ("estate_id", *_COLS, "updated_at"))
 _ESTATE_SETS = ", ".join(f"{c} = excluded.{c}" for c in ("scope1_t", "scope2_imported_t", "scope2_internal_t", "co2e_t",
                                                          "n_organisations", "updated_at"))
 
 
-def _estate_months(estate_id: int, year: int, months) -> None:
-    """The estate's months from its organisations' months: one INSERT … SELECT … GROUP BY month.
-    Imported Scope 2 = all Scope 2 (location) minus what the estate sells to its members."""
-    from django.db import connection
+def _sql_months(org_id, estate_id, year, values: dict, now) -> tuple[str, list]:
+    """INSERT … ON CONFLICT of the organisation's months (derived results: no change records, the
+    inputs' history and the inventory's provenance are the audit trail)."""
+    rows, params = [], []
+    for m, v in sorted(values.items()):
+        rows.append("(" + ", ".join(["%s"] * (5 + len(_COLS))) + ")")
+        params += [org_id, estate_id, year, m, *(v[c] for c in _COLS), now]
+    return (f"INSERT INTO carbon_monthresult (organisation_id, estate_id, year, month, {', '.join(_COLS)}, updated_at) "
+            f"VALUES {', '.join(rows)} ON CONFLICT (organisation_id, year, month) DO UPDATE SET {_MONTH_SETS}", params)
 
+
+def _sql_org_year(org_id, estate_id, year, now) -> tuple[str, list]:
+    """The organisation's year (month 0) = Σ of its 12 months, summed by the database."""
+    sums = ", ".join(_round_sql(f"SUM({c})") for c in _COLS)
+    return (f"INSERT INTO carbon_monthresult (organisation_id, estate_id, year, month, {', '.join(_COLS)}, updated_at) "
+            f"SELECT %s, %s, %s, 0, {sums}, %s FROM carbon_monthresult "
+            f"WHERE organisation_id = %s AND year = %s AND month >= 1 "
+            f"ON CONFLICT (organisation_id, year, month) DO UPDATE SET {_MONTH_SETS}",
+            [org_id, estate_id, year, now, org_id, year])
+
+
+def _sql_estate_months(estate_id: int, year: int, months, now) -> tuple[str, list]:
+    """The estate's months from its organisations' months (GROUP BY month). Imported Scope 2 = all
+    Scope 2 (location-based) minus what the estate sells to its members."""
     months = sorted(set(months))
-    s1, s2, s2i = _round_sql("SUM(scope1_t)"), _round_sql("SUM(scope2_location_t) - SUM(internal_scope2_t)"), \
-        _round_sql("SUM(internal_scope2_t)")
-    marks = ", ".join(["%s"] * len(months))
-    with connection.cursor() as cur:
-        cur.execute(
-            "INSERT INTO carbon_estateresult (estate_id, year, month, scope1_t, scope2_imported_t, scope2_internal_t, "
+    s1, s2 = _round_sql("SUM(scope1_t)"), _round_sql("SUM(scope2_location_t) - SUM(internal_scope2_t)")
+    s2i = _round_sql("SUM(internal_scope2_t)")
+    return ("INSERT INTO carbon_estateresult (estate_id, year, month, scope1_t, scope2_imported_t, scope2_internal_t, "
             "co2e_t, n_organisations, updated_at) "
             f"SELECT %s, %s, month, {s1}, {s2}, {s2i}, {_round_sql(f'{s1} + {s2}')}, COUNT(organisation_id), %s "
-            f"FROM carbon_monthresult WHERE estate_id = %s AND year = %s AND month IN ({marks}) GROUP BY month "
-            f"ON CONFLICT (estate_id, year, month) DO UPDATE SET {_ESTATE_SETS}",
-            [estate_id, year, timezone.now(), estate_id, year, *months])
+            f"FROM carbon_monthresult WHERE estate_id = %s AND year = %s AND month IN ({', '.join(['%s'] * len(months))}) "
+            f"GROUP BY month ON CONFLICT (estate_id, year, month) DO UPDATE SET {_ESTATE_SETS}",
+            [estate_id, year, now, estate_id, year, *months])
 
 
-def _estate_year(estate_id: int, year: int) -> None:
+def _sql_estate_year(estate_id: int, year: int, now) -> tuple[str, list]:
     """The estate's year = Σ of its 12 months (n_organisations: organisations with a year result)."""
-    from django.db import connection
-
     s1, s2, s2i = (_round_sql(f"SUM({c})") for c in ("scope1_t", "scope2_imported_t", "scope2_internal_t"))
-    with connection.cursor() as cur:
-        cur.execute(
-            "INSERT INTO carbon_estateresult (estate_id, year, month, scope1_t, scope2_imported_t, scope2_internal_t, "
+    return ("INSERT INTO carbon_estateresult (estate_id, year, month, scope1_t, scope2_imported_t, scope2_internal_t, "
             "co2e_t, n_organisations, updated_at) "
             f"SELECT %s, %s, 0, {s1}, {s2}, {s2i}, {_round_sql(f'{s1} + {s2}')}, "
             "(SELECT COUNT(*) FROM carbon_monthresult m WHERE m.estate_id = %s AND m.year = %s AND m.month = 0), %s "
             "FROM carbon_estateresult WHERE estate_id = %s AND year = %s AND month >= 1 "
             f"ON CONFLICT (estate_id, year, month) DO UPDATE SET {_ESTATE_SETS}",
-            [estate_id, year, estate_id, year, timezone.now(), estate_id, year])
+            [estate_id, year, estate_id, year, now, estate_id, year])
+
+
+def _now():
+    from django.db import connection
+
+    return connection.ops.adapt_datetimefield_value(timezone.now())
+
+
+def _run(statements: list[tuple[str, list]]) -> None:
+    """Run the statements in order. PostgreSQL: ONE round trip (Django's psycopg cursor binds
+    parameters client-side, so several statements can go in one call); SQLite: in-process calls."""
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql" and len(statements) > 1:
+            cur.execute("; ".join(sql for sql, _p in statements), [p for _s, ps in statements for p in ps])
+        else:
+            for sql, params in statements:
+                cur.execute(sql, params)
+
+
+def _write(org_id, estate_id, year, values: dict, *, estate_months=None, estate_year=True) -> None:
+    """The organisation's months and year, then (when in an estate) the estate's months and year."""
+    now = _now()
+    stmts = [_sql_months(org_id, estate_id, year, values, now), _sql_org_year(org_id, estate_id, year, now)]
+    if estate_id is not None and estate_months:
+        stmts.append(_sql_estate_months(estate_id, year, estate_months, now))
+    if estate_id is not None and estate_year:
+        stmts.append(_sql_estate_year(estate_id, year, now))
+    _run(stmts)
 
 
 def _context(org_id: int, estate_id: int | None, year: int):
@@ -536,8 +555,8 @@ def _context(org_id: int, estate_id: int | None, year: int):
 def refresh_months(org, year: int, months) -> None:
     """Bring one organisation's monthly results for `months` of `year` up to date from its records,
     then its year, its estate's same months and the estate's year. The incremental path, in one
-    transaction: 2 reads (context, the month's records) and 4 writes (upserts; the sums are done by
-    the database), no engine start-up (multipliers are cached per library state and GWP set)."""
+    transaction: 2 reads (context, the month's records) and 4 upserts whose sums the database does
+    (sent as one round trip on PostgreSQL), no engine start-up (multipliers are cached per library state and GWP set)."""
     months = sorted(set(months))
     if not months:
         return
@@ -548,11 +567,7 @@ def refresh_months(org, year: int, months) -> None:
         mult, internal = _context(org.pk, estate_id, year)
         recs = inputs.used_records([org.pk], s, e)
         values = month_values(org.pk, estate_id, year, months, recs, mult=mult, internal=internal)
-        _upsert_months(org.pk, estate_id, year, values)
-        _org_year(org.pk, estate_id, year)
-        if estate_id is not None:
-            _estate_months(estate_id, year, months)
-            _estate_year(estate_id, year)
+        _write(org.pk, estate_id, year, values, estate_months=months)
 
 
 def recompute_estate_full(estate, year: int) -> None:
@@ -574,7 +589,6 @@ def recompute_estate_full(estate, year: int) -> None:
             if not recs:
                 continue
             values = month_values(org_id, estate.pk, year, range(1, 13), recs, internal=internal)
-            _upsert_months(org_id, estate.pk, year, values)
-            _org_year(org_id, estate.pk, year)
-        _estate_months(estate.pk, year, range(1, 13))
-        _estate_year(estate.pk, year)
+            _write(org_id, estate.pk, year, values, estate_months=None, estate_year=False)
+        now = _now()
+        _run([_sql_estate_months(estate.pk, year, range(1, 13), now), _sql_estate_year(estate.pk, year, now)])
