@@ -33,6 +33,12 @@ ISO_CATEGORIES = {
 }
 
 
+EMPLOYEE_SOURCES = {
+    "EmployeeRecord": gettext_lazy("verified monthly employee records"),
+    "FactoryDetail": gettext_lazy("factory registry"),
+}
+
+
 def activity_name(code: str) -> str:
     from django.utils.translation import get_language
 
@@ -75,12 +81,16 @@ def inventory_detail(request, pk: int):
         s["name"] = activity_name(s["activity"])
     factors = {f.factor_id: f for f in Factor.objects.filter(
         factor_id__in=[f["factor_id"] for f in inv.factors_used]).select_related("factor_set")}
+    statuses = dict(Inventory.Status.choices)
+    trend = [{**t, "status_label": statuses.get(t["status"], t["status"])}
+             for t in selectors.trend(inv.organisation, request.user)]
+    intensity = selectors.intensity(inv.organisation, inv.year)
     return render(request, "carbon/inventory.html", {
         "inv": inv, "org": inv.organisation, "categories": cats, "sources": sources,
         "gases": sorted(inv.by_gas.items()), "memo": sorted(inv.memo.items()),
-        "factors_used": [(f, factors.get(f["factor_id"])) for f in inv.factors_used],
-        "months": selectors.months(inv.organisation, inv.year), "trend": selectors.trend(inv.organisation, request.user),
-        "intensity": selectors.intensity(inv.organisation, inv.year),
+        "factors_used": [(f, factors.get(f["factor_id"]), activity_name(f["activity"])) for f in inv.factors_used],
+        "months": selectors.months(inv.organisation, inv.year), "trend": trend,
+        "intensity": intensity, "employees_source": EMPLOYEE_SOURCES.get(intensity["employees_source"], ""),
         "can_change": access.can(request.user, Action.CHANGE, inv),
         "can_finalise": access.can(request.user, access.CARBON_FINALISE, inv) and inv.status == Inventory.Status.DRAFT,
         "options": OptionsForm(initial={"gwp_set": inv.gwp_set, "previous_edition": inv.previous_edition}),
@@ -101,9 +111,17 @@ def inventory_lines(request, pk: int):
         for r in Record.objects.filter(pk__in=ids).prefetch_related("evidence"):
             evidence[r.pk] = list(r.evidence.all())
     rows = [(ln, activity_name(ln.activity), evidence.get(ln.record_id, [])) for ln in page]
-    filters = {k: g.get(k) for k in ("scope", "category", "gas", "activity") if g.get(k)}
+    filter_labels = []
+    if g.get("scope"):
+        filter_labels.append(f"Scope {g['scope']}")
+    if g.get("gas"):
+        filter_labels.append(g["gas"])
+    if g.get("activity"):
+        filter_labels.append(activity_name(g["activity"]))
+    if g.get("basis") == "market":
+        filter_labels.append(_("market-based"))
     return render(request, "carbon/lines.html", {"inv": inv, "org": inv.organisation, "page": page, "rows": rows,
-                                                 "filters": filters,
+                                                 "filter_labels": filter_labels,
                                                  "category_label": ISO_CATEGORIES.get(int(g["category"])) if g.get("category", "").isdigit() and int(g["category"]) in ISO_CATEGORIES else None})
 
 
