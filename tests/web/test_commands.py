@@ -91,7 +91,7 @@ def test_demo_users_see_what_their_role_gives(demo_db, login):
     assert access.visible_orgs(em, Organisation.objects.filter(kind="factory")).count() == n_in_estate >= 2
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # keep the reference data for later tests
+@pytest.mark.django_db
 def test_cli_demo_command(capsys):
     from ecotown.accounts.models import User
     from ecotown.registry.models import Organisation
