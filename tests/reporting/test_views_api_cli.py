@@ -192,3 +192,34 @@ def test_ecotown_command_routes_import(world, tmp_path, capsys):
     good.write_bytes(csv_bytes(GOOD))
     assert main(["import", "activities", str(good), "--org", str(world.F1.pk), "--format", "json", "--quiet"]) == 0
     assert json.loads(capsys.readouterr().out) == {"accepted": 2}
+
+
+def test_export_has_real_date_cells_in_buddhist_era_for_thai_readers(world, login):
+    from ecotown.reporting import services
+
+    services.import_activities(world.users["preparer"], world.F1, csv_bytes(GOOD), name="a.csv")
+    c = login(world.users["preparer"])
+    wb = openpyxl.load_workbook(io.BytesIO(c.get(f"/reporting/org/{world.F1.pk}/export.xlsx?year=2025").content))
+    ws = wb.active
+    assert (ws["A2"].value, ws["B2"].value, ws["C2"].value, ws["D2"].value) == (dt.datetime(2025, 1, 1), dt.datetime(2025, 1, 31), "grid_electricity", 125000)
+    assert ws["A2"].number_format == "[$-1070000]d/m/yyyy;@"   # Thai Buddhist calendar: 1/1/2568
+    c.post("/i18n/setlang/", {"language": "en"})
+    ws = openpyxl.load_workbook(io.BytesIO(c.get(f"/reporting/org/{world.F1.pk}/export.xlsx?year=2025").content)).active
+    assert ws["A2"].number_format == "yyyy-mm-dd"
+
+
+def test_reminders_command_queues_the_background_task(world, capsys):
+    import datetime as _dt
+
+    from django.core.management import call_command
+
+    from ecotown.core.models import Notification
+    from ecotown.reporting import services
+
+    today = _dt.date.today()
+    month_start = (today.replace(day=1) - _dt.timedelta(days=1)).replace(day=1)
+    services.set_calendar(world.users["admin"], month_start.year, {month_start.month: today + _dt.timedelta(days=2)})
+    call_command("reporting_reminders")
+    assert capsys.readouterr().out.startswith("queued: ")
+    # (tests run jobs at once) F1's and F2's reporters were reminded of last month
+    assert Notification.objects.filter(title_en__startswith="Reminder: report").count() == 3  # preparer, approver, preparer2

@@ -205,3 +205,39 @@ def test_period_totals_calendar_and_fiscal_year(world):
         ("grid_electricity", "kWh", Decimal("1200"), Decimal("930")),
         ("water", "m3", Decimal("300"), Decimal("150")),
     ]
+
+
+def test_production_and_employees_share_the_workflow_and_versions(world, listener, login):
+    from ecotown.reporting.models import EmployeeRecord, ProductionRecord
+
+    product = world.F1.products.get()
+    c = login(world.users["preparer"])
+    r = c.post(f"/reporting/org/{world.F1.pk}/input/production/", {"product": product.pk, "month": "3/2568", "quantity": "1,200"})
+    assert r.status_code == 302 and r["Location"] == f"/reporting/org/{world.F1.pk}/?year=2025"
+    c.post(f"/reporting/org/{world.F1.pk}/input/employees/", {"month": "2025-03", "employees": "140"})
+    p = ProductionRecord.objects.get()
+    e = EmployeeRecord.objects.get()
+    assert (p.period_start, p.period_end, p.quantity, p.state) == (dt.date(2025, 3, 1), dt.date(2025, 3, 31), Decimal("1200"), "draft")
+    assert (e.month, e.employees) == (dt.date(2025, 3, 1), 140)
+    # refused: negative, another factory's product, the estate manager
+    before = (ProductionRecord.objects.count(), ChangeRecord.objects.count())
+    with pytest.raises(ValidationError):
+        services.save_production(world.users["preparer"], world.F1, product, dt.date(2025, 4, 1), dt.date(2025, 4, 30), "-1")
+    with pytest.raises(ValidationError):
+        services.save_production(world.users["preparer"], world.F1, world.F2.products.get(), dt.date(2025, 4, 1), dt.date(2025, 4, 30), "1")
+    with pytest.raises(PermissionDenied):
+        services.save_employees(world.users["estate"], world.F1, dt.date(2025, 4, 1), 5)
+    assert (ProductionRecord.objects.count(), ChangeRecord.objects.count()) == before
+    # the same submit-all / verify-all as activity data, then lock and a new version with a reason
+    c = login(world.users["approver"])
+    c.post(f"/reporting/org/{world.F1.pk}/submit/", {"year": 2025})
+    c = login(world.users["estate"])
+    c.post(f"/reporting/org/{world.F1.pk}/verify/", {"year": 2025})
+    assert set(ProductionRecord.objects.values_list("state", flat=True)) | set(EmployeeRecord.objects.values_list("state", flat=True)) == {"verified"}
+    assert services.lock_year(world.users["admin"], 2025) == 2
+    listener.clear()
+    with pytest.raises(ValidationError):
+        services.save_employees(world.users["preparer"], world.F1, dt.date(2025, 3, 1), 150)
+    new = services.save_employees(world.users["preparer"], world.F1, dt.date(2025, 3, 15), 150, "headcount corrected")
+    assert (new.version, new.state, new.supersedes_id, EmployeeRecord.objects.filter(is_current=True).count()) == (2, "draft", e.pk, 1)
+    assert listener == [{"orgs": [world.F1.pk], "years": [2025], "reason": "headcount corrected", "restated": True}]

@@ -34,8 +34,8 @@ from ecotown.registry.models import Organisation
 
 from . import imports
 from .imports import BadFile, BadValue, Catalogue, problem
-from .models import (RESULT_STATES, ActivityRecord, ImportBatch, QualityFlag, ReportingCalendar, ReportingPeriod,
-                     Source, State)
+from .models import (RESULT_STATES, ActivityRecord, EmployeeRecord, ImportBatch, ProductionRecord, QualityFlag,
+                     ReportingCalendar, ReportingPeriod, Source, State)
 
 CHUNK = 2000
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -571,12 +571,13 @@ def submit(actor, records: list[ActivityRecord]) -> int:
     errors = []
     for r in records:
         access.require(actor, ReportingAction.SUBMIT, r)
-    open_flags = set(QualityFlag.objects.filter(record__in=records, acknowledged_at__isnull=True)
+    activity_ids = [r.pk for r in records if isinstance(r, ActivityRecord)]
+    open_flags = set(QualityFlag.objects.filter(record_id__in=activity_ids, acknowledged_at__isnull=True)
                      .values_list("record_id", flat=True))
     for r in records:
         if not r.is_current or r.state != State.DRAFT:
             errors.append(_("%(record)s is not a current draft.") % {"record": _label(r)})
-        elif r.pk in open_flags:
+        elif isinstance(r, ActivityRecord) and r.pk in open_flags:
             errors.append(_("%(record)s has a data-quality flag to acknowledge first.") % {"record": _label(r)})
     if errors:
         raise ValidationError({"state": errors})
@@ -622,12 +623,16 @@ def return_to_draft(actor, record: ActivityRecord, reason: str) -> ActivityRecor
 
 @transaction.atomic
 def lock_year(actor, year: int, organisations=None) -> int:
-    """Year end: every current verified record ending in `year` becomes locked (authority administrator)."""
-    qs = ActivityRecord.objects.select_for_update().filter(is_current=True, state=State.VERIFIED, period_end__year=year)
-    if organisations is not None:
-        qs = qs.filter(organisation__in=organisations)
+    """Year end: every current verified record ending in `year` (activities, production, employees) becomes
+    locked (authority administrator)."""
     _require(actor, ReportingAction.LOCK, ReportingCalendar(year=year))
-    records = list(qs)
+    records = []
+    for model, lookup in ((ActivityRecord, "period_end__year"), (ProductionRecord, "period_end__year"),
+                          (EmployeeRecord, "month__year")):
+        qs = model.objects.select_for_update().filter(is_current=True, state=State.VERIFIED, **{lookup: year})
+        if organisations is not None:
+            qs = qs.filter(organisation__in=organisations)
+        records += list(qs)
     for r in records:
         r.state = State.LOCKED
         history.save(actor, r, f"locked at the end of {year}", validate=False)
@@ -637,8 +642,9 @@ def lock_year(actor, year: int, organisations=None) -> int:
     return len(records)
 
 
-def _label(r: ActivityRecord) -> str:
-    return f"{r.activity} {r.period_start.isoformat()}–{r.period_end.isoformat()}"
+def _label(r) -> str:
+    what = getattr(r, "activity", None) or (f"production {r.product_id}" if isinstance(r, ProductionRecord) else "employees")
+    return f"{what} {r.period_start.isoformat()}–{r.period_end.isoformat()}"
 
 
 @transaction.atomic
@@ -823,3 +829,76 @@ def _month_th(period) -> str:
     from ecotown.web.templatetags.ecotown import TH_MONTHS
 
     return f"{TH_MONTHS[period.month - 1]} {period.year + 543}"
+
+
+# --- production and employees (for intensity indicators) -----------------------------------------
+
+def _versioned_save(actor, model, current, new, reason: str):
+    """Same period again: a draft changes in place; otherwise a new version (reason required after lock)."""
+    if current is None:
+        return history.save(actor, new, "reported")
+    if current.state == State.DRAFT:
+        for f in ("quantity", "employees"):
+            if hasattr(new, f):
+                setattr(current, f, getattr(new, f))
+        return history.save(actor, current, reason or "changed")
+    if current.state == State.LOCKED and not (reason or "").strip():
+        raise ValidationError({"reason": _("The record is locked: give a reason for the change.")})
+    was = current.state
+    current.is_current = False
+    history.save(actor, current, f"superseded: {reason}"[:500], validate=False)
+    new.series, new.version, new.supersedes, new.reason = current.series, current.version + 1, current, reason
+    history.save(actor, new, f"version {new.version}: {reason}"[:500])
+    if was in RESULT_STATES:
+        recompute.records_changed({new.organisation_id}, new.years(), reason=reason or "new version",
+                                  restated=was == State.LOCKED)
+    return new
+
+
+def _period_checks(start: dt.date, end: dt.date) -> None:
+    if end < start:
+        raise ValidationError({"period_end": _("The period ends (%(end)s) before it starts (%(start)s).") % {
+            "start": start.isoformat(), "end": end.isoformat()}})
+    if end > timezone.localdate():
+        raise ValidationError({"period_end": _("The period ends in the future (%(end)s): report it after it has ended.") % {
+            "end": end.isoformat()}})
+
+
+@transaction.atomic
+def save_production(actor, org, product, period_start: dt.date, period_end: dt.date, quantity, reason: str = "") -> ProductionRecord:
+    """Production of one of the organisation's products for a period (in the product's unit)."""
+    _require(actor, ReportingAction.REPORT, ProductionRecord(organisation=org))
+    if product.organisation_id != org.pk:
+        raise ValidationError({"product": _("Choose one of the organisation's products.")})
+    try:
+        qty = imports.parse_quantity(quantity)
+    except BadValue:
+        raise ValidationError({"quantity": _("“%(value)s” is not a number.") % {"value": quantity}})
+    if qty < 0:
+        raise ValidationError({"quantity": _("The quantity cannot be negative.")})
+    _period_checks(period_start, period_end)
+    current = ProductionRecord.objects.select_for_update().filter(organisation=org, product=product, is_current=True,
+                                                                  period_start__lte=period_end, period_end__gte=period_start)
+    clash = [c for c in current if (c.period_start, c.period_end) != (period_start, period_end)]
+    if clash:
+        raise ValidationError({"period_start": _("The period overlaps a record already reported (%(start)s to %(end)s, %(state)s). "
+                                                 "Choose “replace” to put this row in its place (the old version is kept).") % {
+            "start": clash[0].period_start.isoformat(), "end": clash[0].period_end.isoformat(), "state": clash[0].get_state_display()}})
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    new = ProductionRecord(organisation=org, product=product, period_start=period_start, period_end=period_end,
+                           quantity=qty.quantize(Decimal("0.000001")), created_by=user, source=Source.FORM)
+    return _versioned_save(actor, ProductionRecord, next(iter(current), None), new, reason)
+
+
+@transaction.atomic
+def save_employees(actor, org, month: dt.date, employees: int, reason: str = "") -> EmployeeRecord:
+    """Employees in a month (any day of the month may be given)."""
+    _require(actor, ReportingAction.REPORT, EmployeeRecord(organisation=org))
+    month = month.replace(day=1)
+    if employees is None or int(employees) < 0:
+        raise ValidationError({"employees": _("Enter a whole number of employees (0 or more).")})
+    _period_checks(month, imports.month_end(month))
+    current = EmployeeRecord.objects.select_for_update().filter(organisation=org, month=month, is_current=True).first()
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    new = EmployeeRecord(organisation=org, month=month, employees=int(employees), created_by=user, source=Source.FORM)
+    return _versioned_save(actor, EmployeeRecord, current, new, reason)

@@ -10,6 +10,7 @@ urlpatterns = [
     path("org/<int:pk>/template.xlsx", views.template_download, name="template"),
     path("org/<int:pk>/export.xlsx", views.export, name="export"),
     path("org/<int:pk>/upload/", views.upload, name="upload"),
+    path("org/<int:pk>/input/<str:kind>/", views.intensity_input, name="intensity_input"),
     path("org/<int:pk>/<str:action>/", views.org_action, name="org_action"),
     path("units/", views.unit_options, name="unit_options"),
     path("records/<int:pk>/", views.record_detail, name="record"),

@@ -22,7 +22,8 @@ from ecotown.access import ReportingAction
 from ecotown.registry.models import Kind, Organisation
 
 from . import imports, jobs, selectors, services
-from .models import ActivityRecord, ImportBatch, ImportJob, QualityFlag, ReportingCalendar, State
+from .models import (ActivityRecord, EmployeeRecord, ImportBatch, ImportJob, ProductionRecord, QualityFlag,
+                     ReportingCalendar, State)
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -90,11 +91,70 @@ def org_page(request, pk: int):
         "batches": ImportBatch.objects.filter(organisation=org).select_related("uploaded_by", "marked_file")[:10],
         "years": list(range(timezone.localdate().year, timezone.localdate().year - 4, -1)),
         "catalogue": imports.Catalogue.get(),
+        "production": ProductionRecord.objects.filter(organisation=org, is_current=True, period_end__year=year)
+        .select_related("product").order_by("period_start", "product_id"),
+        "employees": EmployeeRecord.objects.filter(organisation=org, is_current=True, month__year=year).order_by("month"),
+        "products": org.products.all(), "prod_form": ProductionForm(org=org), "emp_form": EmployeeForm(),
     }
+    other = list(ctx["production"]) + list(ctx["employees"])
+    ctx["n_draft"] += sum(1 for r in other if r.state == State.DRAFT)
+    ctx["n_submitted"] += sum(1 for r in other if r.state == State.SUBMITTED)
     return render(request, "reporting/org.html", ctx)
 
 
-# --- the web form with htmx validation ---------------------------------------------------------
+class ProductionForm(forms.Form):
+    product = forms.ModelChoiceField(label=_l("product"), queryset=None)
+    month = forms.CharField(label=_l("month"), max_length=20, help_text=_l("e.g. 2026-03 or 3/2569"))
+    quantity = forms.CharField(label=_l("quantity"), max_length=40)
+    reason = forms.CharField(label=_l("reason for the change"), required=False)
+
+    def __init__(self, *args, org, **kw):
+        super().__init__(*args, **kw)
+        self.fields["product"].queryset = org.products.all()
+
+
+class EmployeeForm(forms.Form):
+    month = forms.CharField(label=_l("month"), max_length=20, help_text=_l("e.g. 2026-03 or 3/2569"))
+    employees = forms.IntegerField(label=_l("employees"), min_value=0)
+    reason = forms.CharField(label=_l("reason for the change"), required=False)
+
+
+def _month(text) -> dt.date:
+    try:
+        d, _whole = imports.parse_date(text)
+    except imports.BadValue:
+        raise ValidationError({"month": imports.message({"code": "bad_date", "value": text}, _lang())})
+    return d.replace(day=1)
+
+
+@login_required
+@require_POST
+def intensity_input(request, pk: int, kind: str):
+    """Production per product and employees per month (for intensity indicators)."""
+    org = _org(request, pk)
+    access.require(request.user, ReportingAction.REPORT, ProductionRecord(organisation=org))
+    form = ProductionForm(request.POST, org=org) if kind == "production" else EmployeeForm(request.POST)
+    if kind not in {"production", "employees"}:
+        raise Http404
+    year = timezone.localdate().year
+    try:
+        if not form.is_valid():
+            raise ValidationError({k: v for k, v in form.errors.items()})
+        d = form.cleaned_data
+        month = _month(d["month"])
+        year = month.year
+        if kind == "production":
+            services.save_production(request.user, org, d["product"], month, imports.month_end(month), d["quantity"],
+                                     d.get("reason", ""))
+        else:
+            services.save_employees(request.user, org, month, d["employees"], d.get("reason", ""))
+    except ValidationError as exc:
+        for m in exc.messages:
+            messages.error(request, m)
+    else:
+        messages.success(request, _("Saved as a draft."))
+    return redirect(reverse("reporting:org", args=[org.pk]) + f"?year={year}")
+
 
 class ActivityForm(forms.Form):
     activity = forms.ChoiceField(label=_l("activity"))
@@ -250,13 +310,17 @@ def org_action(request, pk: int, action: str):
     year = _year(request)
     recs = selectors.year_records(org, year).filter(period_end__gte=dt.date(year, 1, 1))
     try:
+        prod = ProductionRecord.objects.filter(organisation=org, is_current=True, period_end__year=year)
+        emp = EmployeeRecord.objects.filter(organisation=org, is_current=True, month__year=year)
         if action == "submit":
             access.require(request.user, ReportingAction.SUBMIT, _probe(org))
-            n = services.submit(request.user, list(recs.filter(state=State.DRAFT)))
+            n = services.submit(request.user, list(recs.filter(state=State.DRAFT)) + list(prod.filter(state=State.DRAFT))
+                                + list(emp.filter(state=State.DRAFT)))
             messages.success(request, _("%(n)s records submitted.") % {"n": n})
         elif action == "verify":
             access.require(request.user, ReportingAction.VERIFY, _probe(org))
-            n = services.verify(request.user, list(recs.filter(state=State.SUBMITTED)))
+            n = services.verify(request.user, list(recs.filter(state=State.SUBMITTED)) + list(prod.filter(state=State.SUBMITTED))
+                                + list(emp.filter(state=State.SUBMITTED)))
             messages.success(request, _("%(n)s records verified.") % {"n": n})
         else:
             raise Http404
