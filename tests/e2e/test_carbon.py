@@ -28,8 +28,15 @@ def test_estate_manager_drills_down_from_the_estate_total_to_a_line_its_factor_a
     expect(wide).to_contain_text("การปล่อยก๊าซเรือนกระจกระดับนิคมอุตสาหกรรม")
     total = page.locator("[data-testid=estate-total]")
     expect(total).to_have_text(re.compile(r"[1-9][\d,]*\.\d\d"))
-    expect(page.locator("[data-testid=energy-sales]")).to_be_visible()
+    expect(page.locator("[data-testid=energy-sales]")).to_contain_text("พลังงานที่นิคมฯ จำหน่ายให้หน่วยงานในพื้นที่")
     shot(page, "carbon-estate-wide-th")
+    # the page where the estate manager declares the energy the estate resells (only Scope 2 activities)
+    page.locator("[data-testid=energy-sales] a").click()
+    form = page.locator("[data-testid=energy-sales-form]")
+    expect(form).to_contain_text("ไฟฟ้าจากระบบสายส่ง")
+    expect(form.locator("input[type=checkbox]")).to_have_count(3)
+    shot(page, "carbon-energy-sales-th")
+    page.go_back()
     # from the total to the organisation with the largest Scope 1, then its Scope 1 lines
     orgs = page.locator("[data-testid=estate-orgs] tbody tr")
     assert orgs.count() >= 10
