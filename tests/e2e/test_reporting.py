@@ -19,9 +19,17 @@ def _year_and_months():
     return today.year, list(range(1, today.month))
 
 
+def _sign_in_thai(page, server, username):
+    """Sign in and make sure the page is in Thai (a language chosen in another journey is remembered per user)."""
+    sign_in(page, server, username)
+    if page.locator("html").get_attribute("lang") != "th":
+        page.locator("[data-testid=language-switch] button").click()
+        expect(page.locator("html")).to_have_attribute("lang", "th")
+
+
 def test_factory_reports_a_year_and_the_authority_sees_completeness(page, server, tmp_path):
     year, months = _year_and_months()
-    sign_in(page, server, "factory-a")
+    _sign_in_thai(page, server, "factory-a")
     page.goto(server + "/reporting/")
     page.wait_for_url(re.compile(r"/reporting/org/\d+/"))
     org_url = page.url.split("?")[0]
@@ -75,7 +83,7 @@ def test_factory_reports_a_year_and_the_authority_sees_completeness(page, server
     page.context.clear_cookies()
 
     # the approver submits
-    sign_in(page, server, "approver-a")
+    _sign_in_thai(page, server, "approver-a")
     page.goto(f"{org_url}?year={year}")
     page.locator("[data-testid=submit-all]").click()
     expect(page.locator(".alert-success")).to_contain_text(f"ส่งแล้ว {len(months)} รายการ")
@@ -83,7 +91,7 @@ def test_factory_reports_a_year_and_the_authority_sees_completeness(page, server
     page.context.clear_cookies()
 
     # the estate verifies
-    sign_in(page, server, "estate-manager")
+    _sign_in_thai(page, server, "estate-manager")
     page.goto(f"{org_url}?year={year}")
     page.locator("[data-testid=verify-all]").click()
     expect(page.locator(".alert-success")).to_contain_text("ตรวจสอบแล้ว")
@@ -92,7 +100,7 @@ def test_factory_reports_a_year_and_the_authority_sees_completeness(page, server
     page.context.clear_cookies()
 
     # the authority sees completeness for the demo estate
-    sign_in(page, server, "authority")
+    _sign_in_thai(page, server, "authority")
     month = months[0]
     page.goto(f"{server}/reporting/completeness/?year={year}&month={month}")
     page.locator("select[name=estate]").select_option(label="นิคมอุตสาหกรรมแหลมฉบัง")

@@ -10,6 +10,15 @@ def _media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "files"
 
 
+@pytest.fixture(autouse=True)
+def _english():
+    """Services speak the active language: English here unless a test (or a request) says otherwise."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 def csv_bytes(rows: list[list], header=("period_start", "period_end", "activity", "quantity", "unit", "meter")) -> bytes:
     import csv
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from ecotown.reporting import imports, services
-from ecotown.reporting.models import ActivityRecord, ImportBatch, State
+from ecotown.reporting.models import ActivityRecord, ImportBatch
 
 from .conftest import counts, csv_bytes, xlsx_bytes
 

@@ -6,7 +6,6 @@ import io
 import json
 
 import openpyxl
-import pytest
 
 from ecotown.reporting import imports
 from ecotown.reporting.models import ActivityRecord, ImportBatch, ImportJob
@@ -223,3 +222,24 @@ def test_reminders_command_queues_the_background_task(world, capsys):
     assert capsys.readouterr().out.startswith("queued: ")
     # (tests run jobs at once) F1's and F2's reporters were reminded of last month
     assert Notification.objects.filter(title_en__startswith="Reminder: report").count() == 3  # preparer, approver, preparer2
+
+
+def test_evidence_on_a_record(world, login):
+    from ecotown.reporting import services
+
+    rec = services.import_activities(world.users["preparer"], world.F1, csv_bytes(GOOD[:1]), name="a.csv").records[0]
+    c = login(world.users["preparer"])
+    bill = io.BytesIO(b"%PDF-1.4 synthetic electricity bill")
+    bill.name = "bill-jan.pdf"
+    assert c.post(f"/reporting/records/{rec.pk}/evidence/", {"file": bill}).status_code == 302
+    f = rec.evidence.get()
+    assert (f.original_name, f.organisation_id, f.content_type) == ("bill-jan.pdf", world.F1.pk, "application/pdf")
+    from ecotown.core.models import ChangeRecord
+
+    assert ChangeRecord.for_object(rec).first().note == "evidence: bill-jan.pdf"
+    assert f"/files/{f.pk}/" in c.get(f"/reporting/records/{rec.pk}/").content.decode()
+    assert login(world.users["estate"]).get(f"/files/{f.pk}/").status_code == 200
+    c = login(world.users["preparer2"])
+    bill.seek(0)
+    assert c.post(f"/reporting/records/{rec.pk}/evidence/", {"file": bill}).status_code == 404
+    assert c.get(f"/files/{f.pk}/").status_code == 404 and rec.evidence.count() == 1

@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from ecotown.core.models import ChangeRecord, Notification
 from ecotown.reporting import selectors, services
-from ecotown.reporting.models import ActivityRecord, QualityFlag, State
+from ecotown.reporting.models import ActivityRecord, QualityFlag
 
 from .conftest import csv_bytes
 

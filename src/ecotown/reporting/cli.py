@@ -48,9 +48,12 @@ def main(argv: list[str]) -> int:
 
     from django.utils import translation
 
-    from ecotown.reporting import imports, services
+    with translation.override(args.lang):
+        return _run(args)
 
-    translation.activate(args.lang)
+
+def _run(args) -> int:
+    from ecotown.reporting import imports, services
 
     def out(payload: dict, text: str) -> None:
         if args.format == "json":

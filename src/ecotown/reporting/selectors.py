@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
 from ecotown import access
 from ecotown.registry.models import Kind, Organisation
@@ -232,5 +232,3 @@ def history_of(record: ActivityRecord):
         by_obj.setdefault(c.object_id, []).append(c)
     return [(v, by_obj.get(str(v.pk), [])) for v in versions]
 
-
-__all__ = ["on_time_share", "completeness", "reported_org_ids", "period_totals", "escalation_list", "Q"]
