@@ -138,7 +138,7 @@ def completeness(user, year: int, month: int, estate: Organisation | None = None
                         overdue=timezone.localdate() > period.deadline, drafts=drafts)
 
 
-def escalation_list(user, today: dt.date | None = None, limit: int = 200) -> list[dict]:
+def escalation_list(user, today: dt.date | None = None, limit: int = 200, estate: Organisation | None = None) -> list[dict]:
     """Factories past the escalation point (deadline + calendar's days) for a month of this or last year,
     with the months missing — most overdue first."""
     from django.utils import timezone
@@ -151,7 +151,11 @@ def escalation_list(user, today: dt.date | None = None, limit: int = 200) -> lis
         raise PermissionDenied
     p = access.principal(user)
     factories = Organisation.objects.filter(kind=Kind.FACTORY)
-    if not p.authority_staff:
+    if estate is not None:
+        if not scope.filter(pk=estate.pk).exists():
+            raise PermissionDenied
+        factories = factories.filter(parent=estate)
+    elif not p.authority_staff:
         factories = factories.filter(parent__in=scope)
     periods = [pr for pr in ReportingPeriod.objects.select_related("calendar").filter(
         year__in=[today.year - 1, today.year]) if pr.deadline + dt.timedelta(days=pr.calendar.escalate_days_after) < today]

@@ -457,7 +457,7 @@ def completeness(request):
     page = Paginator(c.missing, 100).get_page(request.GET.get("page"))
     return render(request, "reporting/completeness.html", {
         "c": c, "page": page, "year": year, "month": month, "estate": estate, "months": range(1, 13),
-        "month_start": dt.date(year, month, 1), "escalation": selectors.escalation_list(request.user, today, limit=100),
+        "month_start": dt.date(year, month, 1), "escalation": selectors.escalation_list(request.user, today, limit=100, estate=estate),
         "on_time": selectors.on_time_share(estate, year) if estate else None,
     })
 

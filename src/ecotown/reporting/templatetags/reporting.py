@@ -44,3 +44,11 @@ def period_label(context, start, end):
     if start.day == 1 and end.year == start.year and end.month == start.month and end.day == calendar.monthrange(start.year, start.month)[1]:
         return thdate(context, start).split(" ", 1)[1]
     return f"{thdate(context, start)} – {thdate(context, end)}"
+
+
+@register.simple_tag(takes_context=True)
+def month_label(context, d):
+    """"มี.ค. 2569" / "Mar 2026"."""
+    from ecotown.web.templatetags.ecotown import thdate
+
+    return thdate(context, d).split(" ", 1)[1]
