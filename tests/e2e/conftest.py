@@ -96,3 +96,7 @@ def sign_in(page, server, username: str) -> None:
     page.fill("#id_password", "demo")
     page.locator("form button.btn-success").click()
     page.wait_for_url(server + "/")
+    # journeys share the demo users: start every journey in Thai, whatever an earlier one chose
+    if page.locator("html").get_attribute("lang") != "th":
+        page.locator("[data-testid=language-switch] button").click()
+        page.wait_for_function("document.documentElement.lang === 'th'")

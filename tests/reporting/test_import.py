@@ -13,7 +13,8 @@ from .conftest import counts, csv_bytes, xlsx_bytes
 
 
 def _import(world, data, user="preparer", org=None, **kw):
-    return services.import_activities(world.users[user] if user else None, org or world.F1, data, name="f.csv", **kw)
+    name = "f.xlsx" if data[:2] == b"PK" else "f.csv"
+    return services.import_activities(world.users[user] if user else None, org or world.F1, data, name=name, **kw)
 
 
 def _problems(world, data, user="preparer", lang="en", **kw):

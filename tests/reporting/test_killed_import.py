@@ -62,10 +62,7 @@ def factory(transactional_db):
         pytest.skip("needs PostgreSQL (DATABASE_URL=postgres://...)")
     from django.contrib.contenttypes.models import ContentType
 
-    from ecotown.core.models import ChangeRecord
-
     # a transactional test flushes the database, content types get new ids: drop the cached ones
-    ChangeRecord._ct_cache.clear()
     ContentType.objects.clear_cache()
     from ecotown.core import history
     from ecotown.registry.models import FactoryDetail, Kind, Organisation
@@ -75,7 +72,6 @@ def factory(transactional_db):
     F = history.save(None, Organisation(kind=Kind.FACTORY, name_th="F", name_en="F", parent=E))
     history.save(None, FactoryDetail(organisation=F, diw_number="10200000125456"))
     yield F
-    ChangeRecord._ct_cache.clear()
     ContentType.objects.clear_cache()
 
 

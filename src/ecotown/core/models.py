@@ -30,14 +30,10 @@ class ChangeRecord(models.Model):
         indexes = [models.Index(fields=["content_type", "object_id", "at"])]
         ordering = ["-at", "-id"]
 
-    _ct_cache: dict = {}
-
     @classmethod
     def content_type_for(cls, obj) -> ContentType:
-        model = type(obj)
-        if model not in cls._ct_cache:
-            cls._ct_cache[model] = ContentType.objects.get_for_model(model)
-        return cls._ct_cache[model]
+        # Django's own cache: cleared when the database is flushed, unlike a private one
+        return ContentType.objects.get_for_model(type(obj))
 
     @classmethod
     def for_object(cls, obj):

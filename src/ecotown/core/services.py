@@ -76,10 +76,16 @@ def _sniff(data: bytes) -> str | None:
 
 @transaction.atomic
 def store_file(actor, organisation, name: str, data: bytes) -> UploadedFile:
-    """Keep a file for an organisation after checking size and type; images lose their EXIF."""
+    """Keep a file for an organisation the actor may change (registry files)."""
     from ecotown import access
 
     access.require(actor, access.Action.CHANGE, organisation)
+    return save_upload(actor, organisation, name, data)
+
+
+def check_upload(name: str, data: bytes) -> tuple[str, bytes]:
+    """Check size and type (by content and extension); strip metadata from images.
+    Returns (content type, bytes to keep) or raises ValidationError on `file`."""
     if len(data) > settings.ECOTOWN_MAX_UPLOAD_BYTES:
         from django.template.defaultfilters import filesizeformat
 
@@ -99,10 +105,19 @@ def store_file(actor, organisation, name: str, data: bytes) -> UploadedFile:
             data = _strip_exif(data, content_type)
         except Exception:
             raise ValidationError({"file": _("The image could not be read.")})
+    return content_type, data
+
+
+@transaction.atomic
+def save_upload(actor, organisation, name: str, data: bytes) -> UploadedFile:
+    """Check and keep a file for an organisation. The CALLER checks the actor's right to do so
+    (registry: change the organisation; reporting: report for it)."""
+    content_type, data = check_upload(name, data)
     f = UploadedFile(
-        organisation=organisation, original_name=name[:255], content_type=content_type,
+        organisation=organisation, original_name=(name or "upload")[:255], content_type=content_type,
         extension=settings.ECOTOWN_UPLOAD_TYPES[content_type], size=len(data),
-        sha256=hashlib.sha256(data).hexdigest(), uploaded_by=actor,
+        sha256=hashlib.sha256(data).hexdigest(),
+        uploaded_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
     f.file.save("upload", ContentFile(data), save=False)
     f.save()

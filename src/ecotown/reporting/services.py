@@ -19,7 +19,6 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -87,27 +86,10 @@ def _require(actor, action, obj) -> None:
 
 def keep_file(actor, org, name: str, data: bytes) -> UploadedFile:
     """Keep an import file or evidence for an organisation (reporters may keep files; the registry's
-    `store_file` needs the right to change the organisation itself)."""
-    if len(data) > settings.ECOTOWN_MAX_UPLOAD_BYTES:
-        raise ValidationError({"file": _("The file is larger than %(mb)s MB.") % {
-            "mb": settings.ECOTOWN_MAX_UPLOAD_BYTES // (1024 * 1024)}})
-    from ecotown.core.services import _sniff, _strip_exif
+    `store_file` needs the right to change the organisation itself). Callers check `report`."""
+    from ecotown.core.services import save_upload
 
-    content_type = _sniff(data)
-    if content_type not in settings.ECOTOWN_UPLOAD_TYPES:
-        raise ValidationError({"file": _("This kind of file is not accepted: use PDF, JPEG, PNG, Excel (.xlsx) or CSV.")})
-    if content_type in {"image/jpeg", "image/png"}:
-        try:
-            data = _strip_exif(data, content_type)
-        except Exception:
-            raise ValidationError({"file": _("The image could not be read.")})
-    f = UploadedFile(organisation=org, original_name=(name or "upload")[:255], content_type=content_type,
-                     extension=settings.ECOTOWN_UPLOAD_TYPES[content_type], size=len(data),
-                     sha256=hashlib.sha256(data).hexdigest(),
-                     uploaded_by=actor if getattr(actor, "is_authenticated", False) else None)
-    f.file.save("upload", ContentFile(data), save=False)
-    f.save()
-    return f
+    return save_upload(actor, org, name, data)
 
 
 # --- organisations named in rows ------------------------------------------------------------

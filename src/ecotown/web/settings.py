@@ -186,6 +186,10 @@ if env_bool("ECOTOWN_HTTPS", False):
 # Map: no tile server is needed; set a URL template to show a base map under the outlines.
 ECOTOWN_TILE_URL = os.environ.get("ECOTOWN_TILE_URL", "")
 ECOTOWN_TILE_ATTRIBUTION = os.environ.get("ECOTOWN_TILE_ATTRIBUTION", "")
+# Reporting: which year is shown first beside period totals ("calendar" or "fiscal": Thai government
+# fiscal year, October–September), and the day of the following month by which a month is due.
+ECOTOWN_REPORTING_YEAR = os.environ.get("ECOTOWN_REPORTING_YEAR", "calendar")
+ECOTOWN_REPORTING_DEADLINE_DAY = int(os.environ.get("ECOTOWN_REPORTING_DEADLINE_DAY", "15"))
 # API tokens expire after this many days.
 ECOTOWN_TOKEN_DAYS = int(os.environ.get("ECOTOWN_TOKEN_DAYS", "30"))
 
