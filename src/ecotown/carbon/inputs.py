@@ -28,14 +28,19 @@ def optional_model(name: str):
         return None
 
 
+def used_records_query(organisation_ids, start: dt.date, end: dt.date):
+    """The records an inventory uses that overlap [start, end], ordered by id (values in FIELDS order)."""
+    Record = record_model()
+    return (Record.objects.filter(organisation_id__in=list(organisation_ids), is_current=True,
+                                  state__in=USED_STATES, period_start__lte=end, period_end__gte=start)
+            .order_by("id").values_list(*FIELDS))
+
+
 def used_records(organisation_ids, start: dt.date, end: dt.date):
     """Values of the records an inventory uses that overlap [start, end], ordered by id."""
-    Record = record_model()
-    if Record is None:
+    if record_model() is None:
         return []
-    return list(Record.objects.filter(organisation_id__in=list(organisation_ids), is_current=True,
-                                      state__in=USED_STATES, period_start__lte=end, period_end__gte=start)
-                .order_by("id").values_list(*FIELDS))
+    return list(used_records_query(organisation_ids, start, end))
 
 
 def year_bounds(year: int) -> tuple[dt.date, dt.date]:

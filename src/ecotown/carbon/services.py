@@ -530,21 +530,19 @@ def _write(org_id, estate_id, year, values: dict, *, estate_months=None, estate_
     _run(stmts)
 
 
-def _context(org_id: int, estate_id: int | None, year: int):
-    """What the arithmetic needs, in ONE query: the active factor sets that apply to the organisation
-    (the multipliers cache key), the inventory's options (GWP set, previous grid edition) and the
-    energy its estate sells to its members."""
-    from django.db import connection
+_CONTEXT_SQL = (
+    "SELECT 'fs', id, organisation_id, '' FROM carbon_factorset "
+    "WHERE is_active AND (organisation_id IS NULL OR organisation_id = %s) "
+    "UNION ALL SELECT 'opt', CASE WHEN previous_edition THEN 1 ELSE 0 END, NULL, gwp_set FROM carbon_inventory "
+    "WHERE organisation_id = %s AND year = %s "
+    "UNION ALL SELECT 'sale', 0, NULL, activity FROM carbon_estateenergysale WHERE estate_id = %s")
 
-    with connection.cursor() as cur:
-        cur.execute(
-            "SELECT 'fs', id, organisation_id, '' FROM carbon_factorset "
-            "WHERE is_active AND (organisation_id IS NULL OR organisation_id = %s) "
-            "UNION ALL SELECT 'opt', CASE WHEN previous_edition THEN 1 ELSE 0 END, NULL, gwp_set FROM carbon_inventory "
-            "WHERE organisation_id = %s AND year = %s "
-            "UNION ALL SELECT 'sale', 0, NULL, activity FROM carbon_estateenergysale WHERE estate_id = %s",
-            [org_id, org_id, year, estate_id if estate_id is not None else -1])
-        rows = cur.fetchall()
+
+def _context_params(org_id, estate_id, year) -> list:
+    return [org_id, org_id, year, estate_id if estate_id is not None else -1]
+
+
+def _from_context(org_id: int, rows):
     glob = tuple(sorted(r[1] for r in rows if r[0] == "fs" and r[2] is None))
     own = tuple(sorted(r[1] for r in rows if r[0] == "fs" and r[2] is not None))
     opt = next(((r[3], bool(r[1])) for r in rows if r[0] == "opt"), ("AR5", False))
@@ -552,17 +550,55 @@ def _context(org_id: int, estate_id: int | None, year: int):
     return library.multipliers_for(org_id, opt[0], opt[1], key=(glob, own)), internal
 
 
+def _context(org_id: int, estate_id: int | None, year: int):
+    """What the arithmetic needs, in ONE query: the active factor sets that apply to the organisation
+    (the multipliers cache key), the inventory's options (GWP set, previous grid edition) and the
+    energy its estate sells to its members."""
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute(_CONTEXT_SQL, _context_params(org_id, estate_id, year))
+        return _from_context(org_id, cur.fetchall())
+
+
+def _context_and_records_pg(org_id: int, estate_id: int | None, year: int, start, end):
+    """PostgreSQL: the context and the month's records in ONE round trip (two statements, read with
+    nextset; in autocommit they run as one implicit transaction, i.e. one snapshot)."""
+    from django.db import connection
+
+    rec_sql, rec_params = inputs.used_records_query([org_id], start, end).query.sql_with_params()
+    with connection.cursor() as cur:
+        cur.execute(f"{_CONTEXT_SQL}; {rec_sql}", [*_context_params(org_id, estate_id, year), *rec_params])
+        ctx = cur.fetchall()
+        cur.nextset()
+        recs = cur.fetchall()
+    mult, internal = _from_context(org_id, ctx)
+    return mult, internal, recs
+
+
 def refresh_months(org, year: int, months) -> None:
     """Bring one organisation's monthly results for `months` of `year` up to date from its records,
-    then its year, its estate's same months and the estate's year. The incremental path, in one
-    transaction: 2 reads (context, the month's records) and 4 upserts whose sums the database does
-    (sent as one round trip on PostgreSQL), no engine start-up (multipliers are cached per library state and GWP set)."""
+    then its year, its estate's same months and the estate's year — the incremental path, no engine
+    start-up (multipliers are cached per library state and GWP set):
+
+    - PostgreSQL: 2 round trips — the reads (context + the month's records) and the 4 upserts, each
+      sent as one multi-statement call, which PostgreSQL runs as one implicit transaction (or inside
+      the caller's transaction when there is one);
+    - SQLite (in-process, no round trips): one transaction with 2 reads and 4 upserts.
+    The sums are done by the database (INSERT … SELECT SUM … ON CONFLICT DO UPDATE)."""
+    from django.db import connection
+
     months = sorted(set(months))
     if not months:
         return
     estate_id = estate_of(org)
     s, _e = inputs.month_bounds(year, months[0])
     _s, e = inputs.month_bounds(year, months[-1])
+    if connection.vendor == "postgresql":
+        mult, internal, recs = _context_and_records_pg(org.pk, estate_id, year, s, e)
+        values = month_values(org.pk, estate_id, year, months, recs, mult=mult, internal=internal)
+        _write(org.pk, estate_id, year, values, estate_months=months)
+        return
     with transaction.atomic():
         mult, internal = _context(org.pk, estate_id, year)
         recs = inputs.used_records([org.pk], s, e)
