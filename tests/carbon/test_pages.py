@@ -71,6 +71,7 @@ def test_pdf_report_in_thai_and_english(world, client, inv, tmp_path):
     p.write_bytes(r.content)
     text = subprocess.run(["pdftotext", str(p), "-"], capture_output=True, text=True).stdout
     assert "Organisational greenhouse gas inventory" in text and "บัญชีก๊าซเรือนกระจก" in text
+    assert "ฉบับร่าง / draft" in text  # the status in words, both languages
     fonts = subprocess.run(["pdffonts", str(p)], capture_output=True, text=True).stdout
     assert "Sarabun" in fonts
 
