@@ -68,11 +68,17 @@ def cmd_demo(argv: list[str]) -> int:
 
 
 def print_logins() -> None:
-    from ecotown.core.demo import DEMO_PASSWORD, demo_logins
+    from django.utils import translation
 
-    print("\nDemo sign-ins (password for all: %r):" % DEMO_PASSWORD)
-    for username, role in demo_logins():
-        print(f"  {username:16} {role}")
+    from ecotown.core.demo import DEMO_PASSWORD, USERS
+
+    print("\nDemo sign-ins (password for all: %r) · บัญชีทดลองใช้ (รหัสผ่าน %r):" % (DEMO_PASSWORD, DEMO_PASSWORD))
+    for username, _first, _last, role, _org in USERS:
+        with translation.override("th"):
+            th = str(role.label)
+        with translation.override("en"):
+            en = str(role.label)
+        print(f"  {username:16} {th} · {en}")
 
 
 def cmd_setup_demo(argv: list[str]) -> int:

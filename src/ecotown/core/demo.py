@@ -65,10 +65,6 @@ USERS = [
 ]
 
 
-def demo_logins() -> list[tuple[str, str]]:
-    return [(u[0], str(u[3].label)) for u in USERS]
-
-
 def _slug(name: str) -> str:
     name = re.sub(r"\bIndustrial Estate\b", "", name)
     name = re.sub(r"[^A-Za-z0-9]+", "-", name).strip("-").upper()
