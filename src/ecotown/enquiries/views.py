@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_POST
 
 from ecotown import access
+from ecotown.web.forms import add_errors
 from ecotown.access import Action
 from ecotown.accounts.models import User
 from ecotown.core.models import ChangeRecord
@@ -40,9 +41,7 @@ def enquiry_new(request):
         try:
             services.submit(request.user, data)
         except ValidationError as exc:
-            for f, msgs in exc.message_dict.items():
-                for msg in msgs:
-                    form.add_error(f if f in form.fields else None, msg)
+            add_errors(form, exc)
         else:
             return render(request, "enquiries/thanks.html", {})
     return render(request, "enquiries/new.html", {"form": form})

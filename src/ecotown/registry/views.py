@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from ecotown import access
+from ecotown.web.forms import add_errors
 from ecotown.access import Action
 from ecotown.core.models import ChangeRecord
 
@@ -128,13 +129,6 @@ def _form_to_data(kind, cleaned: dict) -> dict:
     return data
 
 
-def _apply_errors(form, exc: ValidationError):
-    for field, msgs in exc.message_dict.items():
-        target = field if field in form.fields else None
-        for msg in msgs:
-            form.add_error(target, msg)
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def org_edit(request, pk: int):
@@ -146,7 +140,7 @@ def org_edit(request, pk: int):
         try:
             services.update_organisation(request.user, org, _form_to_data(org.kind, form.cleaned_data))
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            add_errors(form, exc)
         else:
             messages.success(request, _("Saved."))
             return redirect("org_detail", pk=org.pk)
@@ -176,7 +170,7 @@ def org_create(request, kind: str, parent: int | None = None):
                 data.pop("boundary", None)
                 org = services.create_member_org(request.user, parent_org, kind, data)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            add_errors(form, exc)
         else:
             messages.success(request, _("Created."))
             return redirect("org_detail", pk=org.pk)

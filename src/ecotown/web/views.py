@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_POST
 
 from ecotown import access
+from ecotown.web.forms import add_errors
 from ecotown.access import Action
 from ecotown.accounts import services as account_services
 from ecotown.accounts.models import Membership, RegistrationRequest, User
@@ -131,9 +132,7 @@ def register(request):
         try:
             account_services.register_with_diw(**form.cleaned_data)
         except ValidationError as exc:
-            for f, msgs in exc.message_dict.items():
-                for msg in msgs:
-                    form.add_error(f if f in form.fields else None, msg)
+            add_errors(form, exc)
         else:
             return render(request, "accounts/register_done.html", {})
     return render(request, "accounts/register.html", {"form": form})
@@ -161,9 +160,7 @@ def accept_invitation(request, token: str):
         try:
             m = account_services.accept_invitation(token, **form.cleaned_data)
         except ValidationError as exc:
-            for f, msgs in exc.message_dict.items():
-                for msg in msgs:
-                    form.add_error(f if f in form.fields else None, msg)
+            add_errors(form, exc)
         else:
             login(request, m.user, backend="django.contrib.auth.backends.ModelBackend")
             return redirect("home")
@@ -188,9 +185,7 @@ def members(request, pk: int):
             account_services.invite(request.user, org, form.cleaned_data["email"], form.cleaned_data["role"],
                                     base_url=request.build_absolute_uri("/")[:-1])
         except ValidationError as exc:
-            for f, msgs in exc.message_dict.items():
-                for msg in msgs:
-                    form.add_error(f if f in form.fields else None, msg)
+            add_errors(form, exc)
         except access.PermissionDenied:
             form.add_error("role", _("You may not give this role."))
         else:
@@ -329,9 +324,7 @@ def org_add_item(request, pk: int, item: str):
             else:
                 registry_services.add_product(request.user, org, form.cleaned_data)
         except ValidationError as exc:
-            for f, msgs in exc.message_dict.items():
-                for msg in msgs:
-                    form.add_error(f if f in form.fields else None, msg)
+            add_errors(form, exc)
         else:
             messages.success(request, _("Saved."))
             return redirect("org_detail", pk=org.pk)
@@ -392,9 +385,7 @@ def user_admin(request, pk: int):
                 return redirect("user_admin", pk=pk)
         except ValidationError as exc:
             target = mform if request.POST.get("form") == "membership" else aform
-            for f, msgs in exc.message_dict.items():
-                for msg in msgs:
-                    target.add_error(f if f in target.fields else None, msg)
+            add_errors(target, exc)
     return render(request, "accounts/user.html", {
         "person": person, "mform": mform, "aform": aform,
         "memberships": Membership.objects.filter(user=person).select_related("organisation"),
