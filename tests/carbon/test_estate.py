@@ -113,3 +113,26 @@ def test_incremental_updates_equal_a_full_recompute(world, lib):
         year = MonthResult.objects.get(organisation=org, year=2025, month=0)
         assert abs(year.co2e_t - inv.totals["co2e_t"]) <= 2e-6, org
         assert abs(year.scope1_t - inv.totals["scope1_t"]) <= 2e-6, org
+
+
+def test_incremental_refresh_is_two_round_trips_on_postgresql(world, lib):
+    """The edit path's budget: PostgreSQL 2 calls (reads, writes); SQLite 2 reads + 4 upserts."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    r = record(world.F1, "diesel", 1000, "L", "2025-03-01", "2025-03-31")  # 2.7078 t
+    services.compute_inventory(world.F1, 2025)
+    from ecotown.core import history
+
+    r.quantity = 2000
+    history.save(None, r, validate=False)
+    with CaptureQueriesContext(connection) as cq:
+        services.refresh_months(world.F1, 2025, [3])
+    calls = [q["sql"] for q in cq.captured_queries
+             if not q["sql"].startswith(("BEGIN", "COMMIT", "SAVEPOINT", "RELEASE SAVEPOINT"))]
+    assert len(calls) == (2 if connection.vendor == "postgresql" else 6), calls
+    march = MonthResult.objects.get(organisation=world.F1, year=2025, month=3)
+    year = MonthResult.objects.get(organisation=world.F1, year=2025, month=0)
+    assert (march.scope1_t, year.scope1_t, year.co2e_t) == (5.4156, 5.4156, 5.4156)
+    est = {e.month: e for e in EstateResult.objects.filter(estate=world.E1, year=2025)}
+    assert (est[3].scope1_t, est[3].co2e_t, est[0].co2e_t, est[0].n_organisations) == (5.4156, 5.4156, 5.4156, 1)
