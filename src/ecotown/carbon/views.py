@@ -19,6 +19,7 @@ from ecotown import access
 from ecotown.access import Action
 from ecotown.calc import ghg
 from ecotown.registry.models import Organisation
+from ecotown.web.forms import add_errors
 
 from . import exports, inputs, selectors, services
 from .models import Factor, FactorSet, FactorStatus, Inventory
@@ -303,9 +304,7 @@ def library(request):
                                                 name=d["name"], source=d["source"], edition=d["edition"], url=d["url"],
                                                 status=d["status"], organisation=d["organisation"])
             except ValidationError as exc:
-                for field, msgs in exc.message_dict.items():
-                    for m in msgs:
-                        form.add_error(field if field in form.fields else None, m)
+                add_errors(form, exc)
             else:
                 messages.success(request, _("Saved."))
                 return redirect(reverse("carbon:library") + f"#set-{fs.pk}")
