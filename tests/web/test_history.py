@@ -218,3 +218,122 @@ def test_history_api_lists_records(world, login):
     top = data["items"][0]
     assert (top["actor"], top["action"], top["model"]) == ("officer", "update", "organisation")
     assert top["after"]["name_en"] == "Factory Renamed"
+
+
+# --- bulk_create: the fast path writes what the ORM path writes -------------------------------------
+
+def _raw_rows(model, pks, skip=()):
+    """The stored columns (as the database holds them) of these rows, in pk order, without `skip`."""
+    from django.db import connection
+
+    cols = [f.column for f in model._meta.concrete_fields if f.column not in skip]
+    with connection.cursor() as c:
+        c.execute(f"SELECT {', '.join(connection.ops.quote_name(x) for x in cols)} FROM "
+                  f"{connection.ops.quote_name(model._meta.db_table)} WHERE id IN ({', '.join(['%s'] * len(pks))}) "
+                  "ORDER BY id", list(pks))
+        return [dict(zip(cols, r)) for r in c.fetchall()]
+
+
+def _change_rows(objs):
+    from django.db import connection
+
+    ids = [str(o.pk) for o in objs]
+    with connection.cursor() as c:
+        c.execute("SELECT content_type_id, object_id, object_repr, action, actor_id, organisation_id, before, after, "
+                  f"changed_fields, note FROM core_changerecord WHERE object_id IN ({', '.join(['%s'] * len(ids))}) "
+                  "AND content_type_id = %s ORDER BY id", ids + [ChangeRecord.content_type_for(objs[0]).pk])
+        return c.fetchall()
+
+
+def _orgs(world, tag):
+    from ecotown.registry.models import Kind, Organisation
+
+    return [Organisation(kind=Kind.FACTORY, name_th=f"โรงงาน {tag} {i}", name_en=f"Factory {tag} {i}",
+                         parent=world.E1 if i % 2 else None, parent_id=None if i % 2 else world.E2.pk,
+                         address="ถนน ๑ / road 1", lat=13.5 + i / 7 if i % 3 else None, lon=100.25,
+                         boundary={"type": "Point", "coordinates": [100.25, 13.5], "ชื่อ": "ไทย"} if i % 2 else None,
+                         is_public=bool(i % 2), eco_level="green" if i % 4 else "", eco_level_year=2020 + i % 3 or None)
+            for i in range(7)]
+
+
+def test_fast_bulk_create_writes_the_same_rows_and_change_records_as_the_orm(world):
+    from ecotown.registry.models import Contact, Organisation
+
+    actor = world.users["officer"]
+    slow = history.bulk_create(actor, _orgs(world, "x"), "n" * 600, fast=False)
+    fast = history.bulk_create(actor, _orgs(world, "x"), "n" * 600, fast=True)
+    assert all(o.pk and not o._state.adding for o in fast)
+    assert [o.pk for o in fast] == sorted(o.pk for o in fast) and fast[0].pk > slow[-1].pk
+    skip = ("id", "created_at", "updated_at")
+    assert _raw_rows(Organisation, [o.pk for o in fast], skip) == _raw_rows(Organisation, [o.pk for o in slow], skip)
+    assert [(o.parent_id, o.name_en) for o in fast] == [(o.parent_id, o.name_en) for o in slow]
+    s_rows, f_rows = _change_rows(slow), _change_rows(fast)
+    assert len(s_rows) == len(f_rows) == 7
+
+    def comparable(row, obj):  # the same except the object's own id and its creation time
+        import json
+
+        ct, oid, rep, action, actor_id, org_id, before, after, changed, note = row
+        after = json.loads(after) if isinstance(after, str) else after
+        assert (oid, after["id"]) == (str(obj.pk), obj.pk)
+        assert "created_at" not in after and "updated_at" not in after and "search_text" not in after
+        after = {k: v for k, v in after.items() if k != "id"}
+        org_id = "#" if org_id == obj.pk else org_id  # an organisation's history is its own
+        return ct, rep.replace(str(obj.pk), "#"), action, actor_id, org_id, before, after, changed, note
+
+    assert [comparable(r, o) for r, o in zip(f_rows, fast)] == [comparable(r, o) for r, o in zip(s_rows, slow)]
+    assert (f_rows[1][4], f_rows[1][5], f_rows[1][9]) == (actor.pk, fast[1].pk, "n" * 500)
+    # the JSON text itself is what Django stores (SQLite keeps it as text)
+    from django.db import connection
+
+    if connection.vendor == "sqlite":
+        assert [r[7].replace(str(o.pk), "#", 1) for r, o in zip(f_rows, fast)] == \
+            [r[7].replace(str(o.pk), "#", 1) for r, o in zip(s_rows, slow)]
+    # personal fields masked the same way
+    people = lambda: [Contact(organisation=world.F1, name="สมชาย", email="a@example.org", phone=""),
+                      Contact(organisation=world.F2, name="", email="", phone="0812345678")]
+    s_c = history.bulk_create(None, people(), fast=False)
+    f_c = history.bulk_create(None, people(), fast=True)
+    after = lambda objs: [{k: v for k, v in ChangeRecord.for_object(o).get().after.items() if k != "id"} for o in objs]
+    assert after(f_c) == after(s_c) == [
+        {"organisation": world.F1.pk, "name": "•", "position": "", "email": "•", "phone": ""},
+        {"organisation": world.F2.pk, "name": "", "position": "", "email": "", "phone": "•"}]
+    assert [ChangeRecord.for_object(o).get().actor_id for o in f_c] == [None, None]
+
+
+def test_fast_bulk_create_prepares_values_as_django_does(world):
+    """The shortcuts of the fast path give what each field's get_db_prep_save gives."""
+    import datetime as dt
+    import uuid
+    from decimal import Decimal
+
+    from django.db import connection
+    from django.utils import timezone
+
+    from ecotown.reporting.models import ActivityRecord, State
+
+    samples = {
+        "state": [State.DRAFT, "verified", ""], "series": [uuid.uuid4(), str(uuid.uuid4())], "version": [1, 7],
+        "is_current": [True, False], "supersedes": [None, 5], "organisation": [world.F1.pk],
+        "quantity": [Decimal("1.250000"), Decimal("1.25"), Decimal("0"), 12, 1.5, "3.5"],
+        "period_start": [dt.date(2025, 3, 1), dt.datetime(2025, 3, 1, 10, 0), "2025-03-02"],
+        "created_at": [timezone.now(), dt.datetime(2025, 3, 1, 10, 0, tzinfo=dt.timezone.utc)],
+        "activity": ["grid_electricity", "ไฟฟ้า"],
+    }
+    for name, values in samples.items():
+        f = ActivityRecord._meta.get_field(name)
+        expected = [f.get_db_prep_save(v, connection) for v in values * 2]
+        assert history._prepare_column(f, values * 2, connection) == expected, name
+        assert [type(x) for x in history._prepare_column(f, values * 2, connection)] == [type(x) for x in expected], name
+
+
+def test_fast_path_refused_where_it_cannot_write_the_same(world):
+    from ecotown.registry.models import Organisation
+
+    existing = Organisation.objects.get(pk=world.F1.pk)
+    with pytest.raises(ValueError):
+        history.bulk_create(None, [existing], fast=True)  # not new: the ORM path decides (and refuses)
+    before = counts()
+    with pytest.raises(UntrackedWrite):
+        Organisation.objects.bulk_create(_orgs(world, "raw"))  # the guard is still there
+    assert counts() == before

@@ -159,12 +159,39 @@ def delete(actor, obj: TrackedModel, note: str = "") -> None:
 
 
 @transaction.atomic
-def bulk_create(actor, objs: list[TrackedModel], note: str = "", batch_size: int = 2000) -> list[TrackedModel]:
-    """Insert many objects and one ChangeRecord each (used by imports and the demo)."""
-    from ecotown.core.models import ChangeRecord
+def bulk_create(actor, objs: list[TrackedModel], note: str = "", batch_size: int = 2000, *,
+                fast: bool | None = None) -> list[TrackedModel]:
+    """Insert many objects and one ChangeRecord each (used by imports and the demo).
 
+    On SQLite and PostgreSQL, new objects of a plain model (auto primary key, no multi-table
+    inheritance, ordinary field types) take a fast path that writes exactly the same rows as the ORM
+    path: prepared value tuples inserted in large batches (`INSERT … RETURNING id` on SQLite,
+    sequence ids + `COPY` on PostgreSQL) and the ChangeRecords likewise, each snapshot JSON-encoded
+    once. `fast=False` forces the ORM path, `fast=True` requires the fast one.
+    """
     if not objs:
         return objs
+    model = type(objs[0])
+    from django.db import connections, router
+
+    connection = connections[router.db_for_write(model)]
+    use_fast = _fast_ok(model, objs, connection) if fast is not False else False
+    if fast and not use_fast:
+        raise ValueError(f"the fast path cannot write these {model.__name__} objects")
+    if use_fast:
+        created = []
+        for i in range(0, len(objs), batch_size):
+            part = objs[i:i + batch_size]
+            _fast_insert(connection, model, part)
+            _fast_history(connection, actor, part, note)
+            created.extend(part)
+        return created
+    return _bulk_create_orm(actor, objs, note, batch_size)
+
+
+def _bulk_create_orm(actor, objs, note, batch_size):
+    from ecotown.core.models import ChangeRecord
+
     model = type(objs[0])
     with writing():
         created = model.objects.bulk_create(objs, batch_size=batch_size)
@@ -188,6 +215,199 @@ def bulk_create(actor, objs: list[TrackedModel], note: str = "", batch_size: int
     ]
     ChangeRecord.objects.bulk_create(records, batch_size=batch_size)
     return created
+
+
+# --- the fast path of bulk_create ------------------------------------------------------------
+
+_FAST_TYPES = frozenset({
+    "CharField", "TextField", "SlugField", "EmailField", "URLField", "IntegerField", "BigIntegerField",
+    "SmallIntegerField", "PositiveIntegerField", "PositiveSmallIntegerField", "PositiveBigIntegerField",
+    "BooleanField", "DateField", "DateTimeField", "DecimalField", "FloatField", "UUIDField", "ForeignKey",
+    "OneToOneField", "JSONField",
+})
+_AUTO_TYPES = frozenset({"AutoField", "BigAutoField", "SmallAutoField"})
+_PLAIN_TYPES = frozenset({str, int, float, bool, type(None)})  # what _jsonable returns unchanged
+_JSON_AS = {dt.date: dt.date.isoformat, dt.datetime: dt.datetime.isoformat, decimal.Decimal: str, uuid.UUID: str}
+_NOTHING = object()
+_NO_MEMO = (float, decimal.Decimal)  # equal but written differently (1.0 / 1.00): always prepared
+
+
+def _fast_ok(model, objs, connection) -> bool:
+    if connection.vendor not in ("sqlite", "postgresql"):
+        return False
+    meta = model._meta
+    if meta.parents or meta.proxy or meta.pk is None or meta.pk.get_internal_type() not in _AUTO_TYPES:
+        return False
+    for f in meta.concrete_fields:
+        if f is meta.pk:
+            continue
+        if f.get_internal_type() not in _FAST_TYPES or f.has_db_default() or getattr(f, "generated", False):
+            return False
+    return all(type(o) is model and o.pk is None for o in objs)
+
+
+def _fields(model):
+    meta = model._meta
+    return [f for f in meta.concrete_fields if f is not meta.pk]
+
+
+def _sqlite_param_limit(raw) -> int:
+    import sqlite3
+
+    try:
+        return int(raw.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER))
+    except Exception:  # Python < 3.11
+        return 999
+
+
+def _insert_rows(connection, table: str, columns: list[str], rows: list[tuple], pk: str | None) -> list[int]:
+    """Insert prepared rows; with `pk` (PostgreSQL: the rows carry no id) the new ids, in row order."""
+    qn = connection.ops.quote_name
+    cols = ", ".join(qn(c) for c in columns)
+    connection.ensure_connection()
+    raw = connection.connection.cursor()
+    try:
+        if connection.vendor == "postgresql":
+            ids: list[int] = []
+            if pk:
+                raw.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                            [qn(table), pk, len(rows)])
+                ids = sorted(r[0] for r in raw.fetchall())
+                rows = [(i, *r) for i, r in zip(ids, rows)]
+                cols = f"{qn(pk)}, {cols}"
+            with raw.copy(f"COPY {qn(table)} ({cols}) FROM STDIN") as copy:
+                for r in rows:
+                    copy.write_row(r)
+            return ids
+        # SQLite: as many rows per statement as its parameter limit allows
+        ncol = len(columns)
+        if not pk:
+            raw.executemany(f"INSERT INTO {qn(table)} ({cols}) VALUES ({', '.join('?' * ncol)})", rows)
+            return []
+        per = max(1, min(_sqlite_param_limit(connection.connection), 32766) // ncol)
+        one = "(" + ", ".join("?" * ncol) + ")"
+        ids = []
+        for i in range(0, len(rows), per):
+            part = rows[i:i + per]
+            raw.execute(f"INSERT INTO {qn(table)} ({cols}) VALUES {', '.join([one] * len(part))} RETURNING {qn(pk)}",
+                        [v for r in part for v in r])
+            got = sorted(r[0] for r in raw.fetchall())  # AUTOINCREMENT ids grow in insertion order
+            if len(got) != len(part):
+                raise RuntimeError("the insert did not return one id per row")
+            ids.extend(got)
+        return ids
+    finally:
+        raw.close()
+
+
+_INT_TYPES = frozenset({"IntegerField", "BigIntegerField", "SmallIntegerField", "PositiveIntegerField",
+                        "PositiveSmallIntegerField", "PositiveBigIntegerField"}) | _AUTO_TYPES
+_TEXT_TYPES = frozenset({"CharField", "TextField", "SlugField", "EmailField", "URLField"})
+
+
+def _preparer(f, connection):
+    """(type, converter) for the values a field's get_db_prep_save passes through unchanged or maps trivially
+    on this backend — checked against Django's own preparation in tests/web/test_history.py — else None."""
+    kind = f.get_internal_type()
+    if kind in ("ForeignKey", "OneToOneField"):
+        kind = f.target_field.get_internal_type()
+    same = None
+    if kind in _TEXT_TYPES:
+        return str, same
+    if kind in _INT_TYPES:  # (psycopg 3 wants its Int2/Int4/Int8 there: Django's preparation stays)
+        return (int, same) if connection.vendor == "sqlite" else None
+    if kind == "BooleanField":
+        return bool, same
+    if kind == "DecimalField":
+        return decimal.Decimal, same
+    if kind == "DateField":
+        return dt.date, (same if connection.vendor == "postgresql" else dt.date.isoformat)
+    if kind == "UUIDField":
+        return uuid.UUID, (same if connection.features.has_native_uuid_field else (lambda u: u.hex))
+    return None
+
+
+def _prepare_column(f, values: list, connection) -> list:
+    """Database values of one field for many objects, as `f.get_db_prep_save` gives them (None is NULL for
+    every field type here; a value equal to the previous one reuses its preparation)."""
+    prep = f.get_db_prep_save
+    fast = _preparer(f, connection)
+    out = []
+    append = out.append
+    last_v, last_p = _NOTHING, None
+    for v in values:
+        if v is None:
+            append(None)
+            continue
+        t = type(v)
+        if fast is not None and t is fast[0]:
+            append(v if fast[1] is None else fast[1](v))
+            continue
+        if t is type(last_v) and t not in _NO_MEMO and v == last_v:
+            append(last_p)
+            continue
+        last_v, last_p = v, prep(v, connection)
+        append(last_p)
+    return out
+
+
+def _fast_insert(connection, model, objs: list[TrackedModel]) -> None:
+    """The objects' INSERT (pre_save and db preparation as the ORM does them); sets their pk."""
+    fields = _fields(model)
+    for o in objs:
+        o._prepare_related_fields_for_save(operation_name="bulk_create")
+    # auto_now(_add): one moment for the batch, set on every object as the field's pre_save would
+    for f in fields:
+        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+            value = f.pre_save(objs[0], True)
+            for o in objs[1:]:
+                setattr(o, f.attname, value)
+    columns = [_prepare_column(f, [getattr(o, f.attname) for o in objs], connection) for f in fields]
+    ids = _insert_rows(connection, model._meta.db_table, [f.column for f in fields], list(zip(*columns)),
+                       model._meta.pk.column)
+    for o, pk in zip(objs, ids):
+        o.pk = pk
+        o._state.adding = False
+        o._state.db = connection.alias
+
+
+def _snapshots(model, objs: list[TrackedModel]) -> list[dict]:
+    """TrackedModel.snapshot() of many objects, built column by column (the same dicts)."""
+    if model.snapshot is not TrackedModel.snapshot:  # a model with its own snapshot
+        return [o.snapshot() for o in objs]
+    names, columns = [], []
+    for f in model._meta.concrete_fields:
+        if f.name in model.HISTORY_EXCLUDE:
+            continue
+        values = [getattr(o, f.attname) for o in objs]
+        if f.name in model.PERSONAL_FIELDS:
+            values = ["•" if v else "" for v in values]
+        elif not all(type(v) in _PLAIN_TYPES for v in values):
+            values = [v if type(v) in _PLAIN_TYPES else _JSON_AS.get(type(v), _jsonable)(v) for v in values]
+        names.append(f.name)
+        columns.append(values)
+    return [dict(zip(names, row)) for row in zip(*columns)]
+
+
+def _fast_history(connection, actor, objs: list[TrackedModel], note: str) -> None:
+    import json
+
+    from django.utils import timezone
+
+    from ecotown.core.models import ChangeRecord
+
+    model = type(objs[0])
+    ct_id = ChangeRecord.content_type_for(objs[0]).pk
+    actor_id = actor.pk if getattr(actor, "is_authenticated", False) else None
+    meta = ChangeRecord._meta
+    at = meta.get_field("at").get_db_prep_save(timezone.now(), connection)
+    note = note[:500]
+    dumps = json.dumps  # what Django's JSONField stores (default encoder)
+    rows = [(ct_id, str(o.pk), str(o)[:200], "create", actor_id, at, o.history_organisation_id(), None, dumps(snap),
+             None, note) for o, snap in zip(objs, _snapshots(model, objs))]
+    columns = [meta.get_field(n).column for n in ("content_type", "object_id", "object_repr", "action", "actor", "at",
+                                                   "organisation_id", "before", "after", "changed_fields", "note")]
+    _insert_rows(connection, meta.db_table, columns, rows, None)
 
 
 def tracked_models():

@@ -349,22 +349,95 @@ def _columns_from_header(header) -> dict[str, int]:
 
 
 def _read_xlsx(data: bytes) -> Table:
+    """Rows of the data sheet: read with calamine (fast, Rust); openpyxl when calamine cannot open the file."""
+    try:
+        opened = _open_calamine(data)
+    except BadFile:
+        raise
+    except Exception:  # not readable by calamine: openpyxl decides
+        opened = None
+    if opened is None:
+        return _read_xlsx_openpyxl(data)
+    wb, meta, ws, rows_it, header = opened
+    _check_meta(meta)
+    meta = meta or {}
+    if header is None:
+        raise BadFile([problem(None, None, None, "empty_file")])
+    cols = _columns_from_header(header)
+    end = ws.end
+    total = max(0, (end[0] + 1 if end else 1) - 1)
+
+    def rows():
+        conv = _calamine_value
+        for n, values in enumerate(rows_it, start=2):
+            yield n, tuple(map(conv, values))
+        wb.close()
+
+    return Table(cols, rows(), total, "excel", meta)
+
+
+_INT_FLOAT = float(2 ** 53)
+
+
+def _calamine_value(v):
+    """A calamine cell as openpyxl (read_only, data_only) gives it: None for empty, int for a whole number
+    (Excel stores 125000 as "125000"), datetime for a date cell."""
+    t = type(v)
+    if t is str:
+        return v if v else None
+    if t is float:
+        return int(v) if (v.is_integer() and -_INT_FLOAT < v < _INT_FLOAT) else v
+    if t is dt.date:
+        return dt.datetime(v.year, v.month, v.day)
+    return v
+
+
+def _open_calamine(data: bytes):
+    from python_calamine import CalamineWorkbook
+
+    wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
+    names = wb.sheet_names
+    meta = None
+    if META_SHEET in names:
+        meta = {}
+        for row in wb.get_sheet_by_name(META_SHEET).to_python(skip_empty_area=False, nrows=20):
+            row = [_calamine_value(v) for v in row[:2]] + [None, None]
+            if row[0]:
+                meta[str(row[0])] = row[1]
+    ws = wb.get_sheet_by_name(DATA_SHEET if DATA_SHEET in names else names[0])
+    it = iter(ws.iter_rows())
+    header = next(it, None)
+    if header is not None:
+        header = tuple(_calamine_value(v) for v in header)
+    return wb, meta, ws, it, header
+
+
+def _check_meta(meta: dict | None) -> None:
+    """The template's hidden sheet (None: there is none — any workbook with the right columns is read)."""
+    if meta is None:
+        return
+    if meta.get("template") != TEMPLATE_MARK:
+        raise BadFile([problem(None, None, None, "not_template")])
+    found = int(meta.get("version") or 0)
+    if found != TEMPLATE_VERSION:
+        raise BadFile([problem(None, None, found, "old_template", found=found, current=TEMPLATE_VERSION)])
+
+
+def _read_xlsx_openpyxl(data: bytes) -> Table:
     import openpyxl
 
     try:
         wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:
         raise BadFile([problem(None, None, None, "unreadable")]) from None
-    meta = {}
+    meta = None
     if META_SHEET in wb.sheetnames:
+        meta = {}
         for row in wb[META_SHEET].iter_rows(min_row=1, max_row=20, max_col=2, values_only=True):
             if row and row[0]:
                 meta[str(row[0])] = row[1]
-        if meta.get("template") != TEMPLATE_MARK:
-            raise BadFile([problem(None, None, None, "not_template")])
-        found = int(meta.get("version") or 0)
-        if found != TEMPLATE_VERSION:
-            raise BadFile([problem(None, None, found, "old_template", found=found, current=TEMPLATE_VERSION)])
+    _check_meta(meta)
+    meta = meta or {}
     ws = wb[DATA_SHEET] if DATA_SHEET in wb.sheetnames else wb.worksheets[0]
     it = ws.iter_rows(values_only=True)
     header = next(it, None)

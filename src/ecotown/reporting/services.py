@@ -14,6 +14,7 @@ import bisect
 import datetime as dt
 import hashlib
 import statistics
+import uuid
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -22,6 +23,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from ecotown import access
 from ecotown.access import Action, ReportingAction
@@ -50,11 +52,33 @@ class Rejected(Exception):
 class ImportResult:
     accepted: int
     batch: ImportBatch | None
-    records: list[ActivityRecord] = field(default_factory=list)
+    ids: list[int] = field(default_factory=list)
     flags: int = 0
 
+    @property
+    def records(self) -> list[ActivityRecord]:
+        """The created records in row order (loaded on demand: a large import does not keep them in memory)."""
+        if not self.ids:
+            return []
+        if self.batch is not None:
+            return list(ActivityRecord.objects.filter(batch=self.batch).order_by("pk"))
+        return list(ActivityRecord.objects.filter(pk__in=self.ids).order_by("pk"))
 
-@dataclass
+
+@dataclass(slots=True)
+class Saved:
+    """What the quality checks need of a record just written (instead of the model instance)."""
+    pk: int
+    organisation_id: int
+    activity: str
+    meter: str
+    period_start: dt.date
+    period_end: dt.date
+    quantity: Decimal
+    unit: str
+
+
+@dataclass(slots=True)
 class Row:
     n: int
     org: Organisation
@@ -64,7 +88,7 @@ class Row:
     start: dt.date
     end: dt.date
     meter: str
-    replaces: list[dict] = field(default_factory=list)
+    replaces: list[dict] | tuple = ()  # the current records this row replaces (--replace)
 
 
 def lang_of(user) -> str:
@@ -379,28 +403,44 @@ def _save(actor, org, rows: list[Row], *, data, name, sha, source, replace, reas
             old_by_id[old.pk] = old
             old.is_current = False
             history.save(actor, old, _("replaced by import %(batch)s") % {"batch": batch.pk}, validate=False)
-    objs = []
+    # records are built, written (with their history) and dropped chunk by chunk
+    fields = ActivityRecord._meta.concrete_fields
+    pos = {f.attname: i for i, f in enumerate(fields)}
+    template = [f.get_default() for f in fields]  # Django's defaults ("" for text, None …); series: per row below
+    for k, v in {"state": State.DRAFT, "version": 1, "is_current": True, "reason": reason or "", "source": source,
+                 "batch_id": batch.pk, "created_by_id": user.pk if user else None}.items():
+        template[pos[k]] = v
+    p_org, p_act, p_qty, p_unit, p_start, p_end, p_meter, p_series, p_version, p_supersedes = (pos[k] for k in (
+        "organisation_id", "activity", "quantity", "unit", "period_start", "period_end", "meter", "series", "version",
+        "supersedes_id"))
+    new_series = uuid.uuid4
     used_series: set = set()
-    for r in rows:
-        rec = ActivityRecord(organisation=r.org, activity=r.activity, quantity=r.quantity, unit=r.unit,
-                             period_start=r.start, period_end=r.end, meter=r.meter, source=source, batch=batch,
-                             created_by=user, state=State.DRAFT, reason=reason or "")
-        for e in r.replaces:
-            if e["series"] not in used_series:
-                old = old_by_id[e["id"]]
-                rec.series, rec.version, rec.supersedes = old.series, old.version + 1, old
-                used_series.add(e["series"])
-                break
-        objs.append(rec)
-    created: list[ActivityRecord] = []
-    total = len(objs)
+    saved: list[Saved] = []
+    note = f"import {batch.pk}"
+    total = len(rows)
     for i in range(0, total, CHUNK):
-        created.extend(history.bulk_create(actor, objs[i:i + CHUNK], f"import {batch.pk}"))
+        part = rows[i:i + CHUNK]
+        objs = []
+        for r in part:
+            values = template.copy()
+            values[p_org], values[p_act], values[p_qty], values[p_unit] = r.org.pk, r.activity, r.quantity, r.unit
+            values[p_start], values[p_end], values[p_meter], values[p_series] = r.start, r.end, r.meter, new_series()
+            for e in r.replaces:
+                if e["series"] not in used_series:
+                    old = old_by_id[e["id"]]
+                    values[p_series], values[p_version], values[p_supersedes] = old.series, old.version + 1, old.pk
+                    used_series.add(e["series"])
+                    break
+            objs.append(ActivityRecord(*values))
+        history.bulk_create(actor, objs, note)
+        saved.extend(Saved(o.pk, o.organisation_id, o.activity, o.meter, o.period_start, o.period_end, o.quantity, o.unit)
+                     for o in objs)
+        del objs
         if progress:
             progress("saving", min(i + CHUNK, total), total)
-    n_flags = compute_flags(created)
+    n_flags = compute_flags(saved)
     _announce_replaced(list(old_by_id.values()), reason or _("replaced by an import"))
-    return ImportResult(accepted=len(created), batch=batch, records=created, flags=n_flags)
+    return ImportResult(accepted=len(saved), batch=batch, ids=[r.pk for r in saved], flags=n_flags)
 
 
 def _announce_replaced(olds: list[ActivityRecord], reason: str) -> None:
@@ -433,71 +473,93 @@ def _in_default(qty, unit, activity) -> float | None:
         return None
 
 
-def _flag(rec, kind, msg) -> QualityFlag:
-    with translation.override("th"):
-        th = msg()
-    with translation.override("en"):
-        en = msg()
-    return QualityFlag(organisation_id=rec.organisation_id, record=rec, kind=kind, message_th=th, message_en=en)
+YOY_MESSAGE = gettext_noop(
+    "%(pct)+d %% compared with the same month last year (%(qty)s %(unit)s): check the value or explain it.")
+MISSING_MESSAGE = gettext_noop(
+    "No data for %(months)s before this month: report the missing month or explain why there is none.")
+PEERS_MESSAGE = gettext_noop(
+    "Far from the %(n)s factories of the same industry (TSIC %(tsic)s): their median is %(median)s %(unit)s.")
 
 
-def _month_name(d: dt.date) -> str:
+class _Texts:
+    """Thai and English texts of the flags, each translated once per computation."""
+
+    def __init__(self):
+        self._cache: dict[tuple[str, str], str] = {}
+
+    def get(self, lang: str, msgid: str) -> str:
+        key = (lang, msgid)
+        if key not in self._cache:
+            with translation.override(lang):
+                self._cache[key] = _(msgid)
+        return self._cache[key]
+
+    def flag(self, rec, kind, msgid: str, params) -> QualityFlag:
+        """`params(lang)` -> the message's parameters in that language."""
+        th = self.get("th", msgid) % params("th")
+        en = self.get("en", msgid) % params("en")
+        return QualityFlag(organisation_id=rec.organisation_id, record_id=rec.pk, kind=kind, message_th=th,
+                           message_en=en)
+
+
+def _month_name(d: dt.date, lang: str | None = None) -> str:
     from ecotown.web.templatetags.ecotown import format_date
 
-    lang = "en" if (translation.get_language() or "th").startswith("en") else "th"
+    lang = lang or ("en" if (translation.get_language() or "th").startswith("en") else "th")
     text = format_date(d, lang)
     return text.split(" ", 1)[1] if " " in text else text  # "Mar 2026" / "มี.ค. 2569"
 
 
-def compute_flags(records: list[ActivityRecord], actor=None) -> int:
-    """Flag (not block) monthly values far from last year, missing months and values far from TSIC peers."""
+def compute_flags(records, actor=None) -> int:
+    """Flag (not block) monthly values far from last year, missing months and values far from TSIC peers.
+
+    `records`: ActivityRecords just written (or anything with their pk, organisation_id, activity, meter,
+    period_start, period_end, quantity and unit). One query reads the history the first two checks need.
+    """
     monthly = [r for r in records if _is_month(r.period_start, r.period_end)]
     if not monthly:
         return 0
+    texts = _Texts()
     flags: list[QualityFlag] = []
     orgs = {r.organisation_id for r in monthly}
     acts = {r.activity for r in monthly}
-    # 1. year on year
+    years = {r.period_start.year for r in monthly}
     prev_starts = {r.period_start.replace(year=r.period_start.year - 1) for r in monthly}
-    prev = {}
-    for e in ActivityRecord.objects.filter(organisation_id__in=orgs, activity__in=acts, is_current=True,
-                                           period_start__in=prev_starts).values(
-            "organisation_id", "activity", "meter", "period_start", "period_end", "quantity", "unit"):
-        if _is_month(e["period_start"], e["period_end"]):
-            prev[(e["organisation_id"], e["activity"], e["meter"], e["period_start"])] = e
+    # the organisations' current records of these activities from the year before the first to the last year
+    prev: dict[tuple, tuple] = {}
+    covered: dict[tuple, dict[int, int]] = {}  # (org, activity, meter, year) -> {month: record id}
+    for pk, org_id, act, meter, start, end, qty, unit in ActivityRecord.objects.filter(
+            organisation_id__in=orgs, activity__in=acts, is_current=True,
+            period_start__gte=dt.date(min(years) - 1, 1, 1), period_start__lte=dt.date(max(years), 12, 31)).values_list(
+            "id", "organisation_id", "activity", "meter", "period_start", "period_end", "quantity", "unit"):
+        if start in prev_starts and _is_month(start, end):
+            prev[(org_id, act, meter, start)] = (qty, unit)
+        if start.year in years:
+            months = covered.setdefault((org_id, act, meter, start.year), {})
+            for m in range(start.month, (end.month if end.year == start.year else 12) + 1):
+                months[m] = pk
+    # 1. year on year
     for r in monthly:
         e = prev.get((r.organisation_id, r.activity, r.meter, r.period_start.replace(year=r.period_start.year - 1)))
         if not e:
             continue
-        old, new = _in_default(e["quantity"], e["unit"], r.activity), _in_default(r.quantity, r.unit, r.activity)
+        old, new = _in_default(e[0], e[1], r.activity), _in_default(r.quantity, r.unit, r.activity)
         if old and new is not None and abs(new - old) / old > YOY_LIMIT:
-            pct = round((new - old) / old * 100)
-            flags.append(_flag(r, QualityFlag.Kind.YEAR_ON_YEAR, lambda old=e, pct=pct: _(
-                "%(pct)+d %% compared with the same month last year (%(qty)s %(unit)s): check the value or explain it.")
-                % {"pct": pct, "qty": f"{old['quantity'].normalize():,f}", "unit": old["unit"]}))
+            params = {"pct": round((new - old) / old * 100), "qty": f"{e[0].normalize():,f}", "unit": e[1]}
+            flags.append(texts.flag(r, QualityFlag.Kind.YEAR_ON_YEAR, YOY_MESSAGE, lambda lang, p=params: p))
     # 2. a missing month inside a reported year (per activity and meter)
-    new_ids = {r.pk for r in monthly}
-    years = {r.period_start.year for r in monthly}
-    covered: dict[tuple, dict[int, ActivityRecord | dict]] = {}
-    for e in ActivityRecord.objects.filter(organisation_id__in=orgs, activity__in=acts, is_current=True,
-                                           period_start__year__in=years).values(
-            "id", "organisation_id", "activity", "meter", "period_start", "period_end"):
-        k = (e["organisation_id"], e["activity"], e["meter"], e["period_start"].year)
-        for m in range(e["period_start"].month, (e["period_end"].month if e["period_end"].year == e["period_start"].year else 12) + 1):
-            covered.setdefault(k, {})[m] = e
     by_id = {r.pk: r for r in monthly}
     for k, months in covered.items():
         lo, hi = min(months), max(months)
         for m in range(lo + 1, hi + 1):
             if m in months and (m - 1) not in months:
-                e = months[m]
-                if e["id"] not in new_ids:
+                rec = by_id.get(months[m])
+                if rec is None:
                     continue
                 gap_start = max(x for x in months if x < m) + 1
                 missing = [dt.date(k[3], x, 1) for x in range(gap_start, m)]
-                flags.append(_flag(by_id[e["id"]], QualityFlag.Kind.MISSING_MONTH, lambda missing=missing: _(
-                    "No data for %(months)s before this month: report the missing month or explain why there is none.")
-                    % {"months": ", ".join(_month_name(d) for d in missing)}))
+                flags.append(texts.flag(rec, QualityFlag.Kind.MISSING_MONTH, MISSING_MESSAGE, lambda lang, missing=missing: {
+                    "months": ", ".join(_month_name(d, lang) for d in missing)}))
     # 3. far outside the factory's peers in the same TSIC class
     from ecotown.registry.models import FactoryDetail
 
@@ -505,14 +567,14 @@ def compute_flags(records: list[ActivityRecord], actor=None) -> int:
     for code in {t for t in tsic.values() if t}:
         mine = [r for r in monthly if tsic.get(r.organisation_id) == code]
         peer_vals: dict[tuple, list[float]] = {}
-        for e in ActivityRecord.objects.filter(
+        for act, start, end, qty, unit in ActivityRecord.objects.filter(
                 is_current=True, activity__in={r.activity for r in mine}, period_start__in={r.period_start for r in mine},
-                organisation__factory__tsic_id=code).exclude(organisation_id__in={r.organisation_id for r in mine}).values(
+                organisation__factory__tsic_id=code).exclude(organisation_id__in={r.organisation_id for r in mine}).values_list(
                 "activity", "period_start", "period_end", "quantity", "unit"):
-            if _is_month(e["period_start"], e["period_end"]):
-                v = _in_default(e["quantity"], e["unit"], e["activity"])
+            if _is_month(start, end):
+                v = _in_default(qty, unit, act)
                 if v is not None:
-                    peer_vals.setdefault((e["activity"], e["period_start"]), []).append(v)
+                    peer_vals.setdefault((act, start), []).append(v)
         for r in mine:
             vals = peer_vals.get((r.activity, r.period_start), [])
             if len(vals) < MIN_PEERS:
@@ -520,10 +582,9 @@ def compute_flags(records: list[ActivityRecord], actor=None) -> int:
             med = statistics.median(vals)
             v = _in_default(r.quantity, r.unit, r.activity)
             if med > 0 and v is not None and (v > med * PEER_FACTOR or v < med / PEER_FACTOR):
-                unit = Catalogue.get().activities[r.activity]["default_unit"]
-                flags.append(_flag(r, QualityFlag.Kind.PEERS, lambda med=med, unit=unit, n=len(vals): _(
-                    "Far from the %(n)s factories of the same industry (TSIC %(tsic)s): their median is %(median)s %(unit)s.")
-                    % {"n": n, "tsic": code, "median": f"{med:,.0f}", "unit": unit}))
+                params = {"n": len(vals), "tsic": code, "median": f"{med:,.0f}",
+                          "unit": Catalogue.get().activities[r.activity]["default_unit"]}
+                flags.append(texts.flag(r, QualityFlag.Kind.PEERS, PEERS_MESSAGE, lambda lang, p=params: p))
     if flags:
         history.bulk_create(actor, flags, "quality check")
     return len(flags)
