@@ -9,8 +9,11 @@ from __future__ import annotations
 import contextvars
 import datetime as dt
 import decimal
+import json
 import uuid
 from contextlib import contextmanager
+from json.encoder import encode_basestring_ascii as _encode_str
+from operator import itemgetter
 
 from django.db import models, transaction
 
@@ -251,6 +254,24 @@ def _fields(model):
     return [f for f in meta.concrete_fields if f is not meta.pk]
 
 
+# PostgreSQL column types whose binary COPY takes the values Django prepares for them (psycopg dumps them
+# by the column's type): text, varchar, int2/4/8, bool, numeric, date, timestamptz, uuid, jsonb, float4/8
+_PG_BINARY_OIDS = frozenset({25, 1043, 21, 23, 20, 16, 1700, 1082, 1184, 2950, 3802, 700, 701})
+
+
+def _quoted(name: str) -> str:
+    return '"%s"' % name.replace('"', '""')
+
+
+def _pg_binary_types(raw, table: str, columns: list[str]) -> list[int] | None:
+    """The columns' type oids when all can be copied in binary (faster), else None (text COPY)."""
+    raw.execute("SELECT attname, atttypid FROM pg_attribute WHERE attrelid = %s::regclass AND attnum > 0",
+                [_quoted(table)])
+    types = dict(raw.fetchall())
+    oids = [types.get(c) for c in columns]
+    return oids if all(o in _PG_BINARY_OIDS for o in oids) else None
+
+
 def _sqlite_param_limit(raw) -> int:
     import sqlite3
 
@@ -274,10 +295,15 @@ def _insert_rows(connection, table: str, columns: list[str], rows: list[tuple], 
                             [qn(table), pk, len(rows)])
                 ids = sorted(r[0] for r in raw.fetchall())
                 rows = [(i, *r) for i, r in zip(ids, rows)]
+                columns = [pk, *columns]
                 cols = f"{qn(pk)}, {cols}"
-            with raw.copy(f"COPY {qn(table)} ({cols}) FROM STDIN") as copy:
+            oids = _pg_binary_types(raw, table, columns)
+            with raw.copy(f"COPY {qn(table)} ({cols}) FROM STDIN" + (" (FORMAT BINARY)" if oids else "")) as copy:
+                if oids:
+                    copy.set_types(oids)
+                write = copy.write_row
                 for r in rows:
-                    copy.write_row(r)
+                    write(r)
             return ids
         # SQLite: as many rows per statement as its parameter limit allows
         ncol = len(columns)
@@ -351,47 +377,82 @@ def _prepare_column(f, values: list, connection) -> list:
     return out
 
 
+def _column(objs, dicts, attname) -> list:
+    """One attribute of many objects (from their __dict__; getattr when it is not there)."""
+    try:
+        return list(map(itemgetter(attname), dicts))
+    except KeyError:
+        return [getattr(o, attname) for o in objs]
+
+
 def _fast_insert(connection, model, objs: list[TrackedModel]) -> None:
     """The objects' INSERT (pre_save and db preparation as the ORM does them); sets their pk."""
+    meta = model._meta
     fields = _fields(model)
     for o in objs:
-        o._prepare_related_fields_for_save(operation_name="bulk_create")
+        if o._state.fields_cache or meta.private_fields:  # related objects given as objects: their ids
+            o._prepare_related_fields_for_save(operation_name="bulk_create")
     # auto_now(_add): one moment for the batch, set on every object as the field's pre_save would
     for f in fields:
         if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
             value = f.pre_save(objs[0], True)
             for o in objs[1:]:
                 setattr(o, f.attname, value)
-    columns = [_prepare_column(f, [getattr(o, f.attname) for o in objs], connection) for f in fields]
-    ids = _insert_rows(connection, model._meta.db_table, [f.column for f in fields], list(zip(*columns)),
-                       model._meta.pk.column)
+    dicts = [o.__dict__ for o in objs]
+    columns = [_prepare_column(f, _column(objs, dicts, f.attname), connection) for f in fields]
+    ids = _insert_rows(connection, meta.db_table, [f.column for f in fields], list(zip(*columns)), meta.pk.column)
     for o, pk in zip(objs, ids):
         o.pk = pk
         o._state.adding = False
         o._state.db = connection.alias
 
 
-def _snapshots(model, objs: list[TrackedModel]) -> list[dict]:
-    """TrackedModel.snapshot() of many objects, built column by column (the same dicts)."""
+def _json(v) -> str:
+    """`json.dumps(v)` (default settings, as Django's JSONField stores), quicker for the usual types."""
+    if v is None:
+        return "null"
+    t = type(v)
+    if t is str:
+        return _encode_str(v)
+    if t is bool:
+        return "true" if v else "false"
+    if t is int:
+        return int.__repr__(v)
+    return json.dumps(v)
+
+
+def _snapshot_texts(model, objs: list[TrackedModel]) -> list[str]:
+    """`json.dumps(o.snapshot())` of many objects — the same text, built column by column."""
     if model.snapshot is not TrackedModel.snapshot:  # a model with its own snapshot
-        return [o.snapshot() for o in objs]
-    names, columns = [], []
+        return [json.dumps(o.snapshot()) for o in objs]
+    dicts = [o.__dict__ for o in objs]
+    columns = []
     for f in model._meta.concrete_fields:
         if f.name in model.HISTORY_EXCLUDE:
             continue
-        values = [getattr(o, f.attname) for o in objs]
+        values = _column(objs, dicts, f.attname)
         if f.name in model.PERSONAL_FIELDS:
             values = ["•" if v else "" for v in values]
         elif not all(type(v) in _PLAIN_TYPES for v in values):
             values = [v if type(v) in _PLAIN_TYPES else _JSON_AS.get(type(v), _jsonable)(v) for v in values]
-        names.append(f.name)
-        columns.append(values)
-    return [dict(zip(names, row)) for row in zip(*columns)]
+        key = _encode_str(f.name) + ": "
+        texts = []
+        last_v, last_t = _NOTHING, ""
+        for v in values:
+            if type(v) is not type(last_v) or v != last_v or type(v) is float:
+                last_v, last_t = v, key + _json(v)
+            texts.append(last_t)
+        columns.append(texts)
+    if not columns:
+        return ["{}"] * len(objs)
+    return ["{" + ", ".join(parts) + "}" for parts in zip(*columns)]
+
+
+def _as_is(text: str) -> str:
+    return text
 
 
 def _fast_history(connection, actor, objs: list[TrackedModel], note: str) -> None:
-    import json
-
     from django.utils import timezone
 
     from ecotown.core.models import ChangeRecord
@@ -402,9 +463,13 @@ def _fast_history(connection, actor, objs: list[TrackedModel], note: str) -> Non
     meta = ChangeRecord._meta
     at = meta.get_field("at").get_db_prep_save(timezone.now(), connection)
     note = note[:500]
-    dumps = json.dumps  # what Django's JSONField stores (default encoder)
-    rows = [(ct_id, str(o.pk), str(o)[:200], "create", actor_id, at, o.history_organisation_id(), None, dumps(snap),
-             None, note) for o, snap in zip(objs, _snapshots(model, objs))]
+    texts = _snapshot_texts(model, objs)
+    if connection.vendor == "postgresql":  # the JSON text as it is, for the jsonb column
+        from psycopg.types.json import Jsonb
+
+        texts = [Jsonb(t, dumps=_as_is) for t in texts]
+    rows = [(ct_id, str(o.pk), str(o)[:200], "create", actor_id, at, o.history_organisation_id(), None, after,
+             None, note) for o, after in zip(objs, texts)]
     columns = [meta.get_field(n).column for n in ("content_type", "object_id", "object_repr", "action", "actor", "at",
                                                    "organisation_id", "before", "after", "changed_fields", "note")]
     _insert_rows(connection, meta.db_table, columns, rows, None)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import calendar
 import csv
 import datetime as dt
+import functools
 import io
 import re
 from decimal import Decimal, InvalidOperation
@@ -222,6 +223,7 @@ def parse_quantity(value) -> Decimal:
     return d
 
 
+@functools.lru_cache(maxsize=4096)
 def month_end(d: dt.date) -> dt.date:
     return d.replace(day=calendar.monthrange(d.year, d.month)[1])
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import hashlib
+import itertools
 import statistics
 import uuid
 from dataclasses import dataclass, field
@@ -66,20 +67,8 @@ class ImportResult:
 
 
 @dataclass(slots=True)
-class Saved:
-    """What the quality checks need of a record just written (instead of the model instance)."""
-    pk: int
-    organisation_id: int
-    activity: str
-    meter: str
-    period_start: dt.date
-    period_end: dt.date
-    quantity: Decimal
-    unit: str
-
-
-@dataclass(slots=True)
 class Row:
+    """A checked row; once saved (`pk`) it stands for its record in the quality checks."""
     n: int
     org: Organisation
     activity: str
@@ -89,6 +78,19 @@ class Row:
     end: dt.date
     meter: str
     replaces: list[dict] | tuple = ()  # the current records this row replaces (--replace)
+    pk: int | None = None
+
+    @property
+    def organisation_id(self) -> int:
+        return self.org.pk
+
+    @property
+    def period_start(self) -> dt.date:
+        return self.start
+
+    @property
+    def period_end(self) -> dt.date:
+        return self.end
 
 
 def lang_of(user) -> str:
@@ -415,7 +417,6 @@ def _save(actor, org, rows: list[Row], *, data, name, sha, source, replace, reas
         "supersedes_id"))
     new_series = uuid.uuid4
     used_series: set = set()
-    saved: list[Saved] = []
     note = f"import {batch.pk}"
     total = len(rows)
     for i in range(0, total, CHUNK):
@@ -433,14 +434,14 @@ def _save(actor, org, rows: list[Row], *, data, name, sha, source, replace, reas
                     break
             objs.append(ActivityRecord(*values))
         history.bulk_create(actor, objs, note)
-        saved.extend(Saved(o.pk, o.organisation_id, o.activity, o.meter, o.period_start, o.period_end, o.quantity, o.unit)
-                     for o in objs)
+        for r, o in zip(part, objs):
+            r.pk = o.pk
         del objs
         if progress:
             progress("saving", min(i + CHUNK, total), total)
-    n_flags = compute_flags(saved)
+    n_flags = compute_flags(rows, batch=batch)
     _announce_replaced(list(old_by_id.values()), reason or _("replaced by an import"))
-    return ImportResult(accepted=len(saved), batch=batch, ids=[r.pk for r in saved], flags=n_flags)
+    return ImportResult(accepted=total, batch=batch, ids=[r.pk for r in rows], flags=n_flags)
 
 
 def _announce_replaced(olds: list[ActivityRecord], reason: str) -> None:
@@ -463,14 +464,21 @@ def _is_month(start: dt.date, end: dt.date) -> bool:
     return start.day == 1 and end == imports.month_end(start)
 
 
-def _in_default(qty, unit, activity) -> float | None:
+def _in_default(qty, unit, activity, cache: dict | None = None) -> float | None:
     from ecotown.calc import units
     from ecotown.calc.errors import UnitProblem
 
-    try:
-        return float(qty) * units.factor(unit, Catalogue.get().activities[activity]["default_unit"])
-    except (UnitProblem, KeyError):
-        return None
+    key = (unit, activity)
+    if cache is not None and key in cache:
+        f = cache[key]
+    else:
+        try:
+            f = units.factor(unit, Catalogue.get().activities[activity]["default_unit"])
+        except (UnitProblem, KeyError):
+            f = None
+        if cache is not None:
+            cache[key] = f
+    return None if f is None else float(qty) * f
 
 
 YOY_MESSAGE = gettext_noop(
@@ -510,15 +518,17 @@ def _month_name(d: dt.date, lang: str | None = None) -> str:
     return text.split(" ", 1)[1] if " " in text else text  # "Mar 2026" / "มี.ค. 2569"
 
 
-def compute_flags(records, actor=None) -> int:
+def compute_flags(records, actor=None, *, batch: ImportBatch | None = None) -> int:
     """Flag (not block) monthly values far from last year, missing months and values far from TSIC peers.
 
     `records`: ActivityRecords just written (or anything with their pk, organisation_id, activity, meter,
-    period_start, period_end, quantity and unit). One query reads the history the first two checks need.
+    period_start, period_end, quantity and unit). One query reads the history the first two checks need;
+    with `batch` (`records` are then all of that import's records) it skips them: they are in memory.
     """
     monthly = [r for r in records if _is_month(r.period_start, r.period_end)]
     if not monthly:
         return 0
+    factors: dict = {}
     texts = _Texts()
     flags: list[QualityFlag] = []
     orgs = {r.organisation_id for r in monthly}
@@ -528,10 +538,17 @@ def compute_flags(records, actor=None) -> int:
     # the organisations' current records of these activities from the year before the first to the last year
     prev: dict[tuple, tuple] = {}
     covered: dict[tuple, dict[int, int]] = {}  # (org, activity, meter, year) -> {month: record id}
-    for pk, org_id, act, meter, start, end, qty, unit in ActivityRecord.objects.filter(
-            organisation_id__in=orgs, activity__in=acts, is_current=True,
-            period_start__gte=dt.date(min(years) - 1, 1, 1), period_start__lte=dt.date(max(years), 12, 31)).values_list(
-            "id", "organisation_id", "activity", "meter", "period_start", "period_end", "quantity", "unit"):
+    history_qs = ActivityRecord.objects.filter(
+        organisation_id__in=orgs, activity__in=acts, is_current=True,
+        period_start__gte=dt.date(min(years) - 1, 1, 1), period_start__lte=dt.date(max(years), 12, 31))
+    if batch is not None:
+        history_qs = history_qs.exclude(batch=batch)
+    rows = history_qs.values_list("id", "organisation_id", "activity", "meter", "period_start", "period_end",
+                                  "quantity", "unit").iterator(chunk_size=5000)
+    if batch is not None:
+        rows = itertools.chain(rows, ((r.pk, r.organisation_id, r.activity, r.meter, r.period_start, r.period_end,
+                                       r.quantity, r.unit) for r in records))
+    for pk, org_id, act, meter, start, end, qty, unit in rows:
         if start in prev_starts and _is_month(start, end):
             prev[(org_id, act, meter, start)] = (qty, unit)
         if start.year in years:
@@ -543,7 +560,7 @@ def compute_flags(records, actor=None) -> int:
         e = prev.get((r.organisation_id, r.activity, r.meter, r.period_start.replace(year=r.period_start.year - 1)))
         if not e:
             continue
-        old, new = _in_default(e[0], e[1], r.activity), _in_default(r.quantity, r.unit, r.activity)
+        old, new = _in_default(e[0], e[1], r.activity, factors), _in_default(r.quantity, r.unit, r.activity, factors)
         if old and new is not None and abs(new - old) / old > YOY_LIMIT:
             params = {"pct": round((new - old) / old * 100), "qty": f"{e[0].normalize():,f}", "unit": e[1]}
             flags.append(texts.flag(r, QualityFlag.Kind.YEAR_ON_YEAR, YOY_MESSAGE, lambda lang, p=params: p))
@@ -572,7 +589,7 @@ def compute_flags(records, actor=None) -> int:
                 organisation__factory__tsic_id=code).exclude(organisation_id__in={r.organisation_id for r in mine}).values_list(
                 "activity", "period_start", "period_end", "quantity", "unit"):
             if _is_month(start, end):
-                v = _in_default(qty, unit, act)
+                v = _in_default(qty, unit, act, factors)
                 if v is not None:
                     peer_vals.setdefault((act, start), []).append(v)
         for r in mine:
@@ -580,7 +597,7 @@ def compute_flags(records, actor=None) -> int:
             if len(vals) < MIN_PEERS:
                 continue
             med = statistics.median(vals)
-            v = _in_default(r.quantity, r.unit, r.activity)
+            v = _in_default(r.quantity, r.unit, r.activity, factors)
             if med > 0 and v is not None and (v > med * PEER_FACTOR or v < med / PEER_FACTOR):
                 params = {"n": len(vals), "tsic": code, "median": f"{med:,.0f}",
                           "unit": Catalogue.get().activities[r.activity]["default_unit"]}
