@@ -216,3 +216,21 @@ def test_fast_path_keeps_versions_and_results_hand_over(world, listener):
         "is_current", "state")) == [(False, "verified"), (False, "verified"), (True, "verified")]
     assert listener == [{"orgs": [world.F1.pk], "years": [2024], "reason": "meter re-read", "restated": False}]
     assert ChangeRecord.for_object(new[0]).get().after["supersedes"] == first[0].pk
+
+
+def test_sqlite_page_cache_only_while_importing(world):
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite only")
+
+    def size():
+        with connection.cursor() as c:
+            c.execute("PRAGMA cache_size")
+            return c.fetchone()[0]
+
+    before = size()
+    assert before > -services.SQLITE_IMPORT_CACHE_KIB
+    with services._sqlite_page_cache():
+        assert size() == -services.SQLITE_IMPORT_CACHE_KIB
+    assert size() == before

@@ -16,6 +16,7 @@ import hashlib
 import itertools
 import statistics
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -156,6 +157,7 @@ def check_rows(actor, org: Organisation, table: imports.Table, *, replace: bool 
     i_start, i_end, i_act, i_qty, i_unit = (cols.get(c) for c in ("period_start", "period_end", "activity", "quantity", "unit"))
     i_meter, i_note, i_org = cols.get("meter"), cols.get("note"), cols.get("organisation")
     seen = 0
+    same = {}.setdefault
 
     def P(n, column, value, code, **params):
         problems.append(problem(n, column, value, code, columns=cols, **params))
@@ -266,7 +268,10 @@ def check_rows(actor, org: Organisation, table: imports.Table, *, replace: bool 
                 P(n, "period_end", raw_e if raw_e is not None else end, "future", end=end.isoformat())
         if len(problems) == bad:
             meter = cell(values, i_meter)
-            rows.append(Row(n, row_org, activity, quantity, unit, start, end, str(meter)[:100] if meter is not None else ""))
+            meter = str(meter)[:100] if meter is not None else ""
+            # one object for each distinct unit, meter and date: a large file repeats them (memory)
+            rows.append(Row(n, row_org, activity, quantity, same(unit, unit), same(start, start), same(end, end),
+                            same(meter, meter)))
     if progress:
         progress("checking", seen, seen)
     _check_overlaps(rows, problems, replace=replace, reason=reason, cols=cols)
@@ -389,8 +394,43 @@ def _keep_rejected(actor, org, data, name, sha, source, problems, lang, replace,
         return history.save(actor, batch, "rejected import", validate=False)
 
 
+SQLITE_IMPORT_CACHE_KIB = 16 * 1024
+
+
+@contextmanager
+def _sqlite_page_cache(kib: int = SQLITE_IMPORT_CACHE_KIB):
+    """On SQLite, a larger page cache while a large import writes (the default 2 MiB makes every insert into the
+    random `series` index go back to the file; 16 MiB keeps 100,000 rows' indexes in memory); restored after."""
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        yield
+        return
+    with connection.cursor() as c:
+        c.execute("PRAGMA cache_size")
+        old = c.fetchone()[0]
+        if old < 0 and -old >= kib:
+            old = None
+        else:
+            c.execute(f"PRAGMA cache_size = -{int(kib)}")
+    try:
+        yield
+    finally:
+        if old is not None:
+            with connection.cursor() as c:
+                c.execute(f"PRAGMA cache_size = {int(old)}")
+
+
+def _save(actor, org, rows: list[Row], **kw) -> ImportResult:
+    if len(rows) < CHUNK:
+        return _save_rows(actor, org, rows, **kw)
+    with _sqlite_page_cache():
+        return _save_rows(actor, org, rows, **kw)
+
+
 @transaction.atomic
-def _save(actor, org, rows: list[Row], *, data, name, sha, source, replace, reason, progress, uploaded=None) -> ImportResult:
+def _save_rows(actor, org, rows: list[Row], *, data, name, sha, source, replace, reason, progress,
+               uploaded=None) -> ImportResult:
     user = actor if getattr(actor, "is_authenticated", False) else None
     f = uploaded or (keep_file(actor, org, name, data) if data is not None else None)
     batch = history.save(actor, ImportBatch(
@@ -536,8 +576,8 @@ def compute_flags(records, actor=None, *, batch: ImportBatch | None = None) -> i
     years = {r.period_start.year for r in monthly}
     prev_starts = {r.period_start.replace(year=r.period_start.year - 1) for r in monthly}
     # the organisations' current records of these activities from the year before the first to the last year
-    prev: dict[tuple, tuple] = {}
-    covered: dict[tuple, dict[int, int]] = {}  # (org, activity, meter, year) -> {month: record id}
+    prev: dict[tuple, dict] = {}  # (org, activity, meter) -> {month start: (quantity, unit)}
+    covered: dict[tuple, dict[int, object]] = {}  # (org, activity, meter, year) -> {month: record checked now}
     history_qs = ActivityRecord.objects.filter(
         organisation_id__in=orgs, activity__in=acts, is_current=True,
         period_start__gte=dt.date(min(years) - 1, 1, 1), period_start__lte=dt.date(max(years), 12, 31))
@@ -546,18 +586,24 @@ def compute_flags(records, actor=None, *, batch: ImportBatch | None = None) -> i
     rows = history_qs.values_list("id", "organisation_id", "activity", "meter", "period_start", "period_end",
                                   "quantity", "unit").iterator(chunk_size=5000)
     if batch is not None:
-        rows = itertools.chain(rows, ((r.pk, r.organisation_id, r.activity, r.meter, r.period_start, r.period_end,
+        rows = itertools.chain(rows, ((r, r.organisation_id, r.activity, r.meter, r.period_start, r.period_end,
                                        r.quantity, r.unit) for r in records))
-    for pk, org_id, act, meter, start, end, qty, unit in rows:
-        if start in prev_starts and _is_month(start, end):
-            prev[(org_id, act, meter, start)] = (qty, unit)
+    by_id = {r.pk: r for r in monthly} if batch is None else None  # (without a batch they come back from the query)
+    for rec, org_id, act, meter, start, end, qty, unit in rows:  # rec: one of `records`, or a record id
+        is_month = _is_month(start, end)
+        if start in prev_starts and is_month:
+            prev.setdefault((org_id, act, meter), {})[start] = (qty, unit)
         if start.year in years:
+            if isinstance(rec, int):
+                rec = by_id.get(rec) if by_id is not None else None
+            elif not is_month:
+                rec = None
             months = covered.setdefault((org_id, act, meter, start.year), {})
             for m in range(start.month, (end.month if end.year == start.year else 12) + 1):
-                months[m] = pk
+                months[m] = rec  # None: covered by a record that is not checked now
     # 1. year on year
     for r in monthly:
-        e = prev.get((r.organisation_id, r.activity, r.meter, r.period_start.replace(year=r.period_start.year - 1)))
+        e = prev.get((r.organisation_id, r.activity, r.meter), {}).get(r.period_start.replace(year=r.period_start.year - 1))
         if not e:
             continue
         old, new = _in_default(e[0], e[1], r.activity, factors), _in_default(r.quantity, r.unit, r.activity, factors)
@@ -565,12 +611,11 @@ def compute_flags(records, actor=None, *, batch: ImportBatch | None = None) -> i
             params = {"pct": round((new - old) / old * 100), "qty": f"{e[0].normalize():,f}", "unit": e[1]}
             flags.append(texts.flag(r, QualityFlag.Kind.YEAR_ON_YEAR, YOY_MESSAGE, lambda lang, p=params: p))
     # 2. a missing month inside a reported year (per activity and meter)
-    by_id = {r.pk: r for r in monthly}
     for k, months in covered.items():
         lo, hi = min(months), max(months)
         for m in range(lo + 1, hi + 1):
             if m in months and (m - 1) not in months:
-                rec = by_id.get(months[m])
+                rec = months[m]
                 if rec is None:
                     continue
                 gap_start = max(x for x in months if x < m) + 1
