@@ -236,7 +236,15 @@ _NO_MEMO = (float, decimal.Decimal)  # equal but written differently (1.0 / 1.00
 
 
 def _fast_ok(model, objs, connection) -> bool:
-    if connection.vendor not in ("sqlite", "postgresql"):
+    if connection.vendor == "sqlite":
+        if not connection.features.can_return_rows_from_bulk_insert:  # INSERT … RETURNING: SQLite >= 3.35
+            return False
+    elif connection.vendor == "postgresql":
+        from django.db.backends.postgresql.psycopg_any import is_psycopg3
+
+        if not is_psycopg3:  # COPY as psycopg 3 does it
+            return False
+    else:
         return False
     meta = model._meta
     if meta.parents or meta.proxy or meta.pk is None or meta.pk.get_internal_type() not in _AUTO_TYPES:
