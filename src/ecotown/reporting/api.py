@@ -72,7 +72,7 @@ def post_activities(request, payload: RowsIn):
         detail = [{"field": f"rows.{p['row']}.{p['column']}" if p["row"] else None, **p}
                   for p in imports.public_problems(exc.problems, lang)]
         return 422, {"detail": detail}
-    return 201, {"accepted": result.accepted, "ids": [r.pk for r in result.records], "flags": result.flags}
+    return 201, {"accepted": result.accepted, "ids": result.ids, "flags": result.flags}
 
 
 @router.get("/activities/{record_id}")
