@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from ecotown import access
 from ecotown.access import ReportingAction
 from ecotown.registry.models import Kind, Organisation
+from ecotown.web.forms import add_errors
 
 from . import imports, jobs, selectors, services
 from .models import (ActivityRecord, EmployeeRecord, ImportBatch, ImportJob, ProductionRecord, QualityFlag,
@@ -264,9 +265,7 @@ def record_edit(request, pk: int):
         try:
             new = services.amend(request.user, r, data, reason=form.cleaned_data.get("reason", ""))
         except ValidationError as exc:
-            for field, msgs in exc.message_dict.items():
-                for m in msgs:
-                    form.add_error(field if field in form.fields else None, m)
+            add_errors(form, exc)
         else:
             messages.success(request, _("Saved.") if new.pk == r.pk else _("Saved as version %(v)s.") % {"v": new.version})
             return redirect("reporting:record", pk=new.pk)
@@ -495,9 +494,7 @@ def calendar_page(request):
                 services.set_calendar(request.user, year, {m: d[f"m{m}"] for m in range(1, 13)},
                                       remind_days_before=d["remind_days_before"], escalate_days_after=d["escalate_days_after"])
             except ValidationError as exc:
-                for field, msgs in exc.message_dict.items():
-                    for m in msgs:
-                        form.add_error(field if field in form.fields else None, m)
+                add_errors(form, exc)
             else:
                 messages.success(request, _("Saved."))
                 return redirect(reverse("reporting:calendar") + f"?year={year}")
