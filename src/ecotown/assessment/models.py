@@ -3,14 +3,10 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from ecotown.core.history import TrackedModel
-
-
-def _lang() -> str:
-    return "en" if (get_language() or "th").startswith("en") else "th"
+from ecotown.core.i18n import ui_lang as _lang
 
 
 class Framework(TrackedModel):

@@ -4,12 +4,12 @@ from __future__ import annotations
 from django.db.models import Q
 from django.http import Http404
 from django.urls import reverse
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _l
 
 from ecotown import access
 from ecotown.access import Action
 from ecotown.calc import kpi as calc_kpi
+from ecotown.core.i18n import ui_lang as _lang
 from ecotown.registry.models import Organisation
 
 from .models import Assessment, AssessmentResult, FrameworkVersion
@@ -22,10 +22,6 @@ THRESHOLD_STATUSES = {
     "illustrative": (_l("illustrative"), _l("Illustrative default — not an official threshold"), "text-bg-danger"),
 }
 ASSESSABLE_KINDS = ("estate", "port", "factory", "school")
-
-
-def _lang() -> str:
-    return "en" if (get_language() or "th").startswith("en") else "th"
 
 
 def published_versions():

@@ -14,7 +14,6 @@ import yaml
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from ecotown import access
@@ -24,15 +23,12 @@ from ecotown.calc.errors import InputError
 from ecotown.calc.framework import dump_framework, framework_to_dict, load_framework_text, shipped_frameworks
 from ecotown.calc.scoring import assess, validate_values
 from ecotown.core import history
+from ecotown.core.i18n import ui_lang as _lang
 
 from . import kpis
 from .models import Assessment, AssessmentEvidence, AssessmentResult, Framework, FrameworkVersion
 
 ENGINE = "ecotown.calc.scoring/1"
-
-
-def _lang() -> str:
-    return "en" if (get_language() or "th").startswith("en") else "th"
 
 
 def problems_text(exc: InputError, lang: str | None = None) -> list[str]:

@@ -27,6 +27,7 @@ from ecotown.access import Action
 from ecotown.calc import ghg
 from ecotown.calc.errors import InputError
 from ecotown.core import history
+from ecotown.core.i18n import ui_lang as _lang
 
 from . import inputs, library
 from .models import (EstateEnergySale, EstateResult, Factor, FactorSet, FactorStatus, Inventory, InventoryLine,
@@ -35,12 +36,6 @@ from .models import (EstateEnergySale, EstateResult, Factor, FactorSet, FactorSt
 PLACES = 6  # stored results are rounded to the gram (1e-6 t)
 MEMBER_KINDS = {"factory", "waste_processor", "school", "community"}
 ESTATE_KINDS = {"estate", "port"}
-
-
-def _lang() -> str:
-    from django.utils.translation import get_language
-
-    return "en" if (get_language() or "th").startswith("en") else "th"
 
 
 def _problems(exc: InputError, limit: int = 50) -> list[str]:

@@ -3,15 +3,15 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from ecotown.core.history import TrackedModel
+from ecotown.core.i18n import BilingualName
 
 from . import diw, geo
 
 
-class Province(models.Model):
+class Province(BilingualName, models.Model):
     """Thai province (ISO 3166-2:TH code), reference data loaded from data/geo/provinces.csv."""
 
     code = models.CharField(max_length=8, primary_key=True)
@@ -23,10 +23,6 @@ class Province(models.Model):
 
     def __str__(self):
         return self.name
-
-    @property
-    def name(self) -> str:
-        return self.name_en if (get_language() or "th").startswith("en") else self.name_th
 
 
 class Kind(models.TextChoices):
@@ -53,7 +49,7 @@ PARENT_KINDS = {
 }
 
 
-class Organisation(TrackedModel):
+class Organisation(BilingualName, TrackedModel):
     """Any organisation in the programme. Tenant data everywhere is keyed by it."""
 
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, db_index=True)
@@ -89,10 +85,6 @@ class Organisation(TrackedModel):
 
     def __str__(self):
         return self.name
-
-    @property
-    def name(self) -> str:
-        return self.name_en if (get_language() or "th").startswith("en") else self.name_th
 
     def history_organisation_id(self):
         return self.pk
@@ -202,7 +194,7 @@ class EstateDetail(TrackedModel):
         return None
 
 
-class TSIC(models.Model):
+class TSIC(BilingualName, models.Model):
     """Thailand Standard Industrial Classification (reference data)."""
 
     code = models.CharField(max_length=5, primary_key=True)
@@ -214,10 +206,6 @@ class TSIC(models.Model):
 
     def __str__(self):
         return f"{self.code} {self.name}"
-
-    @property
-    def name(self) -> str:
-        return self.name_en if (get_language() or "th").startswith("en") else self.name_th
 
 
 class FactoryDetail(TrackedModel):
@@ -253,7 +241,7 @@ class FactoryDetail(TrackedModel):
                                    % {"value": self.diw_number}})
 
 
-class Product(TrackedModel):
+class Product(BilingualName, TrackedModel):
     """A product a factory makes, with the unit production is reported in."""
 
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="products")
@@ -266,10 +254,6 @@ class Product(TrackedModel):
 
     def history_organisation_id(self):
         return self.organisation_id
-
-    @property
-    def name(self) -> str:
-        return self.name_en if (get_language() or "th").startswith("en") else self.name_th
 
 
 class Contact(TrackedModel):

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from ecotown import access
 from ecotown.access import ReportingAction
+from ecotown.core.i18n import ui_lang as _lang
 from ecotown.registry.models import Kind, Organisation
 from ecotown.web.forms import add_errors
 
@@ -27,12 +28,6 @@ from .models import (ActivityRecord, EmployeeRecord, ImportBatch, ImportJob, Pro
                      ReportingCalendar, State)
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _lang() -> str:
-    from django.utils.translation import get_language
-
-    return "en" if (get_language() or "th").startswith("en") else "th"
 
 
 def _year(request) -> int:

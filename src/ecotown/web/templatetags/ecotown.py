@@ -5,7 +5,7 @@ import datetime as dt
 
 from django import template
 from django.utils import timezone
-from django.utils.translation import get_language
+from ecotown.core.i18n import ui_lang as _lang
 
 register = template.Library()
 
@@ -13,10 +13,6 @@ TH_MONTHS = ["มกราคม", "กุมภาพันธ์", "มีน�
              "กันยายน", "ตุลาคม", "พฤศจิกายน", "ธันวาคม"]
 TH_MONTHS_SHORT = ["ม.ค.", "ก.พ.", "มี.ค.", "เม.ย.", "พ.ค.", "มิ.ย.", "ก.ค.", "ส.ค.", "ก.ย.", "ต.ค.", "พ.ย.", "ธ.ค."]
 EN_MONTHS_SHORT = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-
-
-def _lang() -> str:
-    return "en" if (get_language() or "th").startswith("en") else "th"
 
 
 def format_date(value, lang: str, buddhist_era: bool | None = None, with_time: bool = False) -> str:
