@@ -10,6 +10,8 @@ dpkg -s fonts-thai-tlwg >/dev/null 2>&1 || need+=(fonts-thai-tlwg)
 dpkg -s libpango-1.0-0 >/dev/null 2>&1 || need+=(libpango-1.0-0 libpangoft2-1.0-0)
 "$PY" -c "import venv, ensurepip" >/dev/null 2>&1 || need+=(python3-venv)
 if [[ " $* " == *" with-browser "* ]] && ! command -v chromium >/dev/null 2>&1; then need+=(chromium); fi
+# the tests read the PDFs they make back as text (pdftotext)
+if [[ " $* " == *" with-test-deps "* ]] && ! command -v pdftotext >/dev/null 2>&1; then need+=(poppler-utils); fi
 if ((${#need[@]})); then
   if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
     echo "==> installing system packages: ${need[*]}"
