@@ -33,12 +33,10 @@ done
 cd "$ROOT/src/ecotown"
 mkdir -p locale
 
-# This script owns only the project catalogue (src/ecotown/locale).  An app that
-# keeps its own catalogue (e.g. src/ecotown/reporting/locale) is left alone:
-# makemessages would otherwise route that app's strings to its own locale dir
-# and rewrite it, and compilemessages would recompile it.  Note that Django
-# gives LOCALE_PATHS priority, so a msgid present in both catalogues is
-# translated by the project catalogue.
+# EcoTown has ONE catalogue for the whole project (src/ecotown/locale): every app's
+# strings go there, so a term is translated one way everywhere.  An app must not keep
+# a catalogue of its own; should one appear (src/ecotown/<app>/locale), it is left
+# alone here and tests/web/test_catalogue.py fails until it is merged.
 ignores=(--ignore=.venv --ignore=assets)
 while IFS= read -r app_locale; do
   app="${app_locale#./}"; app="${app%/locale}"
