@@ -282,6 +282,25 @@ def _assessment_can(p: Principal, action: str, obj) -> bool:
     return False
 
 
+WORKFLOW_MODELS: set[str] = {"Workflow", "Task", "WorkflowState", "TaskState"}  # ecotown.core multi-step workflows
+
+
+def _workflow_can(user, p: Principal, action: str, obj) -> bool:
+    """Workflows and their tasks are reference data (read by the signed-in, defined by the authority
+    admin). A workflow run and its task states follow the object they run on: whoever sees the object
+    sees them; a task is decided by whoever holds the task's `action` on the object, and a run is
+    resubmitted or cancelled by whoever may start the workflow on it."""
+    model = type(obj).__name__
+    if model in {"Workflow", "Task"}:
+        return p.authenticated if action == Action.VIEW else p.authority_admin
+    run = obj if model == "WorkflowState" else obj.workflow_state
+    target = run.content_object
+    if action == Action.VIEW:
+        return can(user, Action.VIEW, target)
+    needed = run.workflow.start_action if model == "WorkflowState" else obj.task.action
+    return can(user, needed, target)
+
+
 # --- the decision --------------------------------------------------------------------------
 
 def can(user, action: str, obj=None) -> bool:
@@ -321,6 +340,8 @@ def can(user, action: str, obj=None) -> bool:
         return p.authority_staff and action == Action.ENQUIRY_HANDLE
     if model == "Notification":
         return p.authenticated and obj.user_id == p.user_id
+    if model in WORKFLOW_MODELS:
+        return _workflow_can(user, p, action, obj)
     if model == "User":
         return p.authority_admin or (p.authenticated and obj.pk == p.user_id and action == Action.VIEW)
     return False
@@ -350,7 +371,7 @@ def visible(user, qs: QuerySet) -> QuerySet:
         return qs.filter(Q(submitted_by_id=p.user_id) | Q(organisation_id__in=set(p.roles)))
     if model == "Notification":
         return qs.filter(user_id=p.user_id) if p.authenticated else qs.none()
-    if model == "ChangeRecord":
+    if model in {"ChangeRecord", "WorkflowState"}:
         if p.sees_all:
             return qs
         if not p.authenticated:

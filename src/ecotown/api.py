@@ -2,7 +2,9 @@
 
 Auth: `POST /api/auth/token` → bearer token, or the browser session. Lists return
 `{"items": [...], "count": N}` with limit/offset. Language: Accept-Language, else the user's
-preference. Validation errors: 422 with the field and the message in the caller's language.
+preference. Validation errors: 422 with the field and the message in the caller's language; a
+refused workflow transition (an object not in the right state, a missing reason): 409 with
+`{"detail": [{"code", "message", "field", "object"}]}`.
 """
 from __future__ import annotations
 
@@ -15,6 +17,8 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError
 from ninja.errors import ValidationError as SchemaValidationError
 from ninja.security import HttpBearer, SessionAuth
+
+from ecotown.core.workflow import IllegalTransition
 
 
 def _prefer_user_language(request, user) -> None:
@@ -80,6 +84,13 @@ def problem_list(exc: DjangoValidationError) -> list[dict]:
 @api.exception_handler(DjangoValidationError)
 def on_validation_error(request, exc):
     return api.create_response(request, {"detail": problem_list(exc)}, status=422)
+
+
+@api.exception_handler(IllegalTransition)
+def on_illegal_transition(request, exc):
+    """A refused workflow transition (ecotown.core.workflow): 409 Conflict, nothing changed;
+    detail = [{code, message, field, object}] in the caller's language."""
+    return api.create_response(request, {"detail": exc.as_detail()}, status=409)
 
 
 @api.exception_handler(SchemaValidationError)

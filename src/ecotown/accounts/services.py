@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from ecotown import access
 from ecotown.access import Action
-from ecotown.core import history
+from ecotown.core import history, workflow
 from ecotown.core.services import notify
 from ecotown.registry import diw
 from ecotown.registry.models import FactoryDetail, Kind, Organisation
@@ -145,20 +145,9 @@ def register_with_diw(*, diw_number: str, username: str, password: str, email: s
     return req
 
 
-@transaction.atomic
 def decide_registration(actor, req: RegistrationRequest, approve: bool) -> RegistrationRequest:
-    access.require(actor, Action.APPROVE_REGISTRATION, req.organisation)
-    if req.status != RegistrationRequest.Status.PENDING:
-        raise ValidationError({"status": _("This request has already been decided.")})
-    req.status = RegistrationRequest.Status.APPROVED if approve else RegistrationRequest.Status.REJECTED
-    req.decided_by, req.decided_at = actor, timezone.now()
-    history.save(actor, req)
-    if approve:
-        add_membership(actor, req.user, req.organisation, req.role, check=False)
-    notify(req.user,
-           title_th=("อนุมัติการลงทะเบียนแล้ว" if approve else "ไม่อนุมัติการลงทะเบียน") + f": {req.organisation.name_th}",
-           title_en=("Registration approved" if approve else "Registration not approved") + f": {req.organisation.name_en}")
-    return req
+    """pending → approved (membership added) or rejected; see accounts/workflows.py."""
+    return workflow.transition(actor, req, "approve" if approve else "reject")[0]
 
 
 @transaction.atomic

@@ -22,7 +22,7 @@ from ecotown.calc import kpi as calc_kpi
 from ecotown.calc.errors import InputError
 from ecotown.calc.framework import dump_framework, framework_to_dict, load_framework_text, shipped_frameworks
 from ecotown.calc.scoring import assess, validate_values
-from ecotown.core import history
+from ecotown.core import history, workflow
 from ecotown.core.i18n import ui_lang as _lang
 
 from . import kpis
@@ -202,23 +202,16 @@ def _next_version(version: FrameworkVersion) -> str:
 
 
 def _publish(actor, version: FrameworkVersion) -> FrameworkVersion:
-    version.status = FrameworkVersion.PUBLISHED
-    version.published_at = timezone.now()
-    version.published_by = actor if getattr(actor, "is_authenticated", False) else None
-    history.save(actor, version, note="published")
-    fw = version.framework
-    fw.name_th, fw.name_en = version.name_th, version.name_en
-    history.save(actor, fw, note=f"version {version.version} published")
-    return version
+    return workflow.transition(actor, version, "publish")[0]
 
 
-@transaction.atomic
 def publish(actor, version: FrameworkVersion) -> FrameworkVersion:
+    """draft → published (authority admin); see assessment/workflows.py."""
     _require_admin(actor)
-    if version.is_published:
-        raise ValidationError({"status": _("This version is already published.")})
-    version.parsed()  # re-validate
-    return _publish(actor, version)
+    with transaction.atomic():
+        if not version.is_published:
+            version.parsed()  # re-validate
+        return _publish(actor, version)
 
 
 def export_yaml(version: FrameworkVersion) -> str:
@@ -443,8 +436,7 @@ def compute_result(actor, assessment: Assessment, *, refresh_history: bool = Tru
     except InputError as exc:
         raise ValidationError({"values": problems_text(exc)}) from None
     res = assess(fw, vals, assessment.year)
-    assessment.status = Assessment.COMPLETED
-    history.save(actor, assessment, note="assessed")
+    workflow.transition(actor, assessment, "complete")
     row = AssessmentResult(
         assessment=assessment, organisation=assessment.organisation, framework_version=version,
         year=assessment.year, scenario=assessment.scenario, level=res.level or "", result=res.to_json_dict(),

@@ -9,6 +9,7 @@ class CarbonConfig(AppConfig):
     def ready(self):
         from ecotown.core import recompute
 
-        from . import services
+        from . import services, workflows
 
         recompute.register(services.on_records_changed)
+        workflows.register()

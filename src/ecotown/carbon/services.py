@@ -26,7 +26,7 @@ from ecotown import access
 from ecotown.access import Action
 from ecotown.calc import ghg
 from ecotown.calc.errors import InputError
-from ecotown.core import history
+from ecotown.core import history, workflow
 from ecotown.core.i18n import ui_lang as _lang
 
 from . import inputs, library
@@ -300,10 +300,9 @@ def compute_inventory(org, year: int, *, actor=None, reason: str = "", restated:
             "message_en": f"no emission factor for {activity!r} in the library: {n} records not included (disclosed exclusion)",
             "message_th": f"ไม่มีค่าสัมประสิทธิ์สำหรับ {activity!r} ในคลังข้อมูล: ไม่ได้รวม {n} รายการ (แจ้งการไม่นับรวม)"}]
     if inv.status in (Inventory.Status.FINAL, Inventory.Status.RESTATED) and (restated or inv.totals != old_totals):
-        inv.status = Inventory.Status.RESTATED
-        inv.restated_at = timezone.now()
-        inv.restated_reason = (reason or _("recomputed with changed inputs"))[:300]
-    history.save(actor, inv, reason or "recomputed", validate=False)
+        workflow.transition(actor, inv, "restate", reason, note=reason or "recomputed", system=True)
+    else:
+        history.save(actor, inv, reason or "recomputed", validate=False)
     InventoryLine.objects.filter(inventory=inv).delete()
     for ln in lines:
         ln.inventory = inv
@@ -350,18 +349,10 @@ def set_options(actor, inv: Inventory, *, gwp_set: str | None = None, previous_e
     return compute_inventory(inv.organisation, inv.year, actor=actor, reason=_("options changed"))
 
 
-@transaction.atomic
 def finalise(actor, inv: Inventory) -> Inventory:
-    access.require(actor, "finalise", inv)
-    if inv.status != Inventory.Status.DRAFT:
-        raise ValidationError({"status": _("Only a draft inventory can be made final.")})
-    if inv.error:
-        raise ValidationError({"status": _("The inventory could not be computed; correct the data first.")})
-    if not inv.n_records:
-        raise ValidationError({"status": _("The inventory has no verified records.")})
-    inv.status, inv.finalised_at, inv.final_totals = Inventory.Status.FINAL, timezone.now(), dict(inv.totals)
-    inv.finalised_by = actor if getattr(actor, "is_authenticated", False) else None
-    return history.save(actor, inv, "made final", validate=False)
+    """draft → final (authority staff, the organisation's approver, the estate manager for its own
+    inventory): the totals are kept as `final_totals`; see carbon/workflows.py."""
+    return workflow.transition(actor, inv, "finalise")[0]
 
 
 def request_recompute(actor, org, year: int) -> None:

@@ -112,8 +112,11 @@ def _jsonable(value):
     return value
 
 
-def _record(actor, obj: TrackedModel, action: str, before: dict | None, after: dict | None, note: str = ""):
+def _record(actor, obj: TrackedModel, action: str, before: dict | None, after: dict | None, note: str = "",
+            event: tuple[str, str, str] | None = None):
     from ecotown.core.models import ChangeRecord
+
+    code, from_state, to_state = event or ("", "", "")
 
     changed = None
     if before is not None and after is not None:
@@ -129,12 +132,18 @@ def _record(actor, obj: TrackedModel, action: str, before: dict | None, after: d
         after=after,
         changed_fields=changed,
         note=note[:500],
+        event=code,
+        from_state=from_state,
+        to_state=to_state,
     )
 
 
 @transaction.atomic
-def save(actor, obj: TrackedModel, note: str = "", *, validate: bool = True) -> TrackedModel:
-    """Create or update `obj`, recording who did it and what changed. Returns the object."""
+def save(actor, obj: TrackedModel, note: str = "", *, validate: bool = True,
+         event: tuple[str, str, str] | None = None) -> TrackedModel:
+    """Create or update `obj`, recording who did it and what changed. Returns the object.
+    `event` = (code, from state, to state) when the change is a workflow transition
+    (`ecotown.core.workflow.transition` passes it)."""
     creating = obj._state.adding or obj.pk is None
     before = None
     if not creating:
@@ -145,9 +154,9 @@ def save(actor, obj: TrackedModel, note: str = "", *, validate: bool = True) -> 
     with writing():
         obj.save()
     after = obj.snapshot()
-    if before == after:
+    if before == after and event is None:
         return obj
-    _record(actor, obj, "create" if creating else "update", before, after, note)
+    _record(actor, obj, "create" if creating else "update", before, after, note, event)
     return obj
 
 
@@ -477,9 +486,10 @@ def _fast_history(connection, actor, objs: list[TrackedModel], note: str) -> Non
 
         texts = [Jsonb(t, dumps=_as_is) for t in texts]
     rows = [(ct_id, str(o.pk), str(o)[:200], "create", actor_id, at, o.history_organisation_id(), None, after,
-             None, note) for o, after in zip(objs, texts)]
+             None, note, "", "", "") for o, after in zip(objs, texts)]
     columns = [meta.get_field(n).column for n in ("content_type", "object_id", "object_repr", "action", "actor", "at",
-                                                   "organisation_id", "before", "after", "changed_fields", "note")]
+                                                   "organisation_id", "before", "after", "changed_fields", "note",
+                                                   "event", "from_state", "to_state")]
     _insert_rows(connection, meta.db_table, columns, rows, None)
 
 

@@ -8,6 +8,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from .history import TrackedModel
+
 
 class ChangeRecord(models.Model):
     """Who changed what, when, before and after — for every tracked object."""
@@ -25,6 +27,10 @@ class ChangeRecord(models.Model):
     after = models.JSONField(null=True, blank=True)
     changed_fields = models.JSONField(null=True, blank=True)
     note = models.CharField(max_length=500, blank=True)
+    # a workflow transition (ecotown.core.workflow): its event code, e.g. "reporting.verify", and the states
+    event = models.CharField(max_length=80, blank=True, db_index=True)
+    from_state = models.CharField(max_length=40, blank=True)
+    to_state = models.CharField(max_length=40, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["content_type", "object_id", "at"])]
@@ -104,3 +110,106 @@ class UploadedFile(models.Model):
 
     def guess_type(self):
         return self.content_type or mimetypes.guess_type(self.original_name)[0] or "application/octet-stream"
+
+
+# --- multi-step workflows (tasks and task states, in the spirit of Wagtail's) ----------------------
+# A Workflow is an ordered list of Tasks. Starting it on any object creates a WorkflowState and the
+# TaskState of its first task; each task's transitions (approve, reject, request changes) and the
+# workflow state's own go through ecotown.core.workflow.transition — see core/workflow.py.
+
+
+class Workflow(TrackedModel):
+    """An ordered list of tasks an object goes through (e.g. certification: application, audit, decision)."""
+
+    code = models.SlugField(max_length=60, unique=True)
+    name_th = models.CharField(max_length=200)
+    name_en = models.CharField(max_length=200)
+    start_action = models.CharField(max_length=40, help_text="access action on the object needed to start it")
+    active = models.BooleanField(default=True)
+
+    def __str__(self):
+        return self.code
+
+
+class Task(TrackedModel):
+    """One step of a workflow; `action` is the access action on the object that lets a user decide it."""
+
+    workflow = models.ForeignKey(Workflow, on_delete=models.CASCADE, related_name="tasks")
+    position = models.PositiveSmallIntegerField()
+    code = models.SlugField(max_length=60)
+    name_th = models.CharField(max_length=200)
+    name_en = models.CharField(max_length=200)
+    action = models.CharField(max_length=40, help_text="access action on the object needed to decide this task")
+
+    class Meta:
+        ordering = ["workflow_id", "position"]
+        constraints = [models.UniqueConstraint(fields=["workflow", "position"], name="uniq_task_position"),
+                       models.UniqueConstraint(fields=["workflow", "code"], name="uniq_task_code")]
+
+    def __str__(self):
+        return f"{self.workflow.code}/{self.code}"
+
+
+class WorkflowState(TrackedModel):
+    """One run of a workflow on one object."""
+
+    IN_PROGRESS, NEEDS_CHANGES, APPROVED, REJECTED, CANCELLED = (
+        "in_progress", "needs_changes", "approved", "rejected", "cancelled")
+    STATUSES = [(IN_PROGRESS, _("in progress")), (NEEDS_CHANGES, _("changes requested")),
+                (APPROVED, _("approved")), (REJECTED, _("rejected")), (CANCELLED, _("cancelled"))]
+
+    workflow = models.ForeignKey(Workflow, on_delete=models.PROTECT, related_name="states")
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
+    object_id = models.CharField(max_length=64)
+    organisation_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    status = models.CharField(max_length=20, choices=STATUSES, default=IN_PROGRESS)
+    current_task_state = models.ForeignKey("TaskState", null=True, blank=True, on_delete=models.SET_NULL,
+                                           related_name="+")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="+")
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        indexes = [models.Index(fields=["content_type", "object_id"])]
+        constraints = [models.UniqueConstraint(
+            fields=["workflow", "content_type", "object_id"], name="uniq_open_workflow_state",
+            condition=models.Q(status__in=["in_progress", "needs_changes"]))]
+
+    def __str__(self):
+        return f"{self.workflow.code} on {self.content_type.model} {self.object_id} ({self.status})"
+
+    def history_organisation_id(self):
+        return self.organisation_id
+
+    @property
+    def content_object(self):
+        return self.content_type.get_object_for_this_type(pk=self.object_id)
+
+
+class TaskState(TrackedModel):
+    """One task of one workflow run: in progress until it is approved, rejected or sent back."""
+
+    IN_PROGRESS, APPROVED, REJECTED, CHANGES_REQUESTED, CANCELLED = (
+        "in_progress", "approved", "rejected", "changes_requested", "cancelled")
+    STATUSES = [(IN_PROGRESS, _("in progress")), (APPROVED, _("approved")), (REJECTED, _("rejected")),
+                (CHANGES_REQUESTED, _("changes requested")), (CANCELLED, _("cancelled"))]
+
+    workflow_state = models.ForeignKey(WorkflowState, on_delete=models.CASCADE, related_name="task_states")
+    task = models.ForeignKey(Task, on_delete=models.PROTECT, related_name="states")
+    status = models.CharField(max_length=20, choices=STATUSES, default=IN_PROGRESS)
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    finished_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+    comment = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["started_at", "id"]
+
+    def __str__(self):
+        return f"{self.task} ({self.status})"
+
+    def history_organisation_id(self):
+        return self.workflow_state.organisation_id

@@ -11,7 +11,7 @@ from ecotown import access
 from ecotown.access import Action
 from ecotown.accounts.models import Membership
 from ecotown.accounts.roles import AUTHORITY_ROLES
-from ecotown.core import history
+from ecotown.core import history, workflow
 from ecotown.core.services import notify
 
 from .models import Enquiry
@@ -41,13 +41,8 @@ def assign(actor, enquiry: Enquiry, staff_user) -> Enquiry:
     access.require(actor, Action.ENQUIRY_HANDLE, enquiry)
     if not access.principal(staff_user).authority_staff:
         raise ValidationError({"assigned_to": _("Enquiries can only be assigned to authority staff.")})
-    enquiry.assigned_to = staff_user
-    if enquiry.status == Enquiry.Status.NEW:
-        enquiry.status = Enquiry.Status.ASSIGNED
-    history.save(actor, enquiry)
-    notify(staff_user, title_th=f"ได้รับมอบหมายคำถาม: {enquiry.subject}", title_en=f"Enquiry assigned to you: {enquiry.subject}",
-           link=reverse("enquiry_detail", args=[enquiry.pk]))
-    return enquiry
+    name = "reassign" if enquiry.status in (Enquiry.Status.ANSWERED, Enquiry.Status.CLOSED) else "assign"
+    return workflow.transition(actor, enquiry, name, staff_user=staff_user)[0]
 
 
 @transaction.atomic
@@ -55,26 +50,8 @@ def answer(actor, enquiry: Enquiry, text: str) -> Enquiry:
     access.require(actor, Action.ENQUIRY_HANDLE, enquiry)
     if not text.strip():
         raise ValidationError({"answer": _("Write an answer.")})
-    enquiry.answer = text
-    enquiry.status = Enquiry.Status.ANSWERED
-    history.save(actor, enquiry)
-    if enquiry.submitted_by is not None:
-        notify(enquiry.submitted_by, title_th=f"คำถามของคุณได้รับคำตอบแล้ว: {enquiry.subject}",
-               title_en=f"Your enquiry has been answered: {enquiry.subject}", body_th=text, body_en=text,
-               link=reverse("enquiry_detail", args=[enquiry.pk]))
-    else:
-        from django.conf import settings
-        from django.core.mail import send_mail
-
-        transaction.on_commit(lambda: send_mail(
-            f"[EcoTown] {enquiry.subject}", text, settings.DEFAULT_FROM_EMAIL, [enquiry.email], fail_silently=True))
-    return enquiry
+    return workflow.transition(actor, enquiry, "answer", text=text)[0]
 
 
-@transaction.atomic
 def close(actor, enquiry: Enquiry) -> Enquiry:
-    access.require(actor, Action.ENQUIRY_HANDLE, enquiry)
-    enquiry.status = Enquiry.Status.CLOSED
-    enquiry.closed_at = timezone.now()
-    history.save(actor, enquiry)
-    return enquiry
+    return workflow.transition(actor, enquiry, "close")[0]

@@ -29,11 +29,11 @@ from django.utils.translation import gettext_noop
 
 from ecotown import access
 from ecotown.access import Action, ReportingAction
-from ecotown.core import history, recompute
+from ecotown.core import history, recompute, workflow
 from ecotown.core.models import UploadedFile
 from ecotown.registry.models import Organisation
 
-from . import imports
+from . import imports, workflows
 from .imports import BadFile, BadValue, Catalogue, problem
 from .models import (RESULT_STATES, ActivityRecord, EmployeeRecord, ImportBatch, ProductionRecord, QualityFlag,
                      ReportingCalendar, ReportingPeriod, Source, State)
@@ -667,61 +667,20 @@ def _current(records) -> list[ActivityRecord]:
     return [r for r in records if r.is_current]
 
 
-@transaction.atomic
+# the review workflow itself is declared in reporting/workflows.py (ecotown.core.workflow)
 def submit(actor, records: list[ActivityRecord]) -> int:
     """draft → submitted (the factory approver). Refused as a whole while a record has an open flag."""
-    records = list(records)
-    errors = []
-    for r in records:
-        access.require(actor, ReportingAction.SUBMIT, r)
-    activity_ids = [r.pk for r in records if isinstance(r, ActivityRecord)]
-    open_flags = set(QualityFlag.objects.filter(record_id__in=activity_ids, acknowledged_at__isnull=True)
-                     .values_list("record_id", flat=True))
-    for r in records:
-        if not r.is_current or r.state != State.DRAFT:
-            errors.append(_("%(record)s is not a current draft.") % {"record": _label(r)})
-        elif isinstance(r, ActivityRecord) and r.pk in open_flags:
-            errors.append(_("%(record)s has a data-quality flag to acknowledge first.") % {"record": _label(r)})
-    if errors:
-        raise ValidationError({"state": errors})
-    now = timezone.now()
-    for r in records:
-        r.state, r.submitted_at, r.submitted_by = State.SUBMITTED, now, actor
-        history.save(actor, r, "submitted", validate=False)
-    return len(records)
+    return len(workflow.transition(actor, list(records), "submit"))
 
 
-@transaction.atomic
 def verify(actor, records: list[ActivityRecord]) -> int:
     """submitted → verified (the estate or the authority). Tells the results."""
-    records = list(records)
-    for r in records:
-        access.require(actor, ReportingAction.VERIFY, r)
-    errors = [_("%(record)s is not submitted.") % {"record": _label(r)}
-              for r in records if not r.is_current or r.state != State.SUBMITTED]
-    if errors:
-        raise ValidationError({"state": errors})
-    now = timezone.now()
-    for r in records:
-        r.state, r.verified_at, r.verified_by = State.VERIFIED, now, actor
-        history.save(actor, r, "verified", validate=False)
-    if records:
-        recompute.records_changed({r.organisation_id for r in records}, {y for r in records for y in r.years()},
-                                  reason="verified")
-    return len(records)
+    return len(workflow.transition(actor, list(records), "verify"))
 
 
-@transaction.atomic
 def return_to_draft(actor, record: ActivityRecord, reason: str) -> ActivityRecord:
     """submitted → draft with a reason (the verifier or the approver sends it back)."""
-    if not (access.can(actor, ReportingAction.VERIFY, record) or access.can(actor, ReportingAction.SUBMIT, record)):
-        access.require(actor, ReportingAction.VERIFY, record)
-    if record.state != State.SUBMITTED or not record.is_current:
-        raise ValidationError({"state": _("Only a submitted record can be sent back.")})
-    if not (reason or "").strip():
-        raise ValidationError({"reason": _("Say why the record is sent back.")})
-    record.state, record.submitted_at, record.submitted_by = State.DRAFT, None, None
-    return history.save(actor, record, f"returned: {reason}"[:500], validate=False)
+    return workflow.transition(actor, record, "return", reason)[0]
 
 
 @transaction.atomic
@@ -736,18 +695,11 @@ def lock_year(actor, year: int, organisations=None) -> int:
         if organisations is not None:
             qs = qs.filter(organisation__in=organisations)
         records += list(qs)
-    for r in records:
-        r.state = State.LOCKED
-        history.save(actor, r, f"locked at the end of {year}", validate=False)
-    if records:
-        recompute.records_changed({r.organisation_id for r in records}, {y for r in records for y in r.years()},
-                                  reason=f"locked {year}")
-    return len(records)
+    return len(workflow.transition(actor, records, "lock", note=f"locked at the end of {year}", year=year))
 
 
 def _label(r) -> str:
-    what = getattr(r, "activity", None) or (f"production {r.product_id}" if isinstance(r, ProductionRecord) else "employees")
-    return f"{what} {r.period_start.isoformat()}–{r.period_end.isoformat()}"
+    return workflows.label(r)
 
 
 @transaction.atomic

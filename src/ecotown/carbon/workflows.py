@@ -1,0 +1,45 @@
+"""Inventory status: draft → final (made final by a person) → restated (recomputed with changed inputs,
+a consequence of the data, never asked for). See docs/workflows.md."""
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from ecotown.access import CARBON_FINALISE
+from ecotown.core import workflow
+from ecotown.core.workflow import Transition
+
+from .models import Inventory
+
+S = Inventory.Status
+
+
+def _computable(ctx, inventories):
+    for inv in inventories:
+        if inv.error:
+            yield inv, "inventory_not_computed", _("The inventory could not be computed; correct the data first.")
+        elif not inv.n_records:
+            yield inv, "inventory_without_records", _("The inventory has no verified records.")
+
+
+def _stamp_final(ctx, inv):
+    inv.finalised_at, inv.final_totals = ctx.at, dict(inv.totals)
+    inv.finalised_by = ctx.actor if getattr(ctx.actor, "is_authenticated", False) else None
+
+
+def _stamp_restated(ctx, inv):
+    inv.restated_at = ctx.at
+    inv.restated_reason = (ctx.reason or _("recomputed with changed inputs"))[:300]
+
+
+INVENTORY = workflow.Table("carbon.inventory", [
+    Transition("finalise", (S.DRAFT,), S.FINAL, CARBON_FINALISE, note="made final", guards=(_computable,),
+               stamps=(_stamp_final,), label=gettext_lazy("make final"),
+               wrong_state=gettext_lazy("Only a draft inventory can be made final.")),
+    Transition("restate", (S.FINAL, S.RESTATED), S.RESTATED, None, stamps=(_stamp_restated,),
+               label=gettext_lazy("restate")),
+])
+
+
+def register() -> None:
+    workflow.register(Inventory, INVENTORY, state_field="status")

@@ -1,0 +1,74 @@
+"""The review workflow of every reported record (draft → submitted → verified → locked), declared
+once for `ReviewedRecord` and inherited by every record kind. See docs/workflows.md."""
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from ecotown.access import ReportingAction
+from ecotown.core import recompute, workflow
+from ecotown.core.workflow import Transition
+
+from .models import QualityFlag, ReviewedRecord, State
+
+
+def label(r) -> str:
+    what = getattr(r, "activity", None) or (f"production {r.product_id}" if hasattr(r, "product_id") else "employees")
+    return f"{what} {r.period_start.isoformat()}–{r.period_end.isoformat()}"
+
+
+def _user(actor):
+    return actor if getattr(actor, "is_authenticated", False) else None
+
+
+def _no_open_flags(ctx, records):
+    """Refused while an activity record has a data-quality flag nobody acknowledged."""
+    from .models import ActivityRecord
+
+    ids = [r.pk for r in records if isinstance(r, ActivityRecord)]
+    open_flags = set(QualityFlag.objects.filter(record_id__in=ids, acknowledged_at__isnull=True)
+                     .values_list("record_id", flat=True)) if ids else set()
+    for r in records:
+        if isinstance(r, ActivityRecord) and r.pk in open_flags:
+            yield r, "open_quality_flag", _("%(record)s has a data-quality flag to acknowledge first.") % {
+                "record": label(r)}
+
+
+def _stamp_submitted(ctx, r):
+    r.submitted_at, r.submitted_by = ctx.at, _user(ctx.actor)
+
+
+def _clear_submitted(ctx, r):
+    r.submitted_at, r.submitted_by = None, None
+
+
+def _stamp_verified(ctx, r):
+    r.verified_at, r.verified_by = ctx.at, _user(ctx.actor)
+
+
+def _tell_results(ctx):
+    """The results (inventories, KPIs) are computed from verified and locked records."""
+    records = ctx.objects
+    reason = f"locked {ctx.data['year']}" if "year" in ctx.data else ctx.transition.note
+    recompute.records_changed({r.organisation_id for r in records}, {y for r in records for y in r.years()},
+                              reason=reason)
+
+
+REVIEW = workflow.Table("reporting", [
+    Transition("submit", (State.DRAFT,), State.SUBMITTED, ReportingAction.SUBMIT, note="submitted",
+               guards=(_no_open_flags,), stamps=(_stamp_submitted,), label=gettext_lazy("submit"),
+               wrong_state=gettext_lazy("%(record)s is not a current draft.")),
+    Transition("verify", (State.SUBMITTED,), State.VERIFIED, ReportingAction.VERIFY, note="verified",
+               stamps=(_stamp_verified,), effects=(_tell_results,), label=gettext_lazy("verify"),
+               wrong_state=gettext_lazy("%(record)s is not submitted.")),
+    Transition("return", (State.SUBMITTED,), State.DRAFT, (ReportingAction.VERIFY, ReportingAction.SUBMIT),
+               reason_required=True, note="returned: {reason}", stamps=(_clear_submitted,),
+               label=gettext_lazy("send back"), wrong_state=gettext_lazy("Only a submitted record can be sent back."),
+               reason_message=gettext_lazy("Say why the record is sent back.")),
+    Transition("lock", (State.VERIFIED,), State.LOCKED, ReportingAction.LOCK, note="locked",
+               effects=(_tell_results,), label=gettext_lazy("lock")),
+], live=lambda r: r.is_current, label=label)
+
+
+def register() -> None:
+    workflow.register(ReviewedRecord, REVIEW, state_field="state")
