@@ -2,7 +2,7 @@
 whoever may approve registrations for the organisation (its estate, the authority). See docs/workflows.md."""
 from __future__ import annotations
 
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from ecotown.access import Action
 from ecotown.core import workflow
@@ -39,10 +39,10 @@ _DECIDED = gettext_lazy("This request has already been decided.")
 
 REGISTRATION = workflow.Table("accounts.registration", [
     Transition("approve", (S.PENDING,), S.APPROVED, Action.APPROVE_REGISTRATION, note="approved",
-               stamps=(_stamp_decided,), effects=(_add_member, _tell(True)), label=gettext_lazy("approve"),
+               stamps=(_stamp_decided,), effects=(_add_member, _tell(True)), label=pgettext_lazy("workflow", "approve"),
                wrong_state=_DECIDED),
     Transition("reject", (S.PENDING,), S.REJECTED, Action.APPROVE_REGISTRATION, note="rejected",
-               stamps=(_stamp_decided,), effects=(_tell(False),), label=gettext_lazy("reject"), wrong_state=_DECIDED),
+               stamps=(_stamp_decided,), effects=(_tell(False),), label=pgettext_lazy("workflow", "reject"), wrong_state=_DECIDED),
 ])
 
 

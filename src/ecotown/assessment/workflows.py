@@ -2,7 +2,7 @@
 scored (scoring again keeps it completed). See docs/workflows.md."""
 from __future__ import annotations
 
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from ecotown.access import Action
 from ecotown.core import history, workflow
@@ -26,13 +26,13 @@ def _framework_takes_names(ctx):
 
 FRAMEWORK_VERSION = workflow.Table("assessment.framework", [
     Transition("publish", (FrameworkVersion.DRAFT,), FrameworkVersion.PUBLISHED, Action.CHANGE, note="published",
-               stamps=(_stamp_published,), effects=(_framework_takes_names,), label=gettext_lazy("publish"),
+               stamps=(_stamp_published,), effects=(_framework_takes_names,), label=pgettext_lazy("workflow", "publish"),
                wrong_state=gettext_lazy("This version is already published.")),
 ])
 
 ASSESSMENT = workflow.Table("assessment", [
     Transition("complete", (Assessment.DRAFT, Assessment.COMPLETED), Assessment.COMPLETED, Action.CHANGE,
-               note="assessed", label=gettext_lazy("complete")),
+               note="assessed", label=pgettext_lazy("workflow", "complete")),
 ])
 
 

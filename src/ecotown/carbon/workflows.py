@@ -3,7 +3,7 @@ a consequence of the data, never asked for). See docs/workflows.md."""
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from ecotown.access import CARBON_FINALISE
 from ecotown.core import workflow
@@ -34,10 +34,10 @@ def _stamp_restated(ctx, inv):
 
 INVENTORY = workflow.Table("carbon.inventory", [
     Transition("finalise", (S.DRAFT,), S.FINAL, CARBON_FINALISE, note="made final", guards=(_computable,),
-               stamps=(_stamp_final,), label=gettext_lazy("make final"),
+               stamps=(_stamp_final,), label=pgettext_lazy("workflow", "make final"),
                wrong_state=gettext_lazy("Only a draft inventory can be made final.")),
     Transition("restate", (S.FINAL, S.RESTATED), S.RESTATED, None, stamps=(_stamp_restated,),
-               label=gettext_lazy("restate")),
+               label=pgettext_lazy("workflow", "restate")),
 ])
 
 

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .history import TrackedModel
 
@@ -155,8 +156,8 @@ class WorkflowState(TrackedModel):
 
     IN_PROGRESS, NEEDS_CHANGES, APPROVED, REJECTED, CANCELLED = (
         "in_progress", "needs_changes", "approved", "rejected", "cancelled")
-    STATUSES = [(IN_PROGRESS, _("in progress")), (NEEDS_CHANGES, _("changes requested")),
-                (APPROVED, _("approved")), (REJECTED, _("rejected")), (CANCELLED, _("cancelled"))]
+    STATUSES = [(IN_PROGRESS, pgettext_lazy("workflow", "in progress")), (NEEDS_CHANGES, pgettext_lazy("workflow", "changes requested")),
+                (APPROVED, pgettext_lazy("workflow", "approved")), (REJECTED, pgettext_lazy("workflow", "rejected")), (CANCELLED, pgettext_lazy("workflow", "cancelled"))]
 
     workflow = models.ForeignKey(Workflow, on_delete=models.PROTECT, related_name="states")
     content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
@@ -193,8 +194,8 @@ class TaskState(TrackedModel):
 
     IN_PROGRESS, APPROVED, REJECTED, CHANGES_REQUESTED, CANCELLED = (
         "in_progress", "approved", "rejected", "changes_requested", "cancelled")
-    STATUSES = [(IN_PROGRESS, _("in progress")), (APPROVED, _("approved")), (REJECTED, _("rejected")),
-                (CHANGES_REQUESTED, _("changes requested")), (CANCELLED, _("cancelled"))]
+    STATUSES = [(IN_PROGRESS, pgettext_lazy("workflow", "in progress")), (APPROVED, pgettext_lazy("workflow", "approved")), (REJECTED, pgettext_lazy("workflow", "rejected")),
+                (CHANGES_REQUESTED, pgettext_lazy("workflow", "changes requested")), (CANCELLED, pgettext_lazy("workflow", "cancelled"))]
 
     workflow_state = models.ForeignKey(WorkflowState, on_delete=models.CASCADE, related_name="task_states")
     task = models.ForeignKey(Task, on_delete=models.PROTECT, related_name="states")

@@ -30,7 +30,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from ecotown.core import history
 
@@ -434,15 +434,15 @@ def _register_core() -> None:
     T, W = TaskState, WorkflowState
     register(TaskState, Table("workflow.task", [
         Transition("approve", (T.IN_PROGRESS,), T.APPROVED, "decide", note="approved", stamps=(_finish_task,),
-                   effects=(_after_approve,), label=gettext_lazy("approve"),
+                   effects=(_after_approve,), label=pgettext_lazy("workflow", "approve"),
                    wrong_state=gettext_lazy("%(object)s has already been decided.")),
         Transition("reject", (T.IN_PROGRESS,), T.REJECTED, "decide", reason_required=True, note="rejected: {reason}",
-                   stamps=(_finish_task,), effects=(_run_follows("reject"),), label=gettext_lazy("reject"),
+                   stamps=(_finish_task,), effects=(_run_follows("reject"),), label=pgettext_lazy("workflow", "reject"),
                    wrong_state=gettext_lazy("%(object)s has already been decided."),
                    reason_message=gettext_lazy("Say why it is rejected.")),
         Transition("request_changes", (T.IN_PROGRESS,), T.CHANGES_REQUESTED, "decide", reason_required=True,
                    note="changes requested: {reason}", stamps=(_finish_task,),
-                   effects=(_run_follows("request_changes"),), label=gettext_lazy("request changes"),
+                   effects=(_run_follows("request_changes"),), label=pgettext_lazy("workflow", "request changes"),
                    wrong_state=gettext_lazy("%(object)s has already been decided."),
                    reason_message=gettext_lazy("Say which changes are needed.")),
         Transition("cancel", (T.IN_PROGRESS,), T.CANCELLED, None, note="cancelled", stamps=(_finish_task,)),
@@ -454,7 +454,7 @@ def _register_core() -> None:
                    effects=(_tell("reject"),)),
         Transition("request_changes", (W.IN_PROGRESS,), W.NEEDS_CHANGES, None, note="changes requested: {reason}"),
         Transition("resubmit", (W.NEEDS_CHANGES,), W.IN_PROGRESS, "resubmit", note="resubmitted",
-                   effects=(_restart_task,), label=gettext_lazy("resubmit")),
+                   effects=(_restart_task,), label=pgettext_lazy("workflow", "resubmit")),
         Transition("cancel", (W.IN_PROGRESS, W.NEEDS_CHANGES), W.CANCELLED, "cancel", note="cancelled",
-                   stamps=(_end_run,), effects=(_cancel_task, _tell("cancel")), label=gettext_lazy("cancel")),
+                   stamps=(_end_run,), effects=(_cancel_task, _tell("cancel")), label=pgettext_lazy("workflow", "cancel")),
     ]), state_field="status")

@@ -3,7 +3,7 @@ Assigning again once answered or closed changes who holds it, not its state. See
 from __future__ import annotations
 
 from django.urls import reverse
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from ecotown.access import Action
 from ecotown.core import workflow
@@ -56,13 +56,13 @@ def _stamp_closed(ctx, e):
 
 ENQUIRY = workflow.Table("enquiries", [
     Transition("assign", (S.NEW, S.ASSIGNED), S.ASSIGNED, Action.ENQUIRY_HANDLE, note="assigned",
-               stamps=(_assign,), effects=(_tell_assignee,), label=gettext_lazy("assign")),
+               stamps=(_assign,), effects=(_tell_assignee,), label=pgettext_lazy("workflow", "assign")),
     Transition("reassign", (S.ANSWERED, S.CLOSED), None, Action.ENQUIRY_HANDLE, note="assigned",
-               stamps=(_assign,), effects=(_tell_assignee,), label=gettext_lazy("assign")),
+               stamps=(_assign,), effects=(_tell_assignee,), label=pgettext_lazy("workflow", "assign")),
     Transition("answer", OPEN, S.ANSWERED, Action.ENQUIRY_HANDLE, note="answered", stamps=(_write_answer,),
-               effects=(_tell_sender,), label=gettext_lazy("answer")),
+               effects=(_tell_sender,), label=pgettext_lazy("workflow", "answer")),
     Transition("close", OPEN, S.CLOSED, Action.ENQUIRY_HANDLE, note="closed", stamps=(_stamp_closed,),
-               label=gettext_lazy("close")),
+               label=pgettext_lazy("workflow", "close")),
 ])
 
 

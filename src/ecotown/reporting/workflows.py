@@ -3,7 +3,7 @@ once for `ReviewedRecord` and inherited by every record kind. See docs/workflows
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from ecotown.access import ReportingAction
 from ecotown.core import recompute, workflow
@@ -56,17 +56,17 @@ def _tell_results(ctx):
 
 REVIEW = workflow.Table("reporting", [
     Transition("submit", (State.DRAFT,), State.SUBMITTED, ReportingAction.SUBMIT, note="submitted",
-               guards=(_no_open_flags,), stamps=(_stamp_submitted,), label=gettext_lazy("submit"),
+               guards=(_no_open_flags,), stamps=(_stamp_submitted,), label=pgettext_lazy("workflow", "submit"),
                wrong_state=gettext_lazy("%(record)s is not a current draft.")),
     Transition("verify", (State.SUBMITTED,), State.VERIFIED, ReportingAction.VERIFY, note="verified",
-               stamps=(_stamp_verified,), effects=(_tell_results,), label=gettext_lazy("verify"),
+               stamps=(_stamp_verified,), effects=(_tell_results,), label=pgettext_lazy("workflow", "verify"),
                wrong_state=gettext_lazy("%(record)s is not submitted.")),
     Transition("return", (State.SUBMITTED,), State.DRAFT, (ReportingAction.VERIFY, ReportingAction.SUBMIT),
                reason_required=True, note="returned: {reason}", stamps=(_clear_submitted,),
-               label=gettext_lazy("send back"), wrong_state=gettext_lazy("Only a submitted record can be sent back."),
+               label=pgettext_lazy("workflow", "send back"), wrong_state=gettext_lazy("Only a submitted record can be sent back."),
                reason_message=gettext_lazy("Say why the record is sent back.")),
     Transition("lock", (State.VERIFIED,), State.LOCKED, ReportingAction.LOCK, note="locked",
-               effects=(_tell_results,), label=gettext_lazy("lock")),
+               effects=(_tell_results,), label=pgettext_lazy("workflow", "lock")),
 ], live=lambda r: r.is_current, label=label)
 
 
