@@ -363,3 +363,21 @@ def test_two_task_workflow_changes_requested_then_rejected(world, two_tasks):
     # a new run may start once the last one ended
     again = workflow.start(u["approver"], wf, r)
     assert WorkflowState.objects.filter(object_id=str(r.pk)).count() == 2 and again.status == "in_progress"
+
+
+def test_cancelling_a_run_cancels_its_open_task(world, two_tasks):
+    wf, outcomes = two_tasks
+    u = world.users
+    run = workflow.start(u["approver"], wf, _record(world.F1, 12))
+    with pytest.raises(PermissionDenied):
+        workflow.transition(u["estate"], run, "cancel")     # only who may start it (submit)
+    with pytest.raises(PermissionDenied):
+        workflow.transition(u["approver"], run, "finish")   # a consequence, never asked for
+    assert _states(run) == ("in_progress", [("estate-check", "in_progress", None, "")])
+    workflow.transition(u["approver"], run, "cancel")
+    assert _states(run) == ("cancelled", [("estate-check", "cancelled", "approver", "")])
+    assert outcomes == []
+    with pytest.raises(IllegalTransition) as exc:
+        workflow.transition(u["approver"], run, "cancel")
+    assert exc.value.as_detail()[0]["message"] == (
+        "Record review: “cancel” is not possible while it is cancelled.")

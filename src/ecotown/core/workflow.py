@@ -419,7 +419,11 @@ def _cancel_task(ctx: Context) -> None:
 
 
 def _task_label(ts) -> str:
-    return f"{ts.task.name_en if _lang_en() else ts.task.name_th}"
+    return ts.task.name_en if _lang_en() else ts.task.name_th
+
+
+def _run_label(run) -> str:
+    return run.workflow.name_en if _lang_en() else run.workflow.name_th
 
 
 def _lang_en() -> bool:
@@ -457,4 +461,4 @@ def _register_core() -> None:
                    effects=(_restart_task,), label=pgettext_lazy("workflow", "resubmit")),
         Transition("cancel", (W.IN_PROGRESS, W.NEEDS_CHANGES), W.CANCELLED, "cancel", note="cancelled",
                    stamps=(_end_run,), effects=(_cancel_task, _tell("cancel")), label=pgettext_lazy("workflow", "cancel")),
-    ]), state_field="status")
+    ], label=_run_label), state_field="status")
