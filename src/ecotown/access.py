@@ -371,7 +371,7 @@ def visible(user, qs: QuerySet) -> QuerySet:
         return qs.filter(Q(submitted_by_id=p.user_id) | Q(organisation_id__in=set(p.roles)))
     if model == "Notification":
         return qs.filter(user_id=p.user_id) if p.authenticated else qs.none()
-    if model in {"ChangeRecord", "WorkflowState"}:
+    if model in {"ChangeRecord", "WorkflowState", "TaskState"}:  # by the organisation recorded with them
         if p.sees_all:
             return qs
         if not p.authenticated:
@@ -379,7 +379,8 @@ def visible(user, qs: QuerySet) -> QuerySet:
         from ecotown.registry.models import Organisation
 
         ids = visible_orgs(user, Organisation.objects.all()).values("pk")
-        return qs.filter(organisation_id__in=ids)
+        key = "workflow_state__organisation_id__in" if model == "TaskState" else "organisation_id__in"
+        return qs.filter(**{key: ids})
     if not p.authenticated:
         return qs.none()
     if p.sees_all:

@@ -381,3 +381,16 @@ def test_cancelling_a_run_cancels_its_open_task(world, two_tasks):
         workflow.transition(u["approver"], run, "cancel")
     assert exc.value.as_detail()[0]["message"] == (
         "Record review: “cancel” is not possible while it is cancelled.")
+
+
+def test_runs_and_task_states_are_listed_by_organisation(world, two_tasks):
+    from ecotown import access
+
+    wf, _outcomes = two_tasks
+    run = workflow.start(world.users["approver"], wf, _record(world.F1, 12))
+    for who, n in (("approver", 1), ("estate", 1), ("admin", 1), ("preparer2", 0), ("outsider", 0)):
+        user = world.users[who]
+        assert (who, access.visible(user, WorkflowState.objects.all()).count(),
+                access.visible(user, TaskState.objects.all()).count()) == (who, n, n)
+    assert access.can(world.users["estate"], "view", run.current_task_state) is True
+    assert access.can(world.users["preparer2"], "view", run.current_task_state) is False
