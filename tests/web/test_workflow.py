@@ -394,3 +394,11 @@ def test_runs_and_task_states_are_listed_by_organisation(world, two_tasks):
                 access.visible(user, TaskState.objects.all()).count()) == (who, n, n)
     assert access.can(world.users["estate"], "view", run.current_task_state) is True
     assert access.can(world.users["preparer2"], "view", run.current_task_state) is False
+
+
+def test_record_page_history_names_the_event(world, login):
+    r = _record(world.F1, 12)
+    services.submit(world.users["approver"], [r])
+    html = login(world.users["approver"]).get(f"/reporting/records/{r.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert html.count('<code data-testid="event">') == 1
+    assert '<code data-testid="event">reporting.submit</code>' in html
