@@ -3,7 +3,7 @@ Assigning again once answered or closed changes who holds it, not its state. See
 from __future__ import annotations
 
 from django.urls import reverse
-from django.utils.translation import gettext_lazy, pgettext_lazy
+from django.utils.translation import pgettext_lazy
 
 from ecotown.access import Action
 from ecotown.core import workflow
