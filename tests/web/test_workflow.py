@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from django.core.exceptions import PermissionDenied
@@ -16,6 +17,8 @@ from ecotown.core.models import ChangeRecord, Task, TaskState, Workflow, Workflo
 from ecotown.core.workflow import IllegalTransition
 from ecotown.reporting import services
 from ecotown.reporting.models import ActivityRecord, EmployeeRecord, QualityFlag, ReviewedRecord
+
+CASES = Path(__file__).resolve().parents[1] / "cases" / "assess"
 
 
 @pytest.fixture(autouse=True)
@@ -402,3 +405,45 @@ def test_record_page_history_names_the_event(world, login):
     html = login(world.users["approver"]).get(f"/reporting/records/{r.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert html.count('<code data-testid="event">') == 1
     assert '<code data-testid="event">reporting.submit</code>' in html
+
+
+def test_events_of_registrations_enquiries_and_frameworks(world):
+    from ecotown.accounts import services as accounts
+    from ecotown.accounts.models import Membership, RegistrationRequest
+    from ecotown.assessment import services as assessment
+    from ecotown.assessment.models import FrameworkVersion
+    from ecotown.enquiries import services as enquiries
+    from ecotown.enquiries.models import Enquiry
+
+    u = world.users
+    req = accounts.register_with_diw(diw_number="3-105-1/45ชบ", username="newcomer", password="Ecotown-Strong-2026",
+                                     email="newcomer@example.test")
+    accounts.decide_registration(u["estate"], req, True)
+    members = Membership.objects.count()
+    with pytest.raises(IllegalTransition) as exc:
+        accounts.decide_registration(u["estate"], req, False)
+    assert exc.value.as_detail() == [{"code": "wrong_state", "message": "This request has already been decided.",
+                                      "field": "status", "object": {"model": "accounts.registrationrequest", "id": req.pk}}]
+    assert Membership.objects.count() == members
+    assert [(c.event, c.from_state, c.to_state, c.actor) for c in workflow.events(RegistrationRequest)] == [
+        ("accounts.registration.approve", "pending", "approved", u["estate"])]
+
+    e = enquiries.submit(None, {"programme": "eco_factory", "name": "N", "email": "n@example.test", "subject": "S",
+                                "message": "?"})
+    enquiries.assign(u["admin"], e, u["officer"])
+    enquiries.answer(u["officer"], e, "Yes.")
+    enquiries.assign(u["admin"], e, u["admin"])   # once answered: who holds it changes, the state does not
+    enquiries.close(u["officer"], e)
+    assert [(c.event, c.from_state, c.to_state, c.actor) for c in workflow.events(Enquiry)] == [
+        ("enquiries.assign", "new", "assigned", u["admin"]), ("enquiries.answer", "assigned", "answered", u["officer"]),
+        ("enquiries.reassign", "answered", "answered", u["admin"]), ("enquiries.close", "answered", "closed", u["officer"])]
+    e.refresh_from_db()
+    assert (e.status, e.assigned_to, e.answer) == ("closed", u["admin"], "Yes.")
+
+    text = (CASES / "held-years-higher-level" / "framework.yaml").read_text(encoding="utf-8")
+    v = assessment.upload_framework(u["admin"], text, "h.yaml")
+    with pytest.raises(PermissionDenied):
+        assessment.publish(u["officer"], v)
+    assessment.publish(u["admin"], v)
+    assert [(c.object_id, c.event, c.actor) for c in workflow.events(FrameworkVersion, "publish")] == [
+        (str(v.pk), "assessment.framework.publish", u["admin"])]
