@@ -691,7 +691,8 @@ def lock_year(actor, year: int, organisations=None) -> int:
     records = []
     for model, lookup in ((ActivityRecord, "period_end__year"), (ProductionRecord, "period_end__year"),
                           (EmployeeRecord, "month__year")):
-        qs = model.objects.select_for_update().filter(is_current=True, state=State.VERIFIED, **{lookup: year})
+        qs = model.objects.select_for_update(of=("self",)).select_related("organisation").filter(
+            is_current=True, state=State.VERIFIED, **{lookup: year})
         if organisations is not None:
             qs = qs.filter(organisation__in=organisations)
         records += list(qs)
