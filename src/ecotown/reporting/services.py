@@ -2,7 +2,8 @@
 
 - `import_activities` — one pipeline for Excel, CSV, the web form, the API and the command:
   every row checked, every problem listed, all or nothing in one transaction.
-- `submit`, `verify`, `return_to_draft`, `lock_year` — the review workflow.
+- `submit`, `verify`, `return_to_draft`, `lock_year` — the review workflow (declared in
+  `reporting/workflows.py`, run by `ecotown.core.workflow.transition`).
 - `amend` — a change: in place while draft, otherwise a new version (reason required after lock).
 - `acknowledge_flag`, `set_calendar`, `send_reminders`.
 After a change of state to verified/locked, or a new version of a verified/locked record, the
