@@ -447,3 +447,16 @@ def test_events_of_registrations_enquiries_and_frameworks(world):
     assessment.publish(u["admin"], v)
     assert [(c.object_id, c.event, c.actor) for c in workflow.events(FrameworkVersion, "publish")] == [
         (str(v.pk), "assessment.framework.publish", u["admin"])]
+
+
+def test_an_old_version_loaded_before_the_change_cannot_move(world):
+    r = _record(world.F1, 12, state="submitted")
+    stale = ActivityRecord.objects.get(pk=r.pk)
+    services.amend(world.users["preparer"], r, {"quantity": "150"})  # a new version: r stays submitted, not current
+    assert ActivityRecord.objects.filter(pk=r.pk).values_list("state", "is_current").get() == ("submitted", False)
+    before = _snapshot()
+    with pytest.raises(IllegalTransition) as exc:
+        services.verify(world.users["estate"], [stale])               # stale: says it is current
+    assert exc.value.as_detail() == [{"code": "wrong_state", "message": "diesel 2025-12-01–2025-12-31 is not submitted.",
+                                      "field": "state", "object": {"model": "reporting.activityrecord", "id": r.pk}}]
+    assert _snapshot() == before

@@ -104,11 +104,12 @@ class Table:
     """The declared transitions of one model (and its subclasses)."""
 
     def __init__(self, prefix: str, transitions: Iterable[Transition], *, live: Callable[[Any], bool] | None = None,
-                 label: Callable[[Any], str] = str):
+                 live_fields: tuple[str, ...] = (), label: Callable[[Any], str] = str):
         self.prefix = prefix
         self.transitions = {t.name: t for t in transitions}
-        self.live = live        # objects outside it (e.g. old versions) are in no from-state
-        self.label = label      # how an object is named in messages
+        self.live = live                # objects outside it (e.g. old versions) are in no from-state
+        self.live_fields = live_fields  # the fields `live` reads (read again from the database with the state)
+        self.label = label              # how an object is named in messages
 
     def __getitem__(self, name: str) -> Transition:
         return self.transitions[name]
@@ -187,18 +188,18 @@ def _require(actor, t: Transition, obj, system: bool) -> None:
 
 
 def _fresh_states(objs: list, specs: list[Spec]) -> None:
-    """Read the states again from the database (locked for the transaction) so a stale object cannot
-    move from a state it is no longer in."""
-    by_model: dict[type, list] = {}
+    """Read the states (and the fields `live` reads) again from the database, locked for the transaction,
+    so a stale object cannot move from a state it is no longer in."""
+    by_model: dict[tuple, list] = {}
     for o, s in zip(objs, specs):
         if o.pk is not None:
-            by_model.setdefault((type(o), s.state_field), []).append(o)
-    for (model, fname), group in by_model.items():
-        states = dict(model._base_manager.select_for_update().filter(pk__in=[o.pk for o in group])
-                      .values_list("pk", fname))
+            by_model.setdefault((type(o), (s.state_field, *s.table.live_fields)), []).append(o)
+    for (model, fields), group in by_model.items():
+        rows = {row[0]: row[1:] for row in model._base_manager.select_for_update().filter(
+            pk__in=[o.pk for o in group]).values_list("pk", *fields)}
         for o in group:
-            if o.pk in states:
-                setattr(o, fname, states[o.pk])
+            for fname, value in zip(fields, rows.get(o.pk, ())):
+                setattr(o, fname, value)
 
 
 def _wrong_state_message(t: Transition, table: Table, obj, spec: Spec) -> str:

@@ -67,7 +67,7 @@ REVIEW = workflow.Table("reporting", [
                reason_message=gettext_lazy("Say why the record is sent back.")),
     Transition("lock", (State.VERIFIED,), State.LOCKED, ReportingAction.LOCK, note="locked",
                effects=(_tell_results,), label=pgettext_lazy("workflow", "lock")),
-], live=lambda r: r.is_current, label=label)
+], live=lambda r: r.is_current, live_fields=("is_current",), label=label)
 
 
 def register() -> None:
