@@ -460,3 +460,18 @@ def test_an_old_version_loaded_before_the_change_cannot_move(world):
     assert exc.value.as_detail() == [{"code": "wrong_state", "message": "diesel 2025-12-01–2025-12-31 is not submitted.",
                                       "field": "state", "object": {"model": "reporting.activityrecord", "id": r.pk}}]
     assert _snapshot() == before
+
+
+def test_api_guard_refusal_is_409_with_its_code(world, client, token_for):
+    from ecotown.carbon.models import Inventory
+
+    inv = history.save(None, Inventory(organisation=world.F1, year=2025))
+    n = ChangeRecord.objects.count()
+    res = client.post(f"/api/carbon/inventories/{inv.pk}/finalise", headers=token_for(world.users["approver"], "en"))
+    assert res.status_code == 409
+    assert res.json() == {"detail": [{"code": "inventory_without_records", "message": "The inventory has no verified records.",
+                                      "field": "status", "object": {"model": "carbon.inventory", "id": inv.pk}}]}
+    inv.refresh_from_db()
+    assert (inv.status, inv.finalised_at, ChangeRecord.objects.count()) == ("draft", None, n)
+    assert client.post(f"/api/carbon/inventories/{inv.pk}/finalise",
+                       headers=token_for(world.users["preparer"], "en")).status_code == 403
