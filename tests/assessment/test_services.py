@@ -114,7 +114,7 @@ def test_metric_indicators_are_prefilled_with_inputs_and_the_rest_marked_manual(
     a = services.start_assessment(world.users["estate"], world.E1, frameworks["ieat-eit"], 2026)
     assert a.values["PHY-GREEN-AREA"] == 10
     assert a.sources["PHY-GREEN-AREA"]["source"] == "kpi"
-    assert a.sources["PHY-GREEN-AREA"]["inputs"] == {"area_green_rai": 100.0, "area_total_rai": 1000.0}
+    assert a.sources["PHY-GREEN-AREA"]["inputs"] == {"registry.area_green_rai": 100.0, "registry.area_total_rai": 1000.0}
     assert a.values["MGT-GHG-NETWORK"] == 0
     # no inventory in this world: the GHG indicators are left for a manual answer, not zero
     assert "ENV-GHG-TOTAL" not in a.values

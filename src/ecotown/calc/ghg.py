@@ -23,6 +23,7 @@ Public API (used by the CLI and, later, the platform):
 from __future__ import annotations
 
 import csv
+import io
 import math
 import os
 from dataclasses import dataclass, field
@@ -33,7 +34,7 @@ from typing import TYPE_CHECKING, Iterable
 
 import duckdb
 
-from ecotown.calc import units
+from ecotown.calc import reference, units
 from ecotown.calc.errors import InputError, Problem, UnitProblem
 
 if TYPE_CHECKING:  # pyarrow is imported only where needed (start-up time)
@@ -95,10 +96,10 @@ def _p(en: str, th: str, file=None, line=None, column=None, value=None) -> Probl
     return Problem(message_en=en, message_th=th, file=file, line=line, column=column, value=value)
 
 
-def _read_small_csv(path: str | Path, required: Iterable[str], problems: list[Problem]):
+def _read_small_csv(path: str | Path, required: Iterable[str], problems: list[Problem], text: str | None = None):
     name = str(path)
     try:
-        fh = open(path, newline="", encoding="utf-8-sig")
+        fh = io.StringIO(text, newline="") if text is not None else open(path, newline="", encoding="utf-8-sig")
     except OSError as exc:
         problems.append(_p(f"cannot open file: {exc.strerror}", f"เปิดไฟล์ไม่ได้: {exc.strerror}", name))
         return None
@@ -221,10 +222,10 @@ def load_factors(path: str | Path | None = None) -> list[Factor]:
 def load_conversions(path: str | Path | None = None) -> list[Conversion]:
     """Read heating values and densities (built-in defaults without `path`)."""
     builtin = path is None
-    path = _data_path("conversions.csv") if builtin else path
+    path = reference.path("conversions") if builtin else path
     name = "conversions.csv (built-in)" if builtin else str(path)
     problems: list[Problem] = []
-    rows = _read_small_csv(path, CONVERSION_COLUMNS, problems)
+    rows = _read_small_csv(path, CONVERSION_COLUMNS, problems, reference.text("conversions") if builtin else None)
     if rows is None:
         raise InputError(problems)
     out = []
@@ -258,30 +259,42 @@ def load_conversions(path: str | Path | None = None) -> list[Conversion]:
     return out
 
 
+_YES_NO = {"yes": True, "no": False}
+
+
 @lru_cache(maxsize=1)
 def _activity_catalogue() -> dict[str, dict]:
-    with open(_data_path("activities.csv"), newline="", encoding="utf-8") as fh:
-        return {r["code"]: r for r in csv.DictReader(fh)}
+    out = {}
+    for r in csv.DictReader(io.StringIO(reference.text("activity_catalogue"), newline="")):
+        if r.get("renewable") not in _YES_NO:
+            raise ValueError(f"activities.csv: {r['code']}: renewable must be yes or no, not {r.get('renewable')!r}")
+        out[r["code"]] = {**r, "renewable": _YES_NO[r["renewable"]]}
+    return out
 
 
 def activity_catalogue() -> dict[str, dict]:
-    """code -> {name_th, name_en, default_unit, dimension, scope, iso_category, scope3_category, method}."""
+    """code -> {name_th, name_en, default_unit, dimension, scope, iso_category, scope3_category, method,
+    renewable (bool: renewable energy, counted by the renewable-share KPI)}."""
     return dict(_activity_catalogue())
+
+
+def renewable_activities() -> frozenset[str]:
+    """Codes of the catalogue whose energy is renewable (column `renewable` of activities.csv)."""
+    return frozenset(code for code, r in _activity_catalogue().items() if r["renewable"])
 
 
 @lru_cache(maxsize=1)
 def _gwp_extra() -> dict[tuple[str, str], tuple[float, str]]:
-    with open(_data_path("gwp_extra.csv"), newline="", encoding="utf-8") as fh:
-        return {(r["gas"], r["set"]): (float(r["value"]), r["source"]) for r in csv.DictReader(fh)}
+    rows = csv.DictReader(io.StringIO(reference.text("gwp_extra"), newline=""))
+    return {(r["gas"], r["set"]): (float(r["value"]), r["source"]) for r in rows}
 
 
 @lru_cache(maxsize=1)
 def blends() -> dict[str, list[tuple[str, float]]]:
     """Blend name -> [(component gas, mass fraction)] from data/ghg/blends.csv."""
     out: dict[str, list[tuple[str, float]]] = {}
-    with open(_data_path("blends.csv"), newline="", encoding="utf-8") as fh:
-        for r in csv.DictReader(fh):
-            out.setdefault(r["blend"], []).append((r["component"], float(r["mass_fraction"])))
+    for r in csv.DictReader(io.StringIO(reference.text("blends"), newline="")):
+        out.setdefault(r["blend"], []).append((r["component"], float(r["mass_fraction"])))
     return out
 
 
@@ -303,6 +316,10 @@ def gwp_value(gas: str, gwp_set: str) -> float | None:
         if key in table:
             return float(table[key])
     return None
+
+
+for _cache in (_activity_catalogue, _gwp_extra, blends, gwp_value):
+    reference.on_clear(_cache.cache_clear)  # new file contents: parse again
 
 
 def is_kyoto(gas: str) -> bool:

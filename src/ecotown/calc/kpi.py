@@ -1,11 +1,13 @@
 """The KPI library: definitions as data (src/ecotown/data/kpi/kpis.yaml) and pure formulas.
 
-No Django. The assessment app gathers the inputs from stored data (ecotown.assessment.kpis) and
-calls `compute(kpi_id, inputs)`; the result carries the value AND the inputs it came from. A KPI
-whose inputs are missing (None) has no value — it is never silently zero: the indicator bound to
-it is entered by hand with evidence.
+No Django. Each KPI names its inputs (`inputs: [ghg.total_co2e_t, registry.employees]`, in the
+formula's order; `context:` names values shown beside it but not used by the formula). The
+platform's apps provide named inputs (`ecotown.core.inputs`); the assessment app gathers the ones a
+KPI names (ecotown.assessment.kpis) and calls `compute(kpi_id, inputs)`; the result carries the
+value AND the inputs it came from. A KPI whose inputs are missing (None) has no value — it is never
+silently zero: the indicator bound to it is entered by hand with evidence.
 
-    >>> compute("land.green_area_share_pct", {"area_green_rai": 150, "area_total_rai": 1000}).value
+    >>> compute("land.green_area_share_pct", {"registry.area_green_rai": 150, "registry.area_total_rai": 1000}).value
     Fraction(15, 1)
 """
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Any, Mapping
 
 import yaml
 
+from ecotown.calc import reference
 from ecotown.calc.framework import Text, to_fraction
 
 FORMULAS = ("total", "ratio", "share_pct", "change_pct")
@@ -36,6 +39,12 @@ class KpiDefinition:
     denominator: Text | None = None
     source: Text | None = None
     computed: bool = True
+    context: tuple[str, ...] = ()
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Every named input to gather: the formula's inputs, then the context."""
+        return self.inputs + tuple(n for n in self.context if n not in self.inputs)
 
 
 @dataclass(frozen=True)
@@ -82,13 +91,18 @@ def _text(d: Any) -> Text | None:
 
 
 def library_path() -> Path:
-    return Path(__file__).resolve().parent.parent / "data" / "kpi" / "kpis.yaml"
+    return reference.path("kpi_definitions")
+
+
+@lru_cache(maxsize=1)
+def _document() -> dict:
+    return yaml.safe_load(reference.text("kpi_definitions"))
 
 
 @lru_cache(maxsize=1)
 def library() -> dict[str, KpiDefinition]:
     """{kpi id: definition} of the shipped library (order as in the file)."""
-    data = yaml.safe_load(library_path().read_text(encoding="utf-8"))
+    data = _document()
     out: dict[str, KpiDefinition] = {}
     for k in data["kpis"]:
         if k["id"] in out:
@@ -99,12 +113,17 @@ def library() -> dict[str, KpiDefinition]:
             id=k["id"], name=_text(k["name"]), unit=k["unit"], period=k["period"],
             applies_to=tuple(k["applies_to"]), formula=k["formula"], inputs=tuple(k["inputs"]),
             numerator=_text(k.get("numerator")), denominator=_text(k.get("denominator")),
-            source=_text(k.get("source")), computed=bool(k.get("computed", True)))
+            source=_text(k.get("source")), computed=bool(k.get("computed", True)),
+            context=tuple(k.get("context") or ()))
     return out
 
 
 def library_edition() -> str:
-    return str(yaml.safe_load(library_path().read_text(encoding="utf-8")).get("edition", ""))
+    return str(_document().get("edition", ""))
+
+
+for _cache in (_document, library):
+    reference.on_clear(_cache.cache_clear)
 
 
 def definition(kpi_id: str) -> KpiDefinition:
