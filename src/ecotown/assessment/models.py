@@ -154,6 +154,9 @@ class AssessmentResult(TrackedModel):
     sources = models.JSONField(blank=True)         # per indicator: kpi/manual and the KPI inputs
     framework_hash = models.CharField(max_length=80)
     engine = models.CharField(max_length=80)
+    # editions of the reference data used (KPI definitions, activity catalogue):
+    # [{id, name, title_th, title_en, edition, status, sha256}] (ecotown.core.models.ReferenceEdition)
+    reference_editions = models.JSONField(default=list, blank=True)
     computed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                     related_name="+")
     computed_at = models.DateTimeField(auto_now_add=True, db_index=True)

@@ -21,7 +21,8 @@ from ecotown.calc import kpi as calc_kpi
 from ecotown.calc.errors import InputError
 from ecotown.calc.framework import dump_framework, framework_to_dict, load_framework_text, shipped_frameworks
 from ecotown.calc.scoring import assess, validate_values
-from ecotown.core import history, workflow
+from ecotown.core import editions, history, workflow
+from ecotown.core import services as core_services
 from ecotown.core.i18n import ui_lang as _lang
 
 from . import kpis
@@ -441,7 +442,8 @@ def compute_result(actor, assessment: Assessment, *, refresh_history: bool = Tru
         year=assessment.year, scenario=assessment.scenario, level=res.level or "", result=res.to_json_dict(),
         values=dict(assessment.values), history=dict(assessment.history), sources=dict(assessment.sources),
         framework_hash=version.content_hash, engine=f"{ENGINE}; kpi library {calc_kpi.library_edition()}",
-        computed_by=actor if getattr(actor, "is_authenticated", False) else None)
+        computed_by=actor if getattr(actor, "is_authenticated", False) else None,
+        reference_editions=core_services.reference_provenance(editions.ASSESSMENT))
     return history.save(actor, row, note=f"level {res.level or '—'}")
 
 

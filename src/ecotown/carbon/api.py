@@ -28,13 +28,15 @@ def _inv_out(i: Inventory, full: bool = False) -> dict:
     if full:
         d.update({"by_gas": i.by_gas, "by_category": i.by_category, "by_scope3_category": i.by_scope3_category,
                   "memo": i.memo, "factor_sets": i.factor_sets, "factors_used": i.factors_used, "warnings": i.warnings,
+                  "reference_editions": i.reference_editions,
                   "error": i.error or None, "final_totals": i.final_totals, "finalised_at": i.finalised_at,
                   "restated_at": i.restated_at, "restated_reason": i.restated_reason or None})
     return d
 
 
 def _line_out(ln) -> dict:
-    return {"id": ln.pk, "record_id": ln.record_id, "record_version": ln.record_version, "activity": ln.activity,
+    return {"id": ln.pk, "source_kind": ln.source_kind, "source_id": ln.source_id, "record_id": ln.record_id,
+            "record_version": ln.record_version, "activity": ln.activity,
             "quantity": ln.quantity, "unit": ln.unit, "period_start": ln.period_start, "period_end": ln.period_end,
             "period_share": ln.period_share, "edition_from": ln.edition_from, "edition_to": ln.edition_to,
             "gas": ln.gas, "gas_kind": ln.gas_kind, "scope": ln.scope, "basis": ln.basis,

@@ -11,6 +11,9 @@ import datetime as dt
 from django.apps import apps
 
 USED_STATES = ("verified", "locked")
+ACTIVITIES = "activities"
+#: source kind of an inventory line -> (app label, model) of the record it traces to
+SOURCE_KINDS = {ACTIVITIES: ("reporting", "ActivityRecord")}
 FIELDS = ("id", "organisation_id", "activity", "quantity", "unit", "period_start", "period_end", "version", "state")
 
 
@@ -19,6 +22,11 @@ def record_model():
         return apps.get_model("reporting", "ActivityRecord")
     except LookupError:
         return None
+
+
+def source_model(kind: str):
+    """The model of the records lines of `kind` trace to."""
+    return apps.get_model(*SOURCE_KINDS[kind])
 
 
 def optional_model(name: str):

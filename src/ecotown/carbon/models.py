@@ -127,6 +127,9 @@ class Inventory(TrackedModel):
     engine_version = models.CharField(max_length=40, blank=True)
     factor_sets = models.JSONField(default=list, blank=True)  # [{id, name, source, edition, status}]
     factors_used = models.JSONField(default=list, blank=True)  # [{factor_id, source, edition, status, ...}]
+    # editions of the reference data used (activity catalogue, conversions, blends, GWP extras):
+    # [{id, name, title_th, title_en, edition, status, sha256}] (ecotown.core.models.ReferenceEdition)
+    reference_editions = models.JSONField(default=list, blank=True)
     totals = models.JSONField(default=dict, blank=True)  # co2e_t, scope1_t, scope2_location_t, scope2_market_t, scope3_t, biogenic_co2_t
     by_gas = models.JSONField(default=dict, blank=True)
     by_category = models.JSONField(default=dict, blank=True)  # ISO 14064-1 category 1..6 -> t CO2e
@@ -159,11 +162,18 @@ class Inventory(TrackedModel):
 
 
 class InventoryLine(models.Model):
-    """Activity record x gas (x factor edition when a record spans editions), with provenance.
-    Derived data: replaced as a whole each time the inventory is recomputed."""
+    """Source record x gas (x factor edition when a record spans editions), with provenance.
+    Derived data: replaced as a whole each time the inventory is recomputed.
+
+    `source_kind` and `source_id` trace the line to the record it came from (today always
+    "activities": reporting's ActivityRecord; a transport leg or a waste record can be a traced line
+    of its own kind, see `ecotown.carbon.inputs.SOURCE_KINDS`). `record_id` is the activity record's
+    id (same as `source_id` for activity lines), kept for the API and the Excel."""
 
     inventory = models.ForeignKey(Inventory, on_delete=models.CASCADE, related_name="lines")
     organisation = models.ForeignKey("registry.Organisation", on_delete=models.CASCADE, related_name="+")
+    source_kind = models.CharField(max_length=40, default="activities")
+    source_id = models.BigIntegerField(null=True)
     record_id = models.BigIntegerField(null=True, db_index=True)
     record_version = models.PositiveIntegerField(null=True)
     activity = models.CharField(max_length=80)
@@ -195,7 +205,8 @@ class InventoryLine(models.Model):
 
     class Meta:
         ordering = ["id"]
-        indexes = [models.Index(fields=["inventory", "scope", "iso_category"])]
+        indexes = [models.Index(fields=["inventory", "scope", "iso_category"]),
+                   models.Index(fields=["source_kind", "source_id"], name="carbon_line_source_idx")]
 
     def __str__(self):
         return f"line {self.pk} ({self.activity}, {self.gas})"

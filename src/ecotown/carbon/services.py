@@ -26,7 +26,8 @@ from ecotown import access
 from ecotown.access import Action
 from ecotown.calc import ghg
 from ecotown.calc.errors import InputError
-from ecotown.core import history, workflow
+from ecotown.core import editions, history, workflow
+from ecotown.core import services as core_services
 from ecotown.core.i18n import ui_lang as _lang
 
 from . import inputs, library
@@ -260,6 +261,7 @@ def compute_inventory(org, year: int, *, actor=None, reason: str = "", restated:
     old_totals = dict(inv.totals or {})
     inv.fingerprint, inv.n_records, inv.computed_at = fp, len(recs), timezone.now()
     inv.engine_version, inv.factor_sets = ghg.ENGINE_VERSION, sets
+    inv.reference_editions = core_services.reference_provenance(editions.INVENTORY)
     lines = []
     if recs:
         import pyarrow as pa
@@ -324,7 +326,8 @@ def _lines(inv, org, recs, table) -> list[InventoryLine]:
         if d["scope"] == 3 and d["activity"] in cat and cat[d["activity"]]["scope"] == "2":
             iso, s3 = 4, 3  # upstream of purchased energy: ISO category 4, Scope 3 category 3
         out.append(InventoryLine(
-            organisation=org, record_id=r[0], record_version=r[7], activity=d["activity"], quantity=float(r[3]),
+            organisation=org, source_kind=inputs.ACTIVITIES, source_id=r[0], record_id=r[0], record_version=r[7],
+            activity=d["activity"], quantity=float(r[3]),
             unit=d["unit"], period_start=r[5], period_end=r[6], period_share=d["period_share"],
             edition_from=d["edition_from"], edition_to=d["edition_to"], gas=d["gas"], gas_kind=d["gas_kind"],
             scope=d["scope"], basis=d["basis"], iso_category=iso, scope3_category=s3, mass_t=d["mass_t"],

@@ -105,13 +105,17 @@ def inventory_lines(request, pk: int):
     qs = selectors.lines(inv, scope=g.get("scope"), category=g.get("category"), gas=g.get("gas"),
                          activity=g.get("activity"), basis=g.get("basis", "location"))
     page = Paginator(qs, 100).get_page(g.get("page"))
-    evidence = {}
-    Record = inputs.record_model()
-    ids = [ln.record_id for ln in page if ln.record_id]
-    if Record is not None and ids and hasattr(Record, "evidence"):
-        for r in Record.objects.filter(pk__in=ids).prefetch_related("evidence"):
-            evidence[r.pk] = list(r.evidence.all())
-    rows = [(ln, activity_name(ln.activity), evidence.get(ln.record_id, [])) for ln in page]
+    evidence = {}  # (source kind, source id) -> evidence files of the record the line traces to
+    sources: dict[str, set[int]] = {}
+    for ln in page:
+        if ln.source_id:
+            sources.setdefault(ln.source_kind, set()).add(ln.source_id)
+    for kind, ids in sorted(sources.items()):
+        Record = inputs.source_model(kind)
+        if hasattr(Record, "evidence"):
+            for r in Record.objects.filter(pk__in=ids).prefetch_related("evidence"):
+                evidence[(kind, r.pk)] = list(r.evidence.all())
+    rows = [(ln, activity_name(ln.activity), evidence.get((ln.source_kind, ln.source_id), [])) for ln in page]
     filter_labels = []
     if g.get("scope"):
         filter_labels.append(f"Scope {g['scope']}")

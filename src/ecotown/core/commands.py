@@ -26,6 +26,10 @@ def load_shipped_reference() -> None:
     added = install_shipped(None)
     if added:
         print(f"criteria frameworks: {len(added)} shipped versions installed")
+    from ecotown.core.services import sync_reference_editions
+
+    rows = sync_reference_editions(None)
+    print("reference data editions: " + ", ".join(f"{r.name} {r.edition}" for r in rows))
     try:
         from ecotown.carbon import services as carbon_services
     except ImportError:  # pragma: no cover

@@ -214,3 +214,42 @@ class TaskState(TrackedModel):
 
     def history_organisation_id(self):
         return self.workflow_state.organisation_id
+
+
+class ReferenceStatus(models.TextChoices):
+    OFFICIAL = "official", _("official")
+    SECONDARY_VERIFY = "secondary_verify", _("secondary source: verify")
+    ILLUSTRATIVE = "illustrative", _("illustrative default")
+
+
+class ReferenceEdition(TrackedModel):
+    """One edition of a reference data file results are computed with (activity catalogue,
+    conversions, blends, extra GWP values, KPI definitions; see `ecotown.calc.reference`): one row
+    per file content, stored when `ecotown migrate` runs or a result is computed, never edited — new
+    content is a new edition. Inventories and assessment results record the editions they used."""
+
+    name = models.CharField(_("name"), max_length=80)
+    title_th = models.CharField(max_length=200)
+    title_en = models.CharField(max_length=200)
+    edition = models.CharField(_("edition"), max_length=200)
+    source = models.CharField(_("source"), max_length=300)
+    url = models.TextField(_("URL"), blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=ReferenceStatus.choices)
+    sha256 = models.CharField(max_length=64)
+    file_name = models.CharField(max_length=255)
+    loaded_at = models.DateTimeField(auto_now_add=True)
+
+    HISTORY_EXCLUDE = ("loaded_at",)
+
+    class Meta:
+        ordering = ["name", "loaded_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["name", "sha256"], name="uniq_reference_content"),
+                       models.UniqueConstraint(fields=["name", "edition"], name="uniq_reference_edition")]
+
+    def __str__(self):
+        return f"{self.name} {self.edition}"
+
+    def provenance(self) -> dict:
+        """What a result records of the edition it used (kept with the result)."""
+        return {"id": self.pk, "name": self.name, "title_th": self.title_th, "title_en": self.title_en,
+                "edition": self.edition, "status": self.status, "sha256": self.sha256}

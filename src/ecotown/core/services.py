@@ -122,3 +122,40 @@ def save_upload(actor, organisation, name: str, data: bytes) -> UploadedFile:
     f.file.save("upload", ContentFile(data), save=False)
     f.save()
     return f
+
+
+# --------------------------------------------------------------------------------------------
+# Reference data editions (activity catalogue, conversions, blends, GWP extras, KPI definitions)
+# --------------------------------------------------------------------------------------------
+@transaction.atomic
+def sync_reference_editions(actor=None, names: tuple[str, ...] | None = None) -> list:
+    """The edition rows of the reference files' contents as loaded (`ecotown.calc.reference`),
+    creating a row for content not seen before (one query when every content is known). A row is
+    never edited: new content is a new edition, labelled `<edition>+<hash prefix>` when the
+    manifest still names an edition stored with other content."""
+    from ecotown.calc import reference
+
+    from . import history
+    from .models import ReferenceEdition
+
+    loaded = reference.editions(names)
+    known = {(r.name, r.sha256): r for r in ReferenceEdition.objects.filter(
+        name__in=[e.name for e in loaded], sha256__in=[e.sha256 for e in loaded])}
+    out = []
+    for e in loaded:
+        row = known.get((e.name, e.sha256))
+        if row is None:
+            label = e.edition
+            if ReferenceEdition.objects.filter(name=e.name, edition=label).exists():
+                label = f"{e.edition}+{e.sha256[:8]}"
+            row = history.save(actor, ReferenceEdition(
+                name=e.name, title_th=e.title_th[:200], title_en=e.title_en[:200], edition=label[:200],
+                source=e.source[:300], url=e.url, status=e.status, sha256=e.sha256, file_name=e.path[:255]),
+                "reference data loaded")
+        out.append(row)
+    return out
+
+
+def reference_provenance(names: tuple[str, ...]) -> list[dict]:
+    """[{id, name, title_th, title_en, edition, status, sha256}] of the editions a result uses."""
+    return [row.provenance() for row in sync_reference_editions(None, names)]
