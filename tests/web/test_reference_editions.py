@@ -47,6 +47,24 @@ def test_sync_stores_one_row_per_content_once(db):
     assert ReferenceEdition.objects.count() == 5
 
 
+def test_an_edition_is_never_edited_and_ecotown_migrate_stores_the_editions(db, capsys):
+    from ecotown.core import history
+    from ecotown.core.commands import load_shipped_reference
+
+    load_shipped_reference()
+    assert "reference data editions: activity_catalogue 2026.1, conversions IPCC 2006, blends 2026.1, " \
+           "gwp_extra 2024-08, kpi_definitions 2026.1" in capsys.readouterr().out
+    row = ReferenceEdition.objects.get(name="activity_catalogue")
+    n_changes = ChangeRecord.objects.count()
+    row.edition = "2026.9"
+    with pytest.raises(ValueError) as exc:
+        history.save(None, row)
+    assert str(exc.value) == "a reference edition is never edited: new content is a new edition"
+    row.refresh_from_db()
+    assert row.edition == "2026.1" and ChangeRecord.objects.count() == n_changes
+    assert ReferenceEdition.objects.count() == 5
+
+
 @pytest.fixture
 def data_copy(tmp_path, monkeypatch):
     """The reference data read from a copy that the test may change (restored afterwards)."""

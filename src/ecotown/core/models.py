@@ -249,6 +249,11 @@ class ReferenceEdition(TrackedModel):
     def __str__(self):
         return f"{self.name} {self.edition}"
 
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ValueError("a reference edition is never edited: new content is a new edition")
+        return super().save(*args, **kwargs)
+
     def provenance(self) -> dict:
         """What a result records of the edition it used (kept with the result)."""
         return {"id": self.pk, "name": self.name, "title_th": self.title_th, "title_en": self.title_en,
