@@ -23,7 +23,7 @@ def test_the_manifest_names_every_reference_file_with_a_true_status():
     for name in reference.names():
         d = reference.manifest()[name]
         assert reference.path(name).is_file(), name
-        rows = list(csv.DictReader(io.StringIO(reference.text(name)))) if d["path"].endswith(".csv") else []
+        rows = list(csv.DictReader(io.StringIO(reference.text(name)))) if reference.FILES[name].endswith(".csv") else []
         if rows and "status" in rows[0]:
             weakest = next(s for s in STATUS_ORDER if s in {r["status"] for r in rows})
             assert d["status"] == weakest, name

@@ -1,7 +1,8 @@
 """Reference data results are computed with, and the edition of each file's content.
 
-Pure (no Django). `src/ecotown/data/editions.yaml` names each reference file (activity catalogue,
-conversions, blends, extra GWP values, KPI definitions) with its edition, source, URL and status.
+Pure (no Django). `FILES` names each reference file (activity catalogue, conversions, blends, extra
+GWP values, KPI definitions); `src/ecotown/data/editions.yaml` gives each its edition, source, URL
+and status (read only when an edition is asked for: the engine's start-up does not parse YAML).
 Every reader of those files (`ecotown.calc.ghg`, `ecotown.calc.kpi`) reads them through `read()`,
 once per process, so the SHA-256 `edition(name)` reports is the hash of exactly the bytes the
 calculation used. The platform stores one edition row per content (`ecotown.core.models.
@@ -20,11 +21,17 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-
 #: the folder holding the shipped reference data (a test may point it at a copy, then call `clear()`)
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 MANIFEST = "editions.yaml"
+#: name -> path under DATA_DIR
+FILES = {
+    "activity_catalogue": "ghg/activities.csv",
+    "conversions": "ghg/conversions.csv",
+    "blends": "ghg/blends.csv",
+    "gwp_extra": "ghg/gwp_extra.csv",
+    "kpi_definitions": "kpi/kpis.yaml",
+}
 STATUSES = ("official", "secondary_verify", "illustrative")
 
 _dependents: list[Callable[[], None]] = []
@@ -35,7 +42,7 @@ class Edition:
     """One reference file as loaded: what the manifest says about it and the hash of its content."""
 
     name: str
-    path: str  # relative to DATA_DIR
+    path: str  # under DATA_DIR
     title_th: str
     title_en: str
     edition: str
@@ -47,11 +54,15 @@ class Edition:
 
 @lru_cache(maxsize=1)
 def manifest() -> dict[str, dict]:
-    """{name: {path, title, edition, source, url, status}} from data/editions.yaml (order kept)."""
-    data = yaml.safe_load((DATA_DIR / MANIFEST).read_text(encoding="utf-8"))
+    """{name: {title, edition, source, url, status}} from data/editions.yaml (order kept)."""
+    import yaml
+
+    data = yaml.load((DATA_DIR / MANIFEST).read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     out: dict[str, dict] = {}
+    if set(data["files"]) != set(FILES):
+        raise ValueError(f"{MANIFEST} must describe exactly the files {', '.join(FILES)}")
     for name, d in data["files"].items():
-        missing = [k for k in ("path", "title", "edition", "source", "status") if not d.get(k)]
+        missing = [k for k in ("title", "edition", "source", "status") if not d.get(k)]
         if missing:
             raise ValueError(f"{MANIFEST}: {name}: missing {', '.join(missing)}")
         if d["status"] not in STATUSES:
@@ -61,14 +72,14 @@ def manifest() -> dict[str, dict]:
 
 
 def names() -> tuple[str, ...]:
-    return tuple(manifest())
+    return tuple(FILES)
 
 
 def path(name: str) -> Path:
     try:
-        return DATA_DIR / manifest()[name]["path"]
+        return DATA_DIR / FILES[name]
     except KeyError:
-        raise KeyError(f"unknown reference file {name!r} (see {MANIFEST})") from None
+        raise KeyError(f"unknown reference file {name!r} (see ecotown.calc.reference.FILES)") from None
 
 
 @lru_cache(maxsize=None)
@@ -84,7 +95,7 @@ def text(name: str) -> str:
 def edition(name: str) -> Edition:
     """The edition of the content loaded for `name` (manifest facts + SHA-256 of the bytes)."""
     d = manifest()[name]
-    return Edition(name=name, path=d["path"], title_th=str(d["title"]["th"]), title_en=str(d["title"]["en"]),
+    return Edition(name=name, path=FILES[name], title_th=str(d["title"]["th"]), title_en=str(d["title"]["en"]),
                    edition=str(d["edition"]), source=str(d["source"]), url=str(d.get("url") or ""),
                    status=d["status"], sha256=hashlib.sha256(read(name)).hexdigest())
 
