@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import importlib
+import io
 
 from django.apps import apps
 
@@ -34,6 +35,12 @@ def test_lines_record_their_source_kind_and_id_and_the_drill_down_follows_them(w
     assert html.count('data-testid="line"') == 1 and html.count("diesel-bill.pdf") == 1
     api = client.get(f"/api/carbon/inventories/{inv.pk}/lines?scope=1", headers=token_for(world.users["approver"])).json()
     assert [(r["source_kind"], r["source_id"], r["record_id"]) for r in api["items"]] == [("activities", diesel.pk, None)]
+    from openpyxl import load_workbook
+
+    wb = load_workbook(io.BytesIO(client.get(f"/carbon/inventory/{inv.pk}/inventory.xlsx").content))
+    sheet = [row[:3] for row in wb["Lines"].iter_rows(values_only=True)]
+    assert sheet == [("source_kind", "source_id", "record_id"), ("activities", diesel.pk, None),
+                     ("activities", grid.pk, None), ("activities", grid.pk, None)]
 
 
 def test_migration_backfills_existing_lines_from_their_record(world):

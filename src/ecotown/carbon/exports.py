@@ -111,7 +111,7 @@ def inventory_workbook(inv: Inventory) -> bytes:
             c.alignment = Alignment(wrap_text=False, vertical="top")
 
     ls = wb.create_sheet("Lines")
-    cols = ["record_id", "record_version", "activity", "quantity", "unit", "period_start", "period_end", "period_share",
+    cols = ["source_kind", "source_id", "record_id", "record_version", "activity", "quantity", "unit", "period_start", "period_end", "period_share",
             "edition_from", "edition_to", "gas", "gas_kind", "scope", "basis", "iso_category", "scope3_category",
             "mass_t", "gwp", "co2e_t", "gwp_set", "factor_code", "factor_value", "factor_unit", "factor_source",
             "factor_edition", "factor_status", "conversion"]
