@@ -7,6 +7,9 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts"
 
     def ready(self):
-        from . import workflows
+        from ecotown import access
 
+        from . import policies, workflows
+
+        access.register(policies.POLICIES)
         workflows.register()

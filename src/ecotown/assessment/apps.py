@@ -7,6 +7,9 @@ class AssessmentConfig(AppConfig):
     verbose_name = "Assessment"
 
     def ready(self):
-        from . import workflows
+        from ecotown import access
 
+        from . import policies, workflows
+
+        access.register(policies.POLICIES)
         workflows.register()

@@ -7,9 +7,11 @@ class CarbonConfig(AppConfig):
     verbose_name = "Carbon"
 
     def ready(self):
+        from ecotown import access
         from ecotown.core import recompute
 
-        from . import services, workflows
+        from . import policies, services, workflows
 
+        access.register(policies.POLICIES)
         recompute.register(services.on_records_changed)
         workflows.register()

@@ -7,7 +7,11 @@ class CoreConfig(AppConfig):
     verbose_name = "EcoTown core"
 
     def ready(self):
+        from ecotown import access
         from ecotown.core import inputs, workflow
 
+        from . import policies
+
+        access.register(policies.POLICIES)
         workflow._register_core()
         inputs.autodiscover()  # each app's kpi_inputs.py registers the KPI inputs it provides

@@ -7,6 +7,9 @@ class EnquiriesConfig(AppConfig):
     verbose_name = "Enquiries"
 
     def ready(self):
-        from . import workflows
+        from ecotown import access
 
+        from . import policies, workflows
+
+        access.register(policies.POLICIES)
         workflows.register()

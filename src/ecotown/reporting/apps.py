@@ -7,6 +7,9 @@ class ReportingConfig(AppConfig):
     verbose_name = "Reporting"
 
     def ready(self):
-        from . import workflows
+        from ecotown import access
 
+        from . import policies, workflows
+
+        access.register(policies.POLICIES)
         workflows.register()
