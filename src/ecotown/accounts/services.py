@@ -20,6 +20,7 @@ from ecotown.registry import diw
 from ecotown.registry.models import FactoryDetail, Kind, Organisation
 
 from .models import ApiToken, Assignment, Invitation, Membership, RegistrationRequest, User, token_hash
+from .policies import AccountsAction
 from .roles import Role, role_fits
 
 INVITATION_DAYS = 14
@@ -43,11 +44,10 @@ def add_membership(actor, user: User, organisation: Organisation, role: str, *, 
 
 def _check_grant(actor, organisation: Organisation, role: str) -> None:
     """Only an authority admin grants authority roles; others grant roles at their level or below."""
-    p = access.principal(actor)
     if not role_fits(role, organisation.kind):
         raise ValidationError({"role": _("The role “%(role)s” does not fit an organisation of kind “%(kind)s”.") % {
             "role": Role(role).label, "kind": organisation.get_kind_display()}})
-    if role in {Role.AUTHORITY_ADMIN, Role.AUTHORITY_OFFICER, Role.AUDITOR} and not p.authority_admin:
+    if not access.can(actor, AccountsAction.GRANT_ROLE, Membership(organisation=organisation, role=role)):
         raise access.PermissionDenied
 
 

@@ -30,13 +30,8 @@ def published_versions():
 
 
 def versions_for(user):
-    qs = FrameworkVersion.objects.select_related("framework").order_by("framework__code", "-created_at", "-id")
-    p = access.principal(user)
-    if not p.authenticated:
-        return qs.none()
-    if p.authority_staff:
-        return qs
-    return qs.filter(status=FrameworkVersion.PUBLISHED)
+    return access.visible(user, FrameworkVersion.objects.select_related("framework").order_by(
+        "framework__code", "-created_at", "-id"))
 
 
 def version_or_404(user, pk: int) -> FrameworkVersion:
@@ -49,8 +44,7 @@ def version_or_404(user, pk: int) -> FrameworkVersion:
 def assessable_orgs(user):
     """Organisations the user may start an assessment for."""
     qs = access.visible_orgs(user, Organisation.objects.filter(kind__in=ASSESSABLE_KINDS)).order_by("kind", "name_th")
-    p = access.principal(user)
-    if p.authority_staff:
+    if access.can(user, Action.PROGRAMME):  # authority staff change every organisation's assessments
         return qs
     ids = [o.pk for o in qs.only("pk", "parent_id", "kind")
            if access.can(user, Action.CHANGE, Assessment(organisation=o))]

@@ -49,7 +49,7 @@ def index(request):
     rows = selectors.assessments_for(request.user)[:200]
     return render(request, "assessment/index.html", {
         "form": form, "rows": rows, "is_admin": access.can(request.user, Action.ADMIN_REFERENCE),
-        "is_authority": access.principal(request.user).authority_staff})
+        "is_authority": access.can(request.user, Action.PROGRAMME)})
 
 
 @login_required

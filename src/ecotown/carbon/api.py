@@ -16,6 +16,7 @@ from ecotown.registry.models import Organisation
 
 from . import selectors, services
 from .models import Factor, FactorSet, Inventory
+from .policies import CarbonAction
 
 router = Router(tags=["carbon"])
 
@@ -176,7 +177,7 @@ def energy_sales(request, estate_id: int, payload: SalesIn):
 
 @router.get("/rollup")
 def rollup(request, year: int):
-    if not access.principal(request.user).authority_staff:
+    if not access.can(request.user, CarbonAction.ROLLUP):
         raise Http404
     r = selectors.rollup(year, request.user)
     r["estates"] = [{k: v for k, v in e.items() if k != "estate"} | {"name": e["estate"].name} for e in r["estates"]]

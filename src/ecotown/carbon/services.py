@@ -111,7 +111,7 @@ def upload_factor_set(actor, *, data: bytes, file_name: str, name: str, source: 
     library for everyone (authority staff only) and may not overlap active factors; with it, it is
     that organisation's supplier-specific set and replaces the library for the activities it covers."""
     if organisation is None:
-        if not access.principal(actor).authority_staff:
+        if not access.can(actor, Action.CHANGE, FactorSet(organisation=None)):
             raise PermissionDenied
     else:
         access.require(actor, Action.CHANGE, organisation)

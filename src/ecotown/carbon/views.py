@@ -21,8 +21,11 @@ from ecotown.calc import ghg
 from ecotown.registry.models import Organisation
 from ecotown.web.forms import add_errors
 
+from ecotown.registry import policies as registry_policies
+
 from . import exports, inputs, selectors, services
 from .models import Factor, FactorSet, FactorStatus, Inventory
+from .policies import CarbonAction
 
 ISO_CATEGORIES = {
     1: gettext_lazy("Category 1: direct emissions and removals"),
@@ -52,13 +55,13 @@ def activity_name(code: str) -> str:
 @login_required
 def index(request):
     invs = selectors.inventories(request.user)
-    p = access.principal(request.user)
     estates = access.visible_orgs(request.user, Organisation.objects.filter(kind__in=["estate", "port"]))
-    managed = estates.filter(pk__in=p.managed_estates) if not p.authority_staff else estates.none()
+    is_authority = access.can(request.user, CarbonAction.ROLLUP)
+    managed = estates.none() if is_authority else registry_policies.managed(request.user, estates)
     year = selectors.years_available(request.user)[:1]
     page = Paginator(invs, 50).get_page(request.GET.get("page"))
     return render(request, "carbon/index.html", {
-        "page": page, "managed": managed, "is_authority": p.authority_staff,
+        "page": page, "managed": managed, "is_authority": is_authority,
         "year": year[0] if year else dt.date.today().year - 1})
 
 
@@ -93,7 +96,7 @@ def inventory_detail(request, pk: int):
         "months": selectors.months(inv.organisation, inv.year), "trend": trend,
         "intensity": intensity, "employees_source": EMPLOYEE_SOURCES.get(intensity["employees_source"], ""),
         "can_change": access.can(request.user, Action.CHANGE, inv),
-        "can_finalise": access.can(request.user, access.CARBON_FINALISE, inv) and inv.status == Inventory.Status.DRAFT,
+        "can_finalise": access.can(request.user, CarbonAction.FINALISE, inv) and inv.status == Inventory.Status.DRAFT,
         "options": OptionsForm(initial={"gwp_set": inv.gwp_set, "previous_edition": inv.previous_edition}),
     })
 
@@ -152,7 +155,7 @@ def inventory_recompute(request, pk: int):
 @require_POST
 def inventory_finalise(request, pk: int):
     inv = _inventory(request, pk)
-    access.require(request.user, access.CARBON_FINALISE, inv)
+    access.require(request.user, CarbonAction.FINALISE, inv)
     try:
         services.finalise(request.user, inv)
     except ValidationError as exc:
@@ -252,8 +255,7 @@ def energy_sales(request, pk: int):
 
 @login_required
 def authority_view(request):
-    p = access.principal(request.user)
-    if not p.authority_staff:
+    if not access.can(request.user, CarbonAction.ROLLUP):
         raise Http404
     years = selectors.years_available(request.user)
     year = _year(request, years[0] if years else None)
@@ -292,12 +294,11 @@ class UploadForm(forms.Form):
 
 @login_required
 def library(request):
-    p = access.principal(request.user)
     form = UploadForm(request.POST or None, request.FILES or None)
     changeable = [o.pk for o in access.visible_orgs(request.user).filter(kind__in=["factory", "waste_processor", "estate", "port"])
                   if access.can(request.user, Action.CHANGE, o)]
     form.fields["organisation"].queryset = Organisation.objects.filter(pk__in=changeable).order_by("name_th")
-    can_upload = p.authority_staff or bool(changeable)
+    can_upload = access.can(request.user, Action.CHANGE, FactorSet(organisation=None)) or bool(changeable)
     if request.method == "POST":
         if not can_upload:
             raise PermissionDenied

@@ -14,6 +14,7 @@ from ecotown.core import history, workflow
 from ecotown.core.services import notify
 
 from .models import Enquiry
+from .policies import EnquiryAction
 
 FIELDS = {"programme", "name", "email", "phone", "subject", "message", "organisation"}
 
@@ -25,7 +26,7 @@ def submit(actor, data: dict) -> Enquiry:
     if extra:
         raise ValidationError({k: "unknown field" for k in extra})
     org = data.get("organisation")
-    if org is not None and org.pk not in access.principal(actor).roles:
+    if not access.can(actor, Action.ADD, Enquiry(organisation=org)):
         raise ValidationError({"organisation": _("You can only send an enquiry for an organisation you belong to.")})
     enquiry = Enquiry(submitted_by=actor if getattr(actor, "is_authenticated", False) else None, **data)
     history.save(actor, enquiry)
@@ -38,7 +39,7 @@ def submit(actor, data: dict) -> Enquiry:
 @transaction.atomic
 def assign(actor, enquiry: Enquiry, staff_user) -> Enquiry:
     access.require(actor, Action.ENQUIRY_HANDLE, enquiry)
-    if not access.principal(staff_user).authority_staff:
+    if not access.can(staff_user, EnquiryAction.HANDLE):
         raise ValidationError({"assigned_to": _("Enquiries can only be assigned to authority staff.")})
     name = "reassign" if enquiry.status in (Enquiry.Status.ANSWERED, Enquiry.Status.CLOSED) else "assign"
     return workflow.transition(actor, enquiry, name, staff_user=staff_user)[0]

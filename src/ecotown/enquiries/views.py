@@ -15,7 +15,7 @@ from ecotown.access import Action
 from ecotown.accounts.models import User
 from ecotown.core.models import ChangeRecord
 
-from . import services
+from . import policies, services
 from .models import Enquiry, Programme
 
 
@@ -61,8 +61,7 @@ def enquiry_list(request):
 def enquiry_detail(request, pk: int):
     enquiry = access.get_or_404(request.user, Enquiry.objects.select_related("organisation", "assigned_to"), pk=pk)
     can_handle = access.can(request.user, Action.ENQUIRY_HANDLE, enquiry)
-    staff = User.objects.filter(memberships__role__in=["authority_admin", "authority_officer"],
-                                memberships__is_active=True).distinct() if can_handle else []
+    staff = policies.handlers() if can_handle else []
     return render(request, "enquiries/detail.html", {
         "e": enquiry, "can_handle": can_handle, "staff": staff,
         "history": ChangeRecord.for_object(enquiry)[:20] if can_handle else []})

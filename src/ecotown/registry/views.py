@@ -201,13 +201,13 @@ def map_data(request):
 
 
 def public_estates(request):
-    qs = Organisation.objects.filter(kind__in=[Kind.ESTATE, Kind.PORT], is_public=True).select_related("province")
+    qs = access.public(Organisation.objects.filter(kind__in=[Kind.ESTATE, Kind.PORT])).select_related("province")
     qs = _search(qs, request.GET.get("q", ""))
     return render(request, "public/estates.html", {"page": _page(request, qs.order_by("name_th")), "q": request.GET.get("q", "")})
 
 
 def public_estate(request, pk: int):
-    org = Organisation.objects.filter(kind__in=[Kind.ESTATE, Kind.PORT], is_public=True, pk=pk).select_related(
+    org = access.public(Organisation.objects.filter(kind__in=[Kind.ESTATE, Kind.PORT], pk=pk)).select_related(
         "province", "estate").first()
     if org is None:
         return render(request, "404.html", status=404)

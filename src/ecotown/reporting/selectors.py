@@ -97,13 +97,9 @@ class Completeness:
 
 def completeness_scope(user) -> QuerySet:
     """Estates and ports whose completeness the user may see (estate managers: theirs; authority: all)."""
-    p = access.principal(user)
-    qs = Organisation.objects.filter(kind__in=[Kind.ESTATE, Kind.PORT])
-    if p.authority_staff:
-        return qs
-    if p.managed_estates:
-        return qs.filter(pk__in=p.managed_estates)
-    return qs.none()
+    from .policies import completeness_scope as scope
+
+    return scope(user, Organisation.objects.filter(kind__in=[Kind.ESTATE, Kind.PORT]))
 
 
 def completeness(user, year: int, month: int, estate: Organisation | None = None) -> Completeness:
@@ -120,7 +116,7 @@ def completeness(user, year: int, month: int, estate: Organisation | None = None
             raise PermissionDenied
         scope = scope.filter(pk=estate.pk)
     factories = Organisation.objects.filter(kind=Kind.FACTORY)
-    if estate is not None or not access.principal(user).authority_staff:
+    if estate is not None or not access.can(user, access.Action.PROGRAMME):
         factories = factories.filter(parent__in=scope)
     period = periods_for(year)[month]
     start, end = period.start, period.end
@@ -149,13 +145,12 @@ def escalation_list(user, today: dt.date | None = None, limit: int = 200, estate
     scope = completeness_scope(user)
     if not scope.exists():
         raise PermissionDenied
-    p = access.principal(user)
     factories = Organisation.objects.filter(kind=Kind.FACTORY)
     if estate is not None:
         if not scope.filter(pk=estate.pk).exists():
             raise PermissionDenied
         factories = factories.filter(parent=estate)
-    elif not p.authority_staff:
+    elif not access.can(user, access.Action.PROGRAMME):
         factories = factories.filter(parent__in=scope)
     periods = [pr for pr in ReportingPeriod.objects.select_related("calendar").filter(
         year__in=[today.year - 1, today.year]) if pr.deadline + dt.timedelta(days=pr.calendar.escalate_days_after) < today]

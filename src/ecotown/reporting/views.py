@@ -18,7 +18,6 @@ from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ecotown import access
-from ecotown.access import ReportingAction
 from ecotown.core.i18n import ui_lang as _lang
 from ecotown.registry.models import Kind, Organisation
 from ecotown.web.forms import add_errors
@@ -26,6 +25,7 @@ from ecotown.web.forms import add_errors
 from . import imports, jobs, selectors, services
 from .models import (ActivityRecord, EmployeeRecord, ImportBatch, ImportJob, ProductionRecord, QualityFlag,
                      ReportingCalendar, State)
+from .policies import ReportingAction
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -52,8 +52,8 @@ def _org(request, pk) -> Organisation:
 def index(request):
     """Factory users go to their own reporting page; estates and the authority see their organisations."""
     m = getattr(request, "membership", None)
-    p = access.principal(request.user)
-    if m is not None and m.organisation.kind in {Kind.FACTORY, Kind.SCHOOL, Kind.WASTE_PROCESSOR} and not p.authority_staff:
+    if (m is not None and m.organisation.kind in {Kind.FACTORY, Kind.SCHOOL, Kind.WASTE_PROCESSOR}
+            and not access.can(request.user, access.Action.PROGRAMME)):
         return redirect("reporting:org", pk=m.organisation_id)
     qs = selectors.visible_reporting_orgs(request.user).filter(kind__in=[Kind.FACTORY, Kind.WASTE_PROCESSOR])
     q = (request.GET.get("q") or "").strip().lower()
@@ -61,8 +61,7 @@ def index(request):
         qs = qs.filter(search_text__contains=word)
     page = Paginator(qs.select_related("parent").order_by("name_th", "pk"), 50).get_page(request.GET.get("page"))
     return render(request, "reporting/index.html", {
-        "page": page, "q": q, "can_completeness": access.reporting_can_see_completeness(request.user),
-        "is_admin": p.authority_admin, "year": timezone.localdate().year,
+        "page": page, "q": q, "can_completeness": access.can(request.user, ReportingAction.COMPLETENESS), "year": timezone.localdate().year,
     })
 
 
@@ -396,10 +395,8 @@ def upload(request, pk: int):
 
 
 def _job(request, pk) -> ImportJob:
-    job = ImportJob.objects.select_related("organisation", "batch", "batch__marked_file").filter(pk=pk).first()
-    if job is None or job.user_id != request.user.pk:
-        raise Http404
-    return job
+    return access.get_or_404(request.user, ImportJob.objects.select_related("organisation", "batch", "batch__marked_file"),
+                             pk=pk)
 
 
 @login_required
@@ -434,7 +431,7 @@ def batch_detail(request, pk: int):
 
 @login_required
 def completeness(request):
-    if not access.reporting_can_see_completeness(request.user):
+    if not access.can(request.user, ReportingAction.COMPLETENESS):
         raise PermissionDenied
     today = timezone.localdate()
     year = _year(request)

@@ -28,11 +28,10 @@ def ecotown(request):
     ctx = {"demo": is_demo(), "tile_url": settings.ECOTOWN_TILE_URL}
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
-        p = access.principal(user)
         ctx.update(
-            principal=p,
-            can_admin_people=p.authority_admin,
-            is_authority=p.authority_staff,
+            can_admin_people=access.can(user, access.Action.ADMIN_PEOPLE),
+            is_authority=access.can(user, access.Action.PROGRAMME),
+            can_registrations=access.can(user, access.Action.APPROVE_REGISTRATION),
             unread_count=user.notifications.filter(read_at__isnull=True).count(),
         )
     return ctx

@@ -54,7 +54,7 @@ def healthz(request):
 
 def home(request):
     if not request.user.is_authenticated:
-        estates = Organisation.objects.filter(kind__in=[Kind.ESTATE, Kind.PORT], is_public=True)
+        estates = access.public(Organisation.objects.filter(kind__in=[Kind.ESTATE, Kind.PORT]))
         return render(request, "home_public.html", {
             "n_estates": estates.filter(kind=Kind.ESTATE).count(), "n_ports": estates.filter(kind=Kind.PORT).count(),
             "certified": estates.exclude(eco_level="").select_related("province").order_by("-eco_level_year", "name_th")[:12],
@@ -62,7 +62,7 @@ def home(request):
     visible = access.visible_orgs(request.user)
     counts = dict(visible.values_list("kind").annotate(n=Count("pk")))
     pending = 0
-    if access.principal(request.user).managed_estates or access.principal(request.user).authority_staff:
+    if access.can(request.user, Action.APPROVE_REGISTRATION):
         pending = access.visible(request.user, RegistrationRequest.objects.filter(status="pending")).count()
     return render(request, "home.html", {
         "counts": [(Kind(k).label, k, n) for k, n in sorted(counts.items())],
