@@ -31,7 +31,7 @@ from django.utils import timezone
 from ecotown.accounts.roles import AUTHORITY_ROLES, Role
 
 __all__ = ["Action", "Policy", "OrganisationOwnedPolicy", "Principal", "principal", "forget", "register",
-           "policy_for", "decide", "can", "require", "visible", "visible_orgs", "get_or_404", "public",
+           "policy_for", "object_less_actions", "decide", "can", "require", "visible", "visible_orgs", "get_or_404", "public",
            "PermissionDenied", "UNGUARDED"]
 
 
@@ -224,6 +224,11 @@ def register(mapping: dict[type, Policy]) -> None:
                                            f"{type(owner).__name__}")
             _GLOBAL[str(action)] = policy
     _RESOLVED.clear()
+
+
+def object_less_actions() -> set[str]:
+    """The object-less actions some registered policy answers."""
+    return set(_GLOBAL)
 
 
 def policy_for(model: type) -> Policy | None:
