@@ -7,6 +7,13 @@ from types import SimpleNamespace
 import pytest
 
 
+def pytest_generate_tests(metafunc):
+    """A PermissionMatrix (tests/permissions.py) runs once per actor of its `actors`."""
+    cls = metafunc.cls
+    if cls is not None and "actor" in metafunc.fixturenames and hasattr(cls, "operations") and hasattr(cls, "see"):
+        metafunc.parametrize("actor", cls.actors)
+
+
 def _user(username: str, **extra):
     from ecotown.accounts.models import User
 

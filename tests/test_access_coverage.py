@@ -15,7 +15,7 @@ from django.urls import URLResolver, get_resolver
 
 from ecotown import access
 
-from .permissions import API_ROUTES, MATRICES, PAGE_ROUTES, route_of
+from tests.permissions import API_ROUTES, MATRICES, PAGE_ROUTES, route_of
 
 TESTS = pathlib.Path(__file__).parent
 ROOT = TESTS.parent

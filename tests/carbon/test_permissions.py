@@ -14,16 +14,17 @@ A refused request changes nothing.
 """
 from __future__ import annotations
 
-import pytest
+from types import SimpleNamespace
+
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from ecotown.carbon import services
-from ecotown.carbon.models import EstateEnergySale, FactorSet, Inventory
+from ecotown.carbon.models import EstateEnergySale, Factor, FactorSet, Inventory
 from ecotown.core.models import ChangeRecord
 
+from tests.permissions import ACTORS, Action, ApiAction, ApiCreate, ApiDetail, ApiList, Detail, PermissionMatrix
 from .factories import record
 
-ACTORS = ["anonymous", "outsider", "admin", "officer", "auditor", "estate", "port", "preparer", "approver",
-          "preparer2", "school"]
 INVENTORIES = ["F1", "E1", "F3"]
 SEE = {"admin": {"F1", "E1", "F3"}, "officer": {"F1", "E1", "F3"}, "auditor": {"F3"}, "estate": {"F1", "E1"},
        "preparer": {"F1"}, "approver": {"F1"}}
@@ -33,95 +34,72 @@ SEE_ESTATE_E1 = {"admin", "officer", "estate"}
 ROLLUP = {"admin", "officer"}
 SALES_E1 = {"admin", "officer", "estate"}  # declare the energy E1 resells to its members
 UPLOAD_SHARED = {"admin", "officer"}
+SIGNED_IN = set(ACTORS) - {"anonymous"}
 
 
-def want(actor, allowed, key, see, ok=200, api=False):
-    if actor == "anonymous":
-        return 401 if api else 302
-    if key not in see.get(actor, set()):
-        return 404
-    return ok if key in allowed.get(actor, set()) else 403
+def _listed(case, r):
+    ids = {i["id"] for i in r.json()["items"]}
+    return {k for k, o in case.objects.items() if o.inv.pk in ids}
 
 
-def _state():
-    return (ChangeRecord.objects.count(), FactorSet.objects.count(),
-            tuple(EstateEnergySale.objects.order_by("pk").values_list("estate_id", "activity")),
-            tuple(Inventory.objects.order_by("pk").values_list("status", "gwp_set", "computed_at")))
-
-
-@pytest.mark.parametrize("actor", ACTORS)
-def test_matrix(actor, world, client):
-    services.sync_builtin_library(None)
-    for key in INVENTORIES:
-        record(getattr(world, key), "diesel", 1000, "L", "2025-03-01", "2025-03-31")
-    invs = {key: services.compute_inventory(getattr(world, key), 2025) for key in INVENTORIES}
-    headers = {}
-    if actor != "anonymous":
-        client.force_login(world.users[actor])
-        from ecotown.accounts.services import issue_token
-
-        headers = {"HTTP_AUTHORIZATION": "Bearer " + issue_token(world.users[actor])[1]}
-    fails = []
-
-    def check(label, got, expected, before=None):
-        if got != expected:
-            fails.append(f"{actor} {label}: got {got}, want {expected}")
-        if before is not None and expected not in (200, 302):
-            if before != _state():
-                fails.append(f"{actor} {label}: refused but state changed")
-
-    for key, inv in invs.items():
-        v = want(actor, SEE, key, SEE)
-        check(f"page {key}", client.get(f"/carbon/inventory/{inv.pk}/").status_code, v)
-        check(f"lines {key}", client.get(f"/carbon/inventory/{inv.pk}/lines/?scope=1").status_code, v)
-        check(f"xlsx {key}", client.get(f"/carbon/inventory/{inv.pk}/inventory.xlsx").status_code, v)
-        va = want(actor, SEE, key, SEE, api=True)
-        check(f"api get {key}", client.get(f"/api/carbon/inventories/{inv.pk}", **headers).status_code, va)
-        check(f"api lines {key}", client.get(f"/api/carbon/inventories/{inv.pk}/lines", **headers).status_code, va)
-        before = _state()
-        check(f"recompute {key}", client.post(f"/carbon/inventory/{inv.pk}/recompute/").status_code,
-              want(actor, CHANGE, key, SEE, ok=302), before)
-        before = _state()
-        check(f"options {key}", client.post(f"/carbon/inventory/{inv.pk}/options/", {"gwp_set": "AR6"}).status_code,
-              want(actor, CHANGE, key, SEE, ok=302), before)
-        before = _state()
-        check(f"api options {key}", client.post(f"/api/carbon/inventories/{inv.pk}/options", {"gwp_set": "AR4"},
-                                                content_type="application/json", **headers).status_code,
-              want(actor, CHANGE, key, SEE, api=True), before)
-        before = _state()
-        check(f"finalise {key}", client.post(f"/carbon/inventory/{inv.pk}/finalise/").status_code,
-              want(actor, FINALISE, key, SEE, ok=302), before)
-    e1 = world.E1.pk
-    see_e1 = {a: {"E1"} for a in SEE_ESTATE_E1}
-    check("estate page", client.get(f"/carbon/estate/{e1}/?year=2025").status_code, want(actor, see_e1, "E1", see_e1))
-    check("estate api", client.get(f"/api/carbon/estates/{e1}?year=2025", **headers).status_code,
-          want(actor, see_e1, "E1", see_e1, api=True))
-    before = _state()
-    check("energy sales api", client.put(f"/api/carbon/estates/{e1}/energy-sales", {"activities": ["grid_electricity"]},
-                                         content_type="application/json", **headers).status_code,
-          want(actor, see_e1, "E1", see_e1, api=True), before)
-    # the page where the estate manager declares the energy the estate resells (E1: changed by
-    # authority staff and E1's manager; everyone else does not see E1)
-    sales = {a: {"E1"} for a in SALES_E1}
-    check("energy sales page", client.get(f"/carbon/estate/{e1}/energy-sales/").status_code,
-          want(actor, sales, "E1", see_e1))
-    before = _state()
-    check("energy sales post", client.post(f"/carbon/estate/{e1}/energy-sales/",
-                                           {"activities": ["steam"]}).status_code,
-          want(actor, sales, "E1", see_e1, ok=302), before)
-    roll = {a: {"R"} for a in ROLLUP}
-    check("rollup page", client.get("/carbon/authority/?year=2025").status_code, want(actor, roll, "R", roll))
-    check("rollup api", client.get("/api/carbon/rollup?year=2025", **headers).status_code, want(actor, roll, "R", roll, api=True))
-    check("map data", client.get("/carbon/map.json?year=2025").status_code,
-          302 if actor == "anonymous" else 200)  # filtered to what the user sees (tested elsewhere)
-    signed = {a: {"L"} for a in ACTORS if a != "anonymous"}
-    check("library", client.get("/carbon/factors/").status_code, want(actor, signed, "L", signed))
-    shared = {a: {"L"} for a in UPLOAD_SHARED}
-    before = _state()
+def _shared_set(case, o):
     data = b"activity,gas,value,unit,scope,source,valid_from\nsteam,CO2e,70,kg/GJ,2,S,2025-01-01\n"
-    from django.core.files.uploadedfile import SimpleUploadedFile
+    return {"name": "Steam", "source": "S", "edition": "1", "file": SimpleUploadedFile("s.csv", data, "text/csv")}
 
-    r = client.post("/api/carbon/factor-sets", {"name": "Steam", "source": "S", "edition": "1",
-                                                "file": SimpleUploadedFile("s.csv", data, "text/csv")}, **headers)
-    check("upload shared api", r.status_code, want(actor, shared, "L", signed, api=True), before)
-    assert not fails, "\n".join(fails)
+
+class TestCarbonMatrix(PermissionMatrix):
+    see = SEE
+    operations = [
+        Detail("page", "/carbon/inventory/{o.inv.pk}/"),
+        Detail("lines", "/carbon/inventory/{o.inv.pk}/lines/?scope=1"),
+        Detail("xlsx", "/carbon/inventory/{o.inv.pk}/inventory.xlsx"),
+        ApiDetail("api get", "/api/carbon/inventories/{o.inv.pk}"),
+        ApiDetail("api lines", "/api/carbon/inventories/{o.inv.pk}/lines"),
+        ApiDetail("api months", "/api/carbon/inventories/{o.inv.pk}/months"),
+        ApiDetail("api intensity", "/api/carbon/organisations/{o.org.pk}/intensity?year=2025"),
+        ApiDetail("api trend", "/api/carbon/organisations/{o.org.pk}/trend"),
+        ApiList("api list", "/api/carbon/inventories?limit=500&year=2025", _listed),
+        Action("recompute", "/carbon/inventory/{o.inv.pk}/recompute/", CHANGE),
+        Action("options", "/carbon/inventory/{o.inv.pk}/options/", CHANGE, {"gwp_set": "AR6"}),
+        ApiAction("api options", "/api/carbon/inventories/{o.inv.pk}/options", CHANGE, {"gwp_set": "AR4"}),
+        ApiAction("api recompute", "/api/carbon/inventories/{o.inv.pk}/recompute", CHANGE),
+        ApiAction("api compute", "/api/carbon/inventories", CHANGE, lambda case, o: {"organisation": o.org.pk, "year": 2025}),
+        Action("finalise", "/carbon/inventory/{o.inv.pk}/finalise/", FINALISE),
+        ApiAction("api finalise (2024)", "/api/carbon/inventories/{o.inv_2024.pk}/finalise", FINALISE),
+        # estate E1 (its inventory's visibility is the estate's)
+        Detail("estate page", "/carbon/estate/{o.org.pk}/?year=2025", keys=["E1"]),
+        ApiDetail("estate api", "/api/carbon/estates/{o.org.pk}?year=2025", keys=["E1"]),
+        ApiAction("energy sales api", "/api/carbon/estates/{o.org.pk}/energy-sales",
+                  {a: {"E1"} for a in SALES_E1}, {"activities": ["grid_electricity"]}, method="put", keys=["E1"]),
+        Detail("energy sales page", "/carbon/estate/{o.org.pk}/energy-sales/", {a: {"E1"} for a in SALES_E1}, keys=["E1"]),
+        Action("energy sales post", "/carbon/estate/{o.org.pk}/energy-sales/", {a: {"E1"} for a in SALES_E1},
+               {"activities": ["steam"]}, keys=["E1"]),
+        # object-less
+        Detail("index", "/carbon/", SIGNED_IN),
+        Detail("rollup page", "/carbon/authority/?year=2025", ROLLUP, refused=404),
+        ApiDetail("rollup api", "/api/carbon/rollup?year=2025", ROLLUP, refused=404),
+        Detail("map data", "/carbon/map.json?year=2025", SIGNED_IN),  # filtered to what the user sees (tested elsewhere)
+        Detail("library", "/carbon/factors/", SIGNED_IN),
+        Detail("shared factor", "/carbon/factor/{c.factor.pk}/", SIGNED_IN),
+        ApiDetail("api shared factor", "/api/carbon/factors/{c.factor.pk}", SIGNED_IN),
+        ApiDetail("api factors", "/api/carbon/factors?limit=5", SIGNED_IN),
+        ApiDetail("api factor sets", "/api/carbon/factor-sets", SIGNED_IN),
+        ApiCreate("upload shared api", "/api/carbon/factor-sets", UPLOAD_SHARED, _shared_set, json=False, ok=200),
+    ]
+
+    def setup(self, world):
+        services.sync_builtin_library(None)
+        self.factor = Factor.objects.filter(factor_set__organisation__isnull=True).order_by("pk").first()
+        out = {}
+        for key in INVENTORIES:
+            org = getattr(world, key)
+            record(org, "diesel", 1000, "L", "2025-03-01", "2025-03-31")
+            record(org, "diesel", 900, "L", "2024-03-01", "2024-03-31")
+            out[key] = SimpleNamespace(org=org, inv=services.compute_inventory(org, 2025),
+                                       inv_2024=services.compute_inventory(org, 2024))
+        return out
+
+    def state(self):
+        return (ChangeRecord.objects.count(), FactorSet.objects.count(),
+                tuple(EstateEnergySale.objects.order_by("pk").values_list("estate_id", "activity")),
+                tuple(Inventory.objects.order_by("pk").values_list("status", "gwp_set", "computed_at")))

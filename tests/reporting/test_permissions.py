@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-
-import pytest
+from types import SimpleNamespace
 
 from ecotown.core.models import ChangeRecord
-from ecotown.reporting.models import ActivityRecord, ImportBatch, ReportingCalendar
+from ecotown.reporting.models import ActivityRecord, ImportBatch, QualityFlag, ReportingCalendar
 
+from tests.permissions import (ACTORS, Action, ApiAction, ApiCreate, ApiDetail, ApiList, Create, Detail, Import,
+                           PermissionMatrix)
 from .conftest import csv_bytes
 
 FACTORIES = ["F1", "F2", "F3", "F4"]
@@ -38,114 +39,97 @@ SUBMIT = {"approver": {"F1"}}
 VERIFY = {"admin": ALL, "officer": ALL, "estate": {"F1", "F2"}, "port": {"F4"}}
 CALENDAR = {"admin"}
 COMPLETENESS = {"admin", "officer", "estate", "port"}
-ACTORS = list(VISIBLE)
+SIGNED_IN = set(ACTORS) - {"anonymous"}
 
 
-def expect(actor, allowed: dict, key, ok=200, api=False):
-    if actor == "anonymous":
-        return 401 if api else 302
-    if key not in VISIBLE[actor]:
-        return 404
-    return ok if key in allowed.get(actor, set()) else 403
+def _state_is(attr, want):
+    """After an allowed request: the record `attr` of the object is now in state `want`."""
+    def after(case, actor, key, r):
+        if r.status_code in (200, 302) and actor != "anonymous":
+            rec = getattr(case.objects[key], attr)
+            rec.refresh_from_db()
+            if rec.state != want:
+                return f"state {rec.state}, want {want}"
+        return None
+    return after
 
 
-def _state():
-    return (ActivityRecord.objects.count(), ImportBatch.objects.count(), ChangeRecord.objects.count(),
-            tuple(ActivityRecord.objects.order_by("pk").values_list("state", flat=True)),
-            ReportingCalendar.objects.count())
+def _csv_file(case, o):
+    f = io.BytesIO(csv_bytes([["2025-09-01", "", "water", "5", "m3", ""]]))
+    f.name = "x.csv"
+    return f
 
 
-@pytest.mark.parametrize("actor", ACTORS)
-def test_matrix(actor, world, client, django_capture_on_commit_callbacks):
-    from ecotown.reporting import services
+def _listed_orgs(case, r):
+    orgs = {i["organisation"] for i in r.json()["items"]}
+    return {k for k, o in case.objects.items() if o.org.pk in orgs}
 
-    draft, submitted = {}, {}
-    for key in FACTORIES:
-        org = getattr(world, key)
-        recs = services.import_activities(None, org, csv_bytes([["2025-01-01", "", "water", "10", "m3", ""],
-                                                                ["2025-02-01", "", "water", "11", "m3", ""]]),
-                                          name=f"{key}.csv").records
-        draft[key] = recs[0]
-        submitted[key] = recs[1]
-        recs[1].state = "submitted"
-        from ecotown.core import history
 
-        history.save(None, recs[1], validate=False)
-    headers = {}
-    if actor != "anonymous":
-        client.force_login(world.users[actor])
-        from ecotown.accounts.services import issue_token
-
-        headers = {"HTTP_AUTHORIZATION": "Bearer " + issue_token(world.users[actor])[1]}
-    failures = []
-
-    def check(label, response, want, before=None):
-        if response.status_code != want:
-            failures.append(f"{actor:9} {label}: got {response.status_code}, want {want}")
-        if before is not None and want not in (200, 201, 302):
-            after = _state()
-            if after != before:
-                failures.append(f"{actor:9} {label}: refused but state changed {before} → {after}")
-
-    for key in FACTORIES:
-        org = getattr(world, key)
-        check(f"GET page {key}", client.get(f"/reporting/org/{org.pk}/?year=2025"), expect(actor, {a: ALL for a in VISIBLE}, key))
-        check(f"GET record {key}", client.get(f"/reporting/records/{draft[key].pk}/"), expect(actor, {a: ALL for a in VISIBLE}, key))
-        check(f"GET template {key}", client.get(f"/reporting/org/{org.pk}/template.xlsx"), expect(actor, REPORT, key))
-        before = _state()
-        r = client.post(f"/reporting/org/{org.pk}/new/", {"activity": "water", "quantity": "5", "unit": "m3",
-                                                          "period_start": "2025-03-01"})
-        check(f"POST new record {key}", r, expect(actor, REPORT, key, ok=302), before)
-        before = _state()
-        f = io.BytesIO(csv_bytes([["2025-04-01", "", "water", "5", "m3", ""]]))
-        f.name = "x.csv"
-        with django_capture_on_commit_callbacks(execute=True):
-            r = client.post(f"/reporting/org/{org.pk}/upload/", {"file": f})
-        check(f"POST upload {key}", r, expect(actor, REPORT, key, ok=302), before)
-        before = _state()
-        r = client.post(f"/reporting/records/{draft[key].pk}/submit/")
-        check(f"POST submit {key}", r, expect(actor, SUBMIT, key, ok=302), before)
-        if r.status_code == 302 and actor != "anonymous":
-            draft[key].refresh_from_db()
-            if draft[key].state != "submitted":
-                failures.append(f"{actor} submit {key}: state {draft[key].state}")
-        before = _state()
-        r = client.post(f"/reporting/records/{submitted[key].pk}/verify/")
-        check(f"POST verify {key}", r, expect(actor, VERIFY, key, ok=302), before)
-        if r.status_code == 302 and actor != "anonymous":
-            submitted[key].refresh_from_db()
-            if submitted[key].state != "verified":
-                failures.append(f"{actor} verify {key}: state {submitted[key].state}")
-        # API
-        before = _state()
-        r = client.post("/api/reporting/activities", {"organisation": org.pk, "rows": [
-            {"period_start": "2025-05-01", "activity": "water", "quantity": "1", "unit": "m3"}]},
-            content_type="application/json", **headers)
-        check(f"API POST rows {key}", r, expect(actor, REPORT, key, ok=201, api=True), before)
-        check(f"API GET record {key}", client.get(f"/api/reporting/activities/{draft[key].pk}", **headers),
-              expect(actor, {a: ALL for a in VISIBLE}, key, api=True))
-    # lists show exactly what is visible
-    if actor != "anonymous":
-        r = client.get("/api/reporting/activities?limit=500", **headers)
-        got = {i["organisation"] for i in r.json()["items"]}
-        want = {getattr(world, k).pk for k in VISIBLE[actor]}
-        if got != want:
-            failures.append(f"{actor} API list organisations {sorted(got)} != {sorted(want)}")
-    else:
-        check("API list", client.get("/api/reporting/activities"), 401)
-    # the reporting year
-    want = 302 if actor == "anonymous" else (200 if actor in COMPLETENESS else 403)
-    check("GET completeness", client.get("/reporting/completeness/?year=2025&month=1"), want)
-    want = 302 if actor == "anonymous" else (200 if actor in COMPLETENESS else 403)
-    check("API completeness", client.get("/api/reporting/completeness?year=2025&month=1", **headers),
-          401 if actor == "anonymous" else want)
-    check("GET calendar", client.get("/reporting/calendar/?year=2025"), 302 if actor == "anonymous" else 200)
-    before = _state()
+def _calendar_data(case, o):
     data = {"year": 2025, "remind_days_before": 5, "escalate_days_after": 14}
     data.update({f"m{m}": dt.date(2025 + (m == 12), m % 12 + 1, 15).isoformat() for m in range(1, 13)})
-    r = client.post("/reporting/calendar/", data)
-    check("POST calendar", r, 302 if actor == "anonymous" or actor in CALENDAR else 403, before)
-    before = _state()
-    r = client.post("/reporting/calendar/", {"year": 2025, "lock": "1"})
-    check("POST lock year", r, 302 if actor == "anonymous" or actor in CALENDAR else 403, before)
-    assert not failures, "\n" + "\n".join(failures)
+    return data
+
+
+class TestReportingMatrix(PermissionMatrix):
+    see = VISIBLE
+    extra_fixtures = ("django_capture_on_commit_callbacks",)
+    operations = [
+        Detail("GET page", "/reporting/org/{o.org.pk}/?year=2025"),
+        Detail("GET record", "/reporting/records/{o.draft.pk}/"),
+        Detail("GET export", "/reporting/org/{o.org.pk}/export.xlsx?year=2025"),
+        Detail("GET batch", "/reporting/imports/{o.batch.pk}/"),
+        Detail("GET template", "/reporting/org/{o.org.pk}/template.xlsx", REPORT),
+        Detail("GET edit record", "/reporting/records/{o.draft.pk}/edit/", REPORT),
+        Create("POST new record", "/reporting/org/{o.org.pk}/new/", REPORT,
+               {"activity": "water", "quantity": "5", "unit": "m3", "period_start": "2025-08-01"}),
+        Import("POST upload", "/reporting/org/{o.org.pk}/upload/", REPORT, _csv_file, on_commit=True),
+        Action("POST acknowledge flag", "/reporting/flags/{o.flag.pk}/ack/", REPORT, {"note": "checked"}),
+        Action("POST submit", "/reporting/records/{o.draft.pk}/submit/", SUBMIT, after=_state_is("draft", "submitted")),
+        Action("POST verify", "/reporting/records/{o.submitted.pk}/verify/", VERIFY,
+               after=_state_is("submitted", "verified")),
+        Action("POST submit all (2024: none)", "/reporting/org/{o.org.pk}/submit/?year=2024", SUBMIT),
+        Action("POST verify all (2024: none)", "/reporting/org/{o.org.pk}/verify/?year=2024", VERIFY),
+        ApiCreate("API POST rows", "/api/reporting/activities", REPORT, lambda case, o: {
+            "organisation": o.org.pk, "rows": [{"period_start": "2025-05-01", "activity": "water", "quantity": "1",
+                                                "unit": "m3"}]}),
+        ApiDetail("API GET record", "/api/reporting/activities/{o.draft.pk}"),
+        ApiAction("API submit", "/api/reporting/activities/{o.api_draft.pk}/submit", SUBMIT,
+                  after=_state_is("api_draft", "submitted")),
+        ApiAction("API verify", "/api/reporting/activities/{o.api_submitted.pk}/verify", VERIFY,
+                  after=_state_is("api_submitted", "verified")),
+        ApiList("API list", "/api/reporting/activities?limit=500", _listed_orgs),
+        # the reporting year (object-less)
+        Detail("GET completeness", "/reporting/completeness/?year=2025&month=1", COMPLETENESS),
+        ApiDetail("API completeness", "/api/reporting/completeness?year=2025&month=1", COMPLETENESS),
+        Detail("GET calendar", "/reporting/calendar/?year=2025", SIGNED_IN),
+        Create("POST calendar", "/reporting/calendar/", CALENDAR, _calendar_data),
+        Create("POST lock year", "/reporting/calendar/", CALENDAR, {"year": 2025, "lock": "1"}),
+    ]
+
+    def setup(self, world):
+        from ecotown.core import history
+        from ecotown.reporting import services
+
+        out = {}
+        for key in FACTORIES:
+            org = getattr(world, key)
+            result = services.import_activities(None, org, csv_bytes([
+                ["2025-01-01", "", "water", "10", "m3", ""], ["2025-02-01", "", "water", "11", "m3", ""],
+                ["2025-03-01", "", "water", "12", "m3", ""], ["2025-04-01", "", "water", "13", "m3", ""]]),
+                name=f"{key}.csv")
+            recs = result.records
+            for r in (recs[1], recs[3]):
+                r.state = "submitted"
+                history.save(None, r, validate=False)
+            flag = history.save(None, QualityFlag(organisation=org, record=recs[0], kind=QualityFlag.Kind.PEERS,
+                                                  message_th="ผิดปกติ", message_en="unusual"))
+            out[key] = SimpleNamespace(org=org, draft=recs[0], submitted=recs[1], api_draft=recs[2],
+                                       api_submitted=recs[3], batch=result.batch, flag=flag)
+        return out
+
+    def state(self):
+        return (ActivityRecord.objects.count(), ImportBatch.objects.count(), ChangeRecord.objects.count(),
+                tuple(ActivityRecord.objects.order_by("pk").values_list("state", flat=True)),
+                ReportingCalendar.objects.count(),
+                tuple(QualityFlag.objects.order_by("pk").values_list("acknowledged_at", flat=True)))
