@@ -19,7 +19,7 @@ import io
 from types import SimpleNamespace
 
 from ecotown.core.models import ChangeRecord
-from ecotown.reporting.models import ActivityRecord, ImportBatch, QualityFlag, ReportingCalendar
+from ecotown.reporting.models import ActivityRecord, ImportBatch, ImportJob, QualityFlag, ReportingCalendar
 
 from tests.permissions import (ACTORS, Action, ApiAction, ApiCreate, ApiDetail, ApiList, Create, Detail, Import,
                            PermissionMatrix)
@@ -40,6 +40,12 @@ VERIFY = {"admin": ALL, "officer": ALL, "estate": {"F1", "F2"}, "port": {"F4"}}
 CALENDAR = {"admin"}
 COMPLETENESS = {"admin", "officer", "estate", "port"}
 SIGNED_IN = set(ACTORS) - {"anonymous"}
+JOB_OWNER = {"preparer"}  # a background import is followed by the user who started it only
+OWN_PAGE = {"preparer", "approver", "preparer2", "school"}  # factory and school users go to their own page
+
+
+def _index(case, actor, key, want):
+    return 302 if actor in OWN_PAGE else want
 
 
 def _state_is(attr, want):
@@ -99,7 +105,12 @@ class TestReportingMatrix(PermissionMatrix):
         ApiAction("API verify", "/api/reporting/activities/{o.api_submitted.pk}/verify", VERIFY,
                   after=_state_is("api_submitted", "verified")),
         ApiList("API list", "/api/reporting/activities?limit=500", _listed_orgs),
-        # the reporting year (object-less)
+        # object-less
+        Detail("GET index", "/reporting/", SIGNED_IN, expect=_index),
+        Detail("GET units", "/reporting/units/?activity=water", SIGNED_IN),
+        Detail("GET job page", "/reporting/jobs/{c.job.pk}/", JOB_OWNER, refused=404),
+        Detail("GET job progress", "/reporting/jobs/{c.job.pk}/progress/", JOB_OWNER, refused=404),
+        # the reporting year
         Detail("GET completeness", "/reporting/completeness/?year=2025&month=1", COMPLETENESS),
         ApiDetail("API completeness", "/api/reporting/completeness?year=2025&month=1", COMPLETENESS),
         Detail("GET calendar", "/reporting/calendar/?year=2025", SIGNED_IN),
@@ -126,6 +137,7 @@ class TestReportingMatrix(PermissionMatrix):
                                                   message_th="ผิดปกติ", message_en="unusual"))
             out[key] = SimpleNamespace(org=org, draft=recs[0], submitted=recs[1], api_draft=recs[2],
                                        api_submitted=recs[3], batch=result.batch, flag=flag)
+        self.job = ImportJob.objects.create(organisation=world.F1, user=world.users["preparer"], status="queued")
         return out
 
     def state(self):

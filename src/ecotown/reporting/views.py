@@ -52,7 +52,8 @@ def _org(request, pk) -> Organisation:
 def index(request):
     """Factory users go to their own reporting page; estates and the authority see their organisations."""
     m = getattr(request, "membership", None)
-    if (m is not None and m.organisation.kind in {Kind.FACTORY, Kind.SCHOOL, Kind.WASTE_PROCESSOR}
+    org = getattr(m, "organisation", None)  # (a lazy object: None inside for a user without memberships)
+    if (org is not None and org.kind in {Kind.FACTORY, Kind.SCHOOL, Kind.WASTE_PROCESSOR}
             and not access.can(request.user, access.Action.PROGRAMME)):
         return redirect("reporting:org", pk=m.organisation_id)
     qs = selectors.visible_reporting_orgs(request.user).filter(kind__in=[Kind.FACTORY, Kind.WASTE_PROCESSOR])
