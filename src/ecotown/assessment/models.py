@@ -115,6 +115,9 @@ class Assessment(TrackedModel):
         return self.organisation_id
 
     def latest_result(self):
+        prefetched = getattr(self, "_prefetched_objects_cache", {}).get("results")
+        if prefetched is not None:  # lists prefetch the results: no query per assessment
+            return max(prefetched, key=lambda r: (r.computed_at, r.id), default=None)
         return self.results.order_by("-computed_at", "-id").first()
 
 
