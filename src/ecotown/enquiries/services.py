@@ -8,13 +8,11 @@ from django.utils.translation import gettext as _
 
 from ecotown import access
 from ecotown.access import Action
-from ecotown.accounts.models import Membership
-from ecotown.accounts.roles import AUTHORITY_ROLES
 from ecotown.core import history, workflow
 from ecotown.core.services import notify
 
 from .models import Enquiry
-from .policies import EnquiryAction
+from .policies import EnquiryAction, handlers
 
 FIELDS = {"programme", "name", "email", "phone", "subject", "message", "organisation"}
 
@@ -30,8 +28,8 @@ def submit(actor, data: dict) -> Enquiry:
         raise ValidationError({"organisation": _("You can only send an enquiry for an organisation you belong to.")})
     enquiry = Enquiry(submitted_by=actor if getattr(actor, "is_authenticated", False) else None, **data)
     history.save(actor, enquiry)
-    for m in Membership.objects.filter(role__in=AUTHORITY_ROLES, is_active=True).select_related("user"):
-        notify(m.user, title_th=f"มีคำถามใหม่: {enquiry.subject}", title_en=f"New enquiry: {enquiry.subject}",
+    for staff in handlers():
+        notify(staff, title_th=f"มีคำถามใหม่: {enquiry.subject}", title_en=f"New enquiry: {enquiry.subject}",
                link=reverse("enquiry_detail", args=[enquiry.pk]), email=False)
     return enquiry
 
