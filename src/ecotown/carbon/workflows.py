@@ -5,11 +5,11 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
-from ecotown.access import CARBON_FINALISE
 from ecotown.core import workflow
 from ecotown.core.workflow import Transition
 
 from .models import Inventory
+from .policies import CarbonAction
 
 S = Inventory.Status
 
@@ -33,7 +33,7 @@ def _stamp_restated(ctx, inv):
 
 
 INVENTORY = workflow.Table("carbon.inventory", [
-    Transition("finalise", (S.DRAFT,), S.FINAL, CARBON_FINALISE, note="made final", guards=(_computable,),
+    Transition("finalise", (S.DRAFT,), S.FINAL, CarbonAction.FINALISE, note="made final", guards=(_computable,),
                stamps=(_stamp_final,), label=pgettext_lazy("workflow", "make final"),
                wrong_state=gettext_lazy("Only a draft inventory can be made final.")),
     Transition("restate", (S.FINAL, S.RESTATED), S.RESTATED, None, stamps=(_stamp_restated,),

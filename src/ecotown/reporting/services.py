@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from ecotown import access
-from ecotown.access import Action, ReportingAction
+from ecotown.access import Action
 from ecotown.core import history, recompute, workflow
 from ecotown.core.models import UploadedFile
 from ecotown.registry.models import Organisation
@@ -38,6 +38,7 @@ from . import imports, workflows
 from .imports import BadFile, BadValue, Catalogue, problem
 from .models import (RESULT_STATES, ActivityRecord, EmployeeRecord, ImportBatch, ProductionRecord, QualityFlag,
                      ReportingCalendar, ReportingPeriod, Source, State)
+from .policies import ReportingAction
 
 CHUNK = 2000
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -5,11 +5,11 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
-from ecotown.access import ReportingAction
 from ecotown.core import recompute, workflow
 from ecotown.core.workflow import Transition
 
 from .models import QualityFlag, ReviewedRecord, State
+from .policies import ReportingAction
 
 
 def label(r) -> str:
