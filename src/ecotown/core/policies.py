@@ -5,7 +5,8 @@ from django.db.models import QuerySet
 
 from ecotown.access import Action, OrganisationOwnedPolicy, Policy, Principal, decide
 
-from .models import ChangeRecord, Notification, Task, TaskState, UploadedFile, Workflow, WorkflowState
+from .models import (ChangeRecord, Notification, ReferenceEdition, Task, TaskState, UploadedFile, Workflow,
+                     WorkflowState)
 
 
 class ChangeRecordPolicy(Policy):
@@ -55,6 +56,18 @@ class WorkflowDefinitionPolicy(Policy):
         return qs if p.authenticated else qs.none()
 
 
+class ReferenceEditionPolicy(Policy):
+    """An edition of shipped reference data (activity catalogue, conversions, KPI definitions, blends)
+    is read by every signed-in user; nobody changes one (a new file content is a new edition, stored by
+    `ecotown migrate`)."""
+
+    def can(self, p: Principal, action: str, obj) -> bool:
+        return p.authenticated and action == Action.VIEW
+
+    def visible(self, p: Principal, qs: QuerySet) -> QuerySet:
+        return qs if p.authenticated else qs.none()
+
+
 class WorkflowRunPolicy(ChangeRecordPolicy):
     """A workflow run and its task states follow the object they run on: whoever sees the object sees
     them; a task is decided by whoever holds the task's `action` on the object, and a run is
@@ -77,6 +90,7 @@ class TaskStatePolicy(WorkflowRunPolicy):
 POLICIES = {
     ChangeRecord: ChangeRecordPolicy(),
     Notification: NotificationPolicy(),
+    ReferenceEdition: ReferenceEditionPolicy(),
     UploadedFile: OrganisationOwnedPolicy(),
     Workflow: WorkflowDefinitionPolicy(),
     Task: WorkflowDefinitionPolicy(),
