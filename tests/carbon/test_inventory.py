@@ -84,7 +84,7 @@ def test_changing_a_locked_record_restates_the_final_inventory(world, lib, djang
     # reporting revises the locked record and tells results
     with django_capture_on_commit_callbacks(execute=True):
         revise(rec, 1500)
-        recompute.records_changed([F1.pk], [2026], reason="locked record corrected", restated=True)
+        recompute.records_changed("activities", [F1.pk], [2026], reason="locked record corrected", restated=True)
     inv.refresh_from_db()
     assert inv.status == "restated" and inv.totals["co2e_t"] == 4.0617  # 1500 x 2.7078
     assert inv.final_totals["co2e_t"] == 2.7078 and inv.restated_reason == "locked record corrected"
@@ -95,10 +95,10 @@ def test_draft_inventory_stays_draft_and_only_affected_orgs_recompute(world, lib
     record(world.F1, "diesel", 100, "L", "2026-02-01", "2026-02-28")
     record(world.F2, "diesel", 200, "L", "2026-02-01", "2026-02-28")
     with django_capture_on_commit_callbacks(execute=True):
-        recompute.records_changed([world.F1.pk], [2026], reason="verified")
+        recompute.records_changed("activities", [world.F1.pk], [2026], reason="verified")
     assert list(Inventory.objects.values_list("organisation_id", "status")) == [(world.F1.pk, "draft")]
     with django_capture_on_commit_callbacks(execute=True):
-        recompute.records_changed([world.F1.pk], [2026], reason="again", restated=True)
+        recompute.records_changed("activities", [world.F1.pk], [2026], reason="again", restated=True)
     assert Inventory.objects.get(organisation=world.F1).status == "draft"
 
 

@@ -52,7 +52,7 @@ def counts():
 
 @pytest.fixture
 def listener():
-    """Capture what reporting tells the results (ecotown.core.recompute)."""
+    """Capture what reporting tells the results about activity data (ecotown.core.recompute)."""
     from ecotown.core import recompute
 
     calls = []
@@ -60,6 +60,25 @@ def listener():
     def fn(org_ids, years, *, reason="", restated=False):
         calls.append({"orgs": org_ids, "years": years, "reason": reason, "restated": restated})
 
-    recompute.register(fn)
+    recompute.register("activities", fn)
     yield calls
-    recompute._listeners.remove(fn)
+    recompute.unregister("activities", fn)
+
+
+@pytest.fixture
+def kind_listener():
+    """Capture what reporting tells the results, per kind: [{"kind", "orgs", "years", "reason", "restated"}]."""
+    from ecotown.core import recompute
+    from ecotown.reporting import kinds
+
+    calls = []
+    fns = {}
+    for spec in kinds.all():
+        def fn(org_ids, years, *, reason="", restated=False, kind=spec.code):
+            calls.append({"kind": kind, "orgs": org_ids, "years": years, "reason": reason, "restated": restated})
+
+        fns[spec.code] = fn
+        recompute.register(spec.code, fn)
+    yield calls
+    for kind, fn in fns.items():
+        recompute.unregister(kind, fn)

@@ -7,7 +7,7 @@ import json
 
 import openpyxl
 
-from ecotown.reporting import imports
+from ecotown.reporting import imports, kinds
 from ecotown.reporting.models import ActivityRecord, ImportBatch, ImportJob
 
 from .conftest import counts, csv_bytes, xlsx_bytes
@@ -23,7 +23,7 @@ def test_template_download(world, login):
     assert r.status_code == 200 and r["Content-Type"].startswith("application/vnd.openxmlformats")
     assert r["Content-Disposition"] == f'attachment; filename="ecotown-activities-{world.F1.pk}-2026.xlsx"'
     wb = openpyxl.load_workbook(io.BytesIO(r.content))
-    assert wb["_ecotown"]["B2"].value == imports.TEMPLATE_VERSION and wb["_ecotown"]["B3"].value == world.F1.pk
+    assert wb["_ecotown"]["B2"].value == kinds.get("activities").template_version and wb["_ecotown"]["B3"].value == world.F1.pk
 
 
 def test_upload_rejected_then_fixed(world, login, django_capture_on_commit_callbacks):

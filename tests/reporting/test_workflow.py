@@ -207,7 +207,8 @@ def test_period_totals_calendar_and_fiscal_year(world):
     ]
 
 
-def test_production_and_employees_share_the_workflow_and_versions(world, listener, login):
+def test_production_and_employees_share_the_workflow_and_versions(world, kind_listener, login):
+    listener = kind_listener
     from ecotown.reporting.models import EmployeeRecord, ProductionRecord
 
     product = world.F1.products.get()
@@ -240,4 +241,5 @@ def test_production_and_employees_share_the_workflow_and_versions(world, listene
         services.save_employees(world.users["preparer"], world.F1, dt.date(2025, 3, 1), 150)
     new = services.save_employees(world.users["preparer"], world.F1, dt.date(2025, 3, 15), 150, "headcount corrected")
     assert (new.version, new.state, new.supersedes_id, EmployeeRecord.objects.filter(is_current=True).count()) == (2, "draft", e.pk, 1)
-    assert listener == [{"orgs": [world.F1.pk], "years": [2025], "reason": "headcount corrected", "restated": True}]
+    assert listener == [{"kind": "employees", "orgs": [world.F1.pk], "years": [2025], "reason": "headcount corrected",
+                         "restated": True}]

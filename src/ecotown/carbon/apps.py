@@ -13,5 +13,5 @@ class CarbonConfig(AppConfig):
         from . import policies, services, workflows
 
         access.register(policies.POLICIES)
-        recompute.register(services.on_records_changed)
+        recompute.register("activities", services.on_records_changed)
         workflows.register()

@@ -2,6 +2,7 @@
 
 GET  /api/reporting/activities?organisation=ID&year=&state=&all_versions=  → {"items", "count"} (only what the caller may see)
 POST /api/reporting/activities  {"organisation", "rows": [...], "replace", "reason"} → 201 {"accepted", "ids"} | 422
+POST /api/reporting/{kind}  the same for any kind of reported record (activities, production, employees …; 404 if unknown)
 GET  /api/reporting/activities/{id}  (with its versions)
 POST /api/reporting/activities/{id}/submit | /verify
 GET  /api/reporting/completeness?year=&month=&estate=
@@ -11,13 +12,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Optional
 
+from django.http import Http404
 from ninja import Router, Schema
 
 from ecotown import access
 from ecotown.api import paginate
 from ecotown.registry.models import Organisation
 
-from . import imports, selectors, services
+from . import imports, kinds, selectors, services
 from .models import ActivityRecord
 
 router = Router(tags=["reporting"])
@@ -63,11 +65,15 @@ class RowsIn(Schema):
 def post_activities(request, payload: RowsIn):
     """Rows as in the CSV (period_start, period_end, activity, quantity, unit, meter); same checks, all or nothing.
     Problems: 422 {"detail": [{"field": "rows.N.column", "row": N, "column", "value", "message"}]} (N from 1)."""
+    return _post_rows(request, kinds.get("activities"), payload)
+
+
+def _post_rows(request, spec, payload: RowsIn):
     org = access.get_or_404(request.user, Organisation.objects.all(), pk=payload.organisation)
     lang = services.lang_of(request.user)
     try:
-        result = services.import_activities(request.user, org, items=payload.rows, source="api", replace=payload.replace,
-                                            reason=payload.reason, lang=lang)
+        result = services.import_records(spec, request.user, org, items=payload.rows, source="api",
+                                         replace=payload.replace, reason=payload.reason, lang=lang)
     except services.Rejected as exc:
         detail = [{"field": f"rows.{p['row']}.{p['column']}" if p["row"] else None, **p}
                   for p in imports.public_problems(exc.problems, lang)]
@@ -107,3 +113,14 @@ def get_completeness(request, year: int, month: int, estate: Optional[int] = Non
     return {"year": year, "month": month, "deadline": c.deadline.isoformat(), "expected": c.expected,
             "reported": c.reported, "missing": page}
 
+
+# (last: a fixed path above wins over the kind)
+@router.post("/{kind}", response={201: dict, 422: dict})
+def post_rows(request, kind: str, payload: RowsIn):
+    """Rows of any registered kind, with the columns of its template (e.g. production: period_start, period_end,
+    product, quantity, note; employees: month, employees, note); same checks and answers as /activities."""
+    try:
+        spec = kinds.get(kind)
+    except KeyError:
+        raise Http404(f"unknown kind {kind!r}") from None
+    return _post_rows(request, spec, payload)

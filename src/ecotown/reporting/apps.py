@@ -9,6 +9,8 @@ class ReportingConfig(AppConfig):
     def ready(self):
         from ecotown import access
 
+        from . import kinds  # noqa: F401 — declares (registers) the built-in kinds of reported records
+
         from . import policies, workflows
 
         access.register(policies.POLICIES)

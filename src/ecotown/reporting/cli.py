@@ -1,4 +1,6 @@
-"""`ecotown import activities FILE.xlsx|FILE.csv --org ID|CODE|DIW [--replace] [--reason TEXT] --format json`.
+"""`ecotown import KIND FILE.xlsx|FILE.csv --org ID|CODE|DIW [--replace] [--reason TEXT] --format json`.
+
+KIND is a registered kind of reported record (`ecotown.reporting.kinds`: activities, production, employees …).
 
 Exit 0 with {"accepted": N}; exit 2 with {"problems": [{"row", "column", "value", "message"}]} and nothing
 saved. Progress goes to stderr (a bar on a terminal, one line per step otherwise). Django is set up by the
@@ -35,8 +37,10 @@ def _progress(stream):
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="ecotown import", description="Bulk-load activity data (all or nothing).")
-    parser.add_argument("what", choices=["activities"])
+    from ecotown.reporting import kinds
+
+    parser = argparse.ArgumentParser(prog="ecotown import", description="Bulk-load reported data (all or nothing).")
+    parser.add_argument("what", choices=[k.code for k in kinds.all()], help="the kind of reported record")
     parser.add_argument("file", type=Path)
     parser.add_argument("--org", required=True, help="organisation: ID, estate/port code or DIW registration number")
     parser.add_argument("--replace", action="store_true", help="replace overlapping records (old versions are kept)")
@@ -74,7 +78,7 @@ def _run(args) -> int:
         return 2
     progress = None if args.quiet else _progress(sys.stderr)
     try:
-        result = services.import_activities(None, org, data, name=args.file.name, replace=args.replace,
+        result = services.import_records(args.what, None, org, data, name=args.file.name, replace=args.replace,
                                             reason=args.reason, lang=args.lang, progress=progress, keep_rejected=False)
     except services.Rejected as exc:
         problems = imports.public_problems(exc.problems, args.lang)

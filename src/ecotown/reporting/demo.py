@@ -97,6 +97,6 @@ def load(ctx: dict) -> dict:
     say(f"{len(created)} synthetic activity records for {len(all_orgs)} factories, {n_flags} quality flags")
     done = [r for r in created if r.state in (State.VERIFIED, State.LOCKED)]
     if done:
-        recompute.records_changed({r.organisation_id for r in done}, {r.period_start.year for r in done},
+        recompute.records_changed("activities", {r.organisation_id for r in done}, {r.period_start.year for r in done},
                                   reason="demo data")
     return {"activity_records": len(created), "quality_flags": n_flags}

@@ -1,7 +1,7 @@
-"""Reading and checking activity rows from Excel, CSV, the form and the API.
+"""Reading rows of any kind of reported record from Excel, CSV, the form and the API.
 
-Everything here is about *input*: accepted forms of dates and numbers, the template workbook,
-and marking a rejected workbook. Saving is `services.import_activities`.
+Everything here is about *input*: accepted forms of dates and numbers, the template workbook of a kind
+(`kinds.ImportSpec`), and marking a rejected workbook. Checking and saving is `services.import_records`.
 
 Problems are dicts {"row", "column", "cell", "value", "code", "params"}; `message(problem, lang)`
 renders one in Thai or English. Rows are numbered as the spreadsheet shows them (header = row 1).
@@ -19,26 +19,14 @@ from decimal import Decimal, InvalidOperation
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-TEMPLATE_VERSION = 3
-TEMPLATE_MARK = "ecotown-reporting-activities"
 EXAMPLE_MARK = "EXAMPLE"
-EXAMPLE = {"activity": "grid_electricity", "quantity": 125000, "unit": "kWh", "meter": "MDB-1"}
 META_SHEET = "_ecotown"
 LIST_SHEET = "lists"
 DATA_SHEET = "data"
+UNSET = object()  # (a problem's value: the raw cell, unless the check gives another)
 
-# column code -> (Thai label, English label); order = template order
-COLUMNS = {
-    "period_start": ("วันเริ่มต้นงวด", "Period start"),
-    "period_end": ("วันสิ้นสุดงวด", "Period end"),
-    "activity": ("กิจกรรม", "Activity"),
-    "quantity": ("ปริมาณ", "Quantity"),
-    "unit": ("หน่วย", "Unit"),
-    "meter": ("มิเตอร์หรือสถานที่", "Meter or site"),
-    "note": ("หมายเหตุ", "Note"),
-}
+# every kind's rows may name the organisation they are for (the columns of a kind: `kinds.ImportSpec`)
 OPTIONAL_COLUMNS = {"organisation": ("องค์กร (รหัสหรือเลขทะเบียนโรงงาน)", "Organisation (ID, code or DIW number)")}
-REQUIRED = ("period_start", "activity", "quantity", "unit")
 # units offered per dimension (the first is the activity's usual unit family)
 UNITS_BY_DIMENSION = {
     "energy": ["kWh", "MWh", "GJ", "MJ"],
@@ -60,6 +48,23 @@ def _text(code: str, p: dict) -> str:
                  "Download the current template and copy your rows into it.") % p
     if code == "not_template":
         return _("This workbook is not an EcoTown reporting template.") % p
+    if code == "wrong_kind":
+        return _("This workbook is the template for “%(found)s”, not for “%(kind)s”: upload it there, or download "
+                 "the template for “%(kind)s”.") % p
+    if code == "unknown_kind":
+        return _("Unknown kind of data “%(value)s”.") % p
+    if code == "empty_value":
+        return _("“%(column)s” is empty.") % p
+    if code == "empty_product":
+        return _("The product is empty.") % p
+    if code == "unknown_product":
+        return _("Unknown product “%(value)s”: use one of the organisation's products (%(products)s).") % p
+    if code == "no_products":
+        return _("The organisation has no products yet: add them on the organisation's page first.") % p
+    if code == "not_whole_number":
+        return _("“%(value)s” is not a whole number.") % p
+    if code == "negative_number":
+        return _("The number cannot be negative.") % p
     if code == "unreadable":
         return _("The file could not be read as Excel (.xlsx) or CSV.") % p
     if code == "empty_file":
@@ -99,6 +104,8 @@ def _text(code: str, p: dict) -> str:
     if code == "org_forbidden":
         return _("You may not report for “%(value)s”.") % p
     if code == "overlap_file":
+        if p.get("kind", "activities") != "activities":
+            return _("The period overlaps row %(other)s (same organisation and series).") % p
         return _("The period overlaps row %(other)s (same organisation, activity and meter).") % p
     if code == "overlap_existing":
         return _("The period overlaps a record already reported (%(start)s to %(end)s, %(state)s). "
@@ -112,6 +119,16 @@ def message(problem: dict, lang: str) -> str:
     params = {**problem.get("params", {}), "value": problem.get("value") or ""}
     if params.get("activity"):
         params["activity"] = Catalogue.get().name(params["activity"], lang)
+    if "column_th" in params:
+        params["column"] = params["column_en"] if lang == "en" else params["column_th"]
+    if problem["code"] == "wrong_kind":
+        from . import kinds
+
+        for k in ("found", "kind"):
+            try:
+                params[k] = kinds.get(params[k]).label(lang)
+            except KeyError:
+                pass
     with translation.override(lang):
         if params.get("state"):
             from .models import State
@@ -122,7 +139,7 @@ def message(problem: dict, lang: str) -> str:
 
 def problem(row, column, value, code, *, columns: dict[str, int] | None = None, **params) -> dict:
     """One problem; `columns` (code -> 0-based index in the file) gives the cell address."""
-    idx = (columns or {}).get(column, list(COLUMNS).index(column) if column in COLUMNS else None) if column else None
+    idx = (columns or {}).get(column) if column else None
     cell = f"{_col_letter(idx)}{row}" if (idx is not None and row) else None
     return {"row": row, "column": column, "cell": cell, "value": _show(value), "code": code, "params": params}
 
@@ -294,25 +311,37 @@ class Catalogue:
 
 # --- reading files --------------------------------------------------------------------------
 
+def _spec(spec=None):
+    """A kind (`ImportSpec`) from a spec, its code, or None (the default kind)."""
+    from . import kinds
+
+    if spec is None:
+        return kinds.get(kinds.DEFAULT)
+    if isinstance(spec, str):
+        return kinds.get(spec)
+    return spec
+
+
 class Table:
-    """Header columns and an iterator of (row number, {column: raw value})."""
+    """Header columns and an iterator of (row number, {column: raw value}) of one kind's rows."""
 
-    def __init__(self, columns: dict[str, int], rows, total: int, kind: str, meta: dict):
+    def __init__(self, columns: dict[str, int], rows, total: int, kind: str, meta: dict, spec=None):
         self.columns, self.rows, self.total, self.kind, self.meta = columns, rows, total, kind, meta
+        self.spec = _spec(spec)
 
 
-def is_example(get) -> bool:
+def is_example(get, spec=None) -> bool:
     """The template's example row, left as it was (a row written over it is imported, note or not)."""
     note = get("note")
     return (isinstance(note, str) and note.startswith(EXAMPLE_MARK)
-            and all(get(k) == v for k, v in EXAMPLE.items()))
+            and all(get(k) == v for k, v in _spec(spec).example.items()))
 
 
-def header_code(text) -> str | None:
+def header_code(text, spec=None) -> str | None:
     if text is None:
         return None
     t = str(text).strip().lower()
-    known = {**COLUMNS, **OPTIONAL_COLUMNS}
+    known = _spec(spec).all_columns
     first = re.split(r"[\s/(]", t, maxsplit=1)[0] if t else ""
     if first in known:
         return first
@@ -325,11 +354,13 @@ def header_code(text) -> str | None:
     return None
 
 
-def read_table(data: bytes, name: str = "") -> Table:
-    """Open an uploaded file (xlsx or csv). Raises BadFile(problems)."""
+def read_table(data: bytes, name: str = "", spec=None) -> Table:
+    """Open an uploaded file (xlsx or csv) of a kind. Raises BadFile(problems).
+
+    Without `spec` a template's hidden sheet says the kind (else the default kind)."""
     if data[:4] == b"PK\x03\x04":
-        return _read_xlsx(data)
-    return _read_csv(data)
+        return _read_xlsx(data, spec)
+    return _read_csv(data, spec)
 
 
 class BadFile(Exception):
@@ -338,19 +369,19 @@ class BadFile(Exception):
         self.problems = problems
 
 
-def _columns_from_header(header) -> dict[str, int]:
+def _columns_from_header(header, spec) -> dict[str, int]:
     cols: dict[str, int] = {}
     for i, h in enumerate(header):
-        code = header_code(h)
+        code = header_code(h, spec)
         if code and code not in cols:
             cols[code] = i
-    missing = [c for c in REQUIRED if c not in cols]
+    missing = [c for c in spec.required if c not in cols]
     if missing:
         raise BadFile([problem(1, c, None, "missing_column", name=c) for c in missing])
     return cols
 
 
-def _read_xlsx(data: bytes) -> Table:
+def _read_xlsx(data: bytes, spec=None) -> Table:
     """Rows of the data sheet: read with calamine (fast, Rust); openpyxl when calamine cannot open the file."""
     try:
         opened = _open_calamine(data)
@@ -359,13 +390,13 @@ def _read_xlsx(data: bytes) -> Table:
     except Exception:  # not readable by calamine: openpyxl decides
         opened = None
     if opened is None:
-        return _read_xlsx_openpyxl(data)
+        return _read_xlsx_openpyxl(data, spec)
     wb, meta, ws, rows_it, header = opened
-    _check_meta(meta)
+    spec = _check_meta(meta, spec)
     meta = meta or {}
     if header is None:
         raise BadFile([problem(None, None, None, "empty_file")])
-    cols = _columns_from_header(header)
+    cols = _columns_from_header(header, spec)
     end = ws.end
     total = max(0, (end[0] + 1 if end else 1) - 1)
 
@@ -375,7 +406,7 @@ def _read_xlsx(data: bytes) -> Table:
             yield n, tuple(map(conv, values))
         wb.close()
 
-    return Table(cols, rows(), total, "excel", meta)
+    return Table(cols, rows(), total, "excel", meta, spec)
 
 
 _INT_FLOAT = float(2 ** 53)
@@ -414,18 +445,26 @@ def _open_calamine(data: bytes):
     return wb, meta, ws, it, header
 
 
-def _check_meta(meta: dict | None) -> None:
-    """The template's hidden sheet (None: there is none — any workbook with the right columns is read)."""
+def _check_meta(meta: dict | None, spec=None):
+    """The kind of the rows: the template's hidden sheet must be the current template of the kind asked for
+    (None: there is none — any workbook with the right columns is read as that kind)."""
+    from . import kinds
+
     if meta is None:
-        return
-    if meta.get("template") != TEMPLATE_MARK:
+        return _spec(spec)
+    found = kinds.by_mark(meta.get("template"))
+    if found is None:
         raise BadFile([problem(None, None, None, "not_template")])
-    found = int(meta.get("version") or 0)
-    if found != TEMPLATE_VERSION:
-        raise BadFile([problem(None, None, found, "old_template", found=found, current=TEMPLATE_VERSION)])
+    wanted = _spec(spec) if spec is not None else found
+    if found.code != wanted.code:
+        raise BadFile([problem(None, None, found.code, "wrong_kind", found=found.code, kind=wanted.code)])
+    version = int(meta.get("version") or 0)
+    if version != wanted.template_version:
+        raise BadFile([problem(None, None, version, "old_template", found=version, current=wanted.template_version)])
+    return wanted
 
 
-def _read_xlsx_openpyxl(data: bytes) -> Table:
+def _read_xlsx_openpyxl(data: bytes, spec=None) -> Table:
     import openpyxl
 
     try:
@@ -438,14 +477,14 @@ def _read_xlsx_openpyxl(data: bytes) -> Table:
         for row in wb[META_SHEET].iter_rows(min_row=1, max_row=20, max_col=2, values_only=True):
             if row and row[0]:
                 meta[str(row[0])] = row[1]
-    _check_meta(meta)
+    spec = _check_meta(meta, spec)
     meta = meta or {}
     ws = wb[DATA_SHEET] if DATA_SHEET in wb.sheetnames else wb.worksheets[0]
     it = ws.iter_rows(values_only=True)
     header = next(it, None)
     if header is None:
         raise BadFile([problem(None, None, None, "empty_file")])
-    cols = _columns_from_header(header)
+    cols = _columns_from_header(header, spec)
     total = max(0, (ws.max_row or 1) - 1)
 
     def rows():
@@ -453,10 +492,11 @@ def _read_xlsx_openpyxl(data: bytes) -> Table:
             yield n, values
         wb.close()
 
-    return Table(cols, rows(), total, "excel", meta)
+    return Table(cols, rows(), total, "excel", meta, spec)
 
 
-def _read_csv(data: bytes) -> Table:
+def _read_csv(data: bytes, spec=None) -> Table:
+    spec = _spec(spec)
     for enc in ("utf-8-sig", "cp874"):
         try:
             text = data.decode(enc)
@@ -471,31 +511,34 @@ def _read_csv(data: bytes) -> Table:
     header = next(reader, None)
     if not header:
         raise BadFile([problem(None, None, None, "empty_file")])
-    cols = _columns_from_header(header)
+    cols = _columns_from_header(header, spec)
     total = text.count("\n")
 
     def rows():
         for n, values in enumerate(reader, start=2):
             yield n, values
 
-    return Table(cols, rows(), total, "csv", {})
+    return Table(cols, rows(), total, "csv", {}, spec)
 
 
-def rows_from_dicts(items: list[dict]) -> Table:
-    """API/form rows: numbered 1..n (the API has no header row)."""
-    codes = list(COLUMNS) + list(OPTIONAL_COLUMNS)
+def rows_from_dicts(items: list[dict], spec=None) -> Table:
+    """API/form rows of a kind: numbered 1..n (the API has no header row)."""
+    spec = _spec(spec)
+    codes = list(spec.all_columns)
     cols = {c: i for i, c in enumerate(codes)}
 
     def rows():
         for n, item in enumerate(items, start=1):
             yield n, tuple(item.get(c) for c in codes)
 
-    return Table(cols, rows(), len(items), "api", {})
+    return Table(cols, rows(), len(items), "api", {}, spec)
 
 
 # --- the template and marked workbooks -------------------------------------------------------
 
 HEADER_FILL = "1F6F4A"
+TEMPLATE_ROWS = 5000  # rows with drop-downs
+FORMAT_ROWS = 2000    # rows with date and number formats
 
 
 def date_format(lang: str) -> str:
@@ -503,98 +546,154 @@ def date_format(lang: str) -> str:
     return "[$-1070000]d/m/yyyy;@" if lang == "th" else "yyyy-mm-dd"
 
 
-def build_template(org, year: int, lang: str = "th") -> bytes:
-    """The Excel template for one organisation and year."""
+def list_name(column: str, choice: str) -> str:
+    """The defined name of a dependent drop-down list (column `unit`, activity `diesel` → `unit_diesel`)."""
+    return f"{column}_{re.sub(r'[^0-9A-Za-z_]', '_', str(choice))}".lower()
+
+
+NUMBER_FORMATS = {"number": "#,##0.###", "integer": "#,##0"}
+
+
+def build_template(org, year: int, lang: str = "th", spec=None) -> bytes:
+    """The Excel template of a kind for one organisation and year: a header per column (code, Thai and English
+    label), the example row, date and number formats, drop-downs (a dependent one lists only what fits the
+    row's choice in another column), the hidden lists sheet, the help sheet and the hidden meta sheet."""
     import openpyxl
     from openpyxl.comments import Comment
     from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter, quote_sheetname
+    from openpyxl.workbook.defined_name import DefinedName
     from openpyxl.worksheet.datavalidation import DataValidation
 
-    cat = Catalogue.get()
+    spec = _spec(spec)
     wb = openpyxl.Workbook()
     ws = wb.active
     ws.title = DATA_SHEET
-    headers = list(COLUMNS)
-    for i, code in enumerate(headers, start=1):
-        th, en = COLUMNS[code]
-        c = ws.cell(row=1, column=i, value=f"{code}\n{th} ({en})")
+    columns = spec.columns
+    letter = {c.code: get_column_letter(i) for i, c in enumerate(columns, start=1)}
+    for i, col in enumerate(columns, start=1):
+        c = ws.cell(row=1, column=i, value=f"{col.code}\n{col.th} ({col.en})")
         c.font = Font(bold=True, color="FFFFFF")
         c.fill = PatternFill("solid", fgColor=HEADER_FILL)
         c.alignment = Alignment(wrap_text=True, vertical="top")
-        ws.column_dimensions[c.column_letter].width = 26 if code in ("activity", "note") else 18
+        ws.column_dimensions[c.column_letter].width = col.width
+        if col.help_th or col.help_en:
+            c.comment = Comment("\n".join(t for t in (col.help_th, col.help_en) if t), "EcoTown")
     ws.row_dimensions[1].height = 48
     ws.freeze_panes = "A2"
-    ex_year = min(year, dt.date.today().year)
-    example = [dt.date(ex_year, 1, 1), dt.date(ex_year, 1, 31), EXAMPLE["activity"], EXAMPLE["quantity"], EXAMPLE["unit"],
-               EXAMPLE["meter"],
-               EXAMPLE_MARK + " — ตัวอย่าง: ลบหรือเขียนทับแถวนี้ / delete or overwrite this row"]
-    for i, v in enumerate(example, start=1):
-        c = ws.cell(row=2, column=i, value=v)
-        c.font = Font(italic=True, color="808080")
-    fmt = date_format(lang)
-    for r in range(2, 2002):
-        ws.cell(row=r, column=1).number_format = fmt
-        ws.cell(row=r, column=2).number_format = fmt
-        ws.cell(row=r, column=4).number_format = "#,##0.###"
-    ws.cell(row=1, column=1).comment = Comment(
-        "วันที่: 2026-03-01, 1/3/2026 หรือ 1/3/2569 (พ.ศ.)\nDates: 2026-03-01, 1/3/2026 or 1/3/2569 (B.E.)", "EcoTown")
-    # hidden lists: codes with Thai/English labels, units
+    # drop-down lists (hidden sheet): one column per list
     ls = wb.create_sheet(LIST_SHEET)
-    ls.append(["code", "ชื่อ (ไทย)", "name (English)", "default unit", "units", "dropdown"])
-    codes = list(cat.activities)
-    for code in codes:
-        row = cat.activities[code]
-        ls.append([code, row["name_th"], row["name_en"], row["default_unit"], ", ".join(cat.units_for(code)),
-                   f"{code} | {row['name_th']} | {row['name_en']}"])
-    all_units = cat.all_units()
-    for i, u in enumerate(all_units, start=2):
-        ls.cell(row=i, column=8, value=u)
-    ls.cell(row=1, column=8, value="unit")
     ls.sheet_state = "hidden"
-    n = len(codes) + 1
-    dv_act = DataValidation(type="list", formula1=f"={LIST_SHEET}!$F$2:$F${n}", allow_blank=True,
-                            showErrorMessage=False)
-    dv_unit = DataValidation(type="list", formula1=f"={LIST_SHEET}!$H$2:$H${len(all_units) + 1}", allow_blank=True,
-                             showErrorMessage=True, errorTitle="หน่วย / Unit",
-                             error="เลือกหน่วยจากรายการ / choose a unit from the list")
-    ws.add_data_validation(dv_act)
-    ws.add_data_validation(dv_unit)
-    dv_act.add("C2:C5000")
-    dv_unit.add("E2:E5000")
+    lists: dict[str, list[str]] = {}
+    next_col = 1
+
+    def put_list(header: str, values: list[str]) -> str:
+        nonlocal next_col
+        col = get_column_letter(next_col)
+        ls.cell(row=1, column=next_col, value=header)
+        for r, v in enumerate(values, start=2):
+            ls.cell(row=r, column=next_col, value=v)
+        next_col += 1
+        return f"{quote_sheetname(LIST_SHEET)}!${col}$2:${col}${max(2, len(values) + 1)}"
+
+    for col in columns:
+        if col.choices is not None:
+            values = col.choices(org, lang)
+            lists[col.code] = values
+            ref = put_list(col.code, values)
+            dv = DataValidation(type="list", formula1=f"={ref}", allow_blank=True, showErrorMessage=col.strict,
+                                errorTitle=f"{col.th} / {col.en}",
+                                error="เลือกจากรายการ / choose from the list")
+            ws.add_data_validation(dv)
+            dv.add(f"{letter[col.code]}2:{letter[col.code]}{TEMPLATE_ROWS}")
+        elif col.choices_by is not None:
+            by = col.choices_by(org, lang)
+            every = []
+            for values in by.values():
+                every += [v for v in values if v not in every]
+            names = {"all": put_list(col.code, every)}
+            for choice, values in by.items():
+                names[choice] = put_list(choice, values)
+            for choice, ref in names.items():
+                wb.defined_names[list_name(col.code, choice)] = DefinedName(list_name(col.code, choice), attr_text=ref)
+            dep = f"${letter[col.depends[0]]}2"
+            # the list of the row's choice (its code: the text before the first space), all of them while empty
+            formula = (f'=INDIRECT(IF({dep}="","{list_name(col.code, "all")}",'
+                       f'"{col.code}_"&LOWER(LEFT({dep},FIND(" ",{dep}&" ")-1))))')
+            dv = DataValidation(type="list", formula1=formula, allow_blank=True, showErrorMessage=True,
+                                errorStyle="warning" if not col.strict else "stop",
+                                errorTitle=f"{col.th} / {col.en}",
+                                error="เลือกจากรายการที่เข้ากับ “{0}” / choose from the list that fits the {1}".format(
+                                    spec.column(col.depends[0]).th, spec.column(col.depends[0]).en.lower()))
+            ws.add_data_validation(dv)
+            dv.add(f"{letter[col.code]}2:{letter[col.code]}{TEMPLATE_ROWS}")
+    # the example row (skipped on import while its note still says EXAMPLE)
+    if spec.column("note") is not None:
+        ex_year = min(year, dt.date.today().year)
+        example = dict(spec.example)
+        if spec.period.is_month:
+            example[spec.period.start] = dt.date(ex_year, 1, 1)
+        else:
+            example[spec.period.start], example[spec.period.end] = dt.date(ex_year, 1, 1), dt.date(ex_year, 1, 31)
+        for col in columns:
+            if col.code not in example and col.required and lists.get(col.code):
+                example[col.code] = lists[col.code][0]
+        example["note"] = EXAMPLE_MARK + " — ตัวอย่าง: ลบหรือเขียนทับแถวนี้ / delete or overwrite this row"
+        for i, col in enumerate(columns, start=1):
+            if col.code in example:
+                c = ws.cell(row=2, column=i, value=example[col.code])
+                c.font = Font(italic=True, color="808080")
+    fmt = date_format(lang)
+    for i, col in enumerate(columns, start=1):
+        number_format = fmt if col.kind == "date" else NUMBER_FORMATS.get(col.kind)
+        if number_format:
+            for r in range(2, FORMAT_ROWS + 2):
+                ws.cell(row=r, column=i).number_format = number_format
     # help
     hs = wb.create_sheet("help")
     hs.column_dimensions["A"].width = 110
     lines = [
-        ("คำแนะนำ / How to fill in", True),
+        (f"คำแนะนำ: {spec.label_th} / How to fill in: {spec.label_en}", True),
         (f"องค์กร / Organisation: {org.name_th} / {org.name_en} (ID {org.pk})", False),
         (f"ปี / Year: {year + 543} (พ.ศ.) / {year}", False),
-        (f"รุ่นแม่แบบ / Template version: {TEMPLATE_VERSION}", False),
+        (f"รุ่นแม่แบบ / Template version: {spec.template_version}", False),
         ("", False),
-        ("หนึ่งแถวต่อหนึ่งกิจกรรมต่องวด (ปกติเป็นรายเดือน) / One row per activity and period (usually a month)", False),
+        *[(f"{th} / {en}", False) for th, en in spec.help],
         ("วันที่ที่รับ: 2026-03-31, 31/3/2026, 31/3/2569 (ปี ≥ 2400 ถือเป็น พ.ศ.), เลขไทย ๓๑/๓/๒๕๖๙, เซลล์วันที่ของ Excel",
          False),
         ("Accepted dates: 2026-03-31, 31/3/2026, 31/3/2569 (a year ≥ 2400 is B.E.), Thai digits, Excel date cells", False),
-        ("เดือนทั้งเดือน: เว้นวันสิ้นสุดว่างได้ถ้าวันเริ่มต้นเป็นวันที่ 1 / A whole month: leave the end empty when the start is the 1st",
-         False),
+    ]
+    if not spec.period.is_month:
+        lines.append(("เดือนทั้งเดือน: เว้นวันสิ้นสุดว่างได้ถ้าวันเริ่มต้นเป็นวันที่ 1 / A whole month: leave the end empty "
+                      "when the start is the 1st", False))
+    lines += [
         ("ตัวเลข: 1,234.5 หรือ ๑,๒๓๔.๕ ห้ามติดลบ / Numbers: 1,234.5 or Thai digits; not negative", False),
-        ("หน่วยต้องเข้ากับกิจกรรม (เช่น ไฟฟ้า: kWh หรือ MWh) / The unit must fit the activity (electricity: kWh or MWh)",
-         False),
-        ("ช่วงเวลาที่ซ้อนกันของกิจกรรมเดียวกันจะถูกปฏิเสธ เว้นแต่เลือก “แทนที่” / Overlapping periods of the same activity are "
-         "refused unless you choose “replace”", False),
         ("ไฟล์ที่มีแถวผิดแม้แถวเดียวจะไม่ถูกบันทึกเลย และจะได้ไฟล์คืนพร้อมทำเครื่องหมายเซลล์ที่ผิด / A file with any bad row "
          "saves nothing; you get it back with the bad cells marked", False),
         ("", False),
-        ("กิจกรรม / Activities:", True),
+        ("คอลัมน์ / Columns:", True),
     ]
+    for col in columns:
+        need = "จำเป็น / required" if col.required else "ไม่บังคับ / optional"
+        extra = " — ".join(t for t in (col.help_th, col.help_en) if t)
+        lines.append((f"{col.code} — {col.th} / {col.en} ({need}){' — ' + extra if extra else ''}", False))
+    for col in columns:
+        if col.choices_by is not None:
+            dep = spec.column(col.depends[0])
+            lines += [("", False), (f"{col.th} ตาม{dep.th} / {col.en} by {dep.en.lower()}:", True)]
+            by = col.choices_by(org, lang)
+            for choice in lists.get(dep.code, []):
+                code = choice.split(" | ", 1)[0]
+                lines.append((f"{choice.replace(' | ', ' — ', 1)} — {', '.join(by.get(code, []))}", False))
+        elif col.choices is not None and col.code not in {c.depends[0] for c in columns if c.depends}:
+            lines += [("", False), (f"{col.th} / {col.en}:", True)]
+            lines += [(v, False) for v in lists[col.code]] or [("—", False)]
     for text, bold in lines:
         hs.append([text])
         hs.cell(row=hs.max_row, column=1).font = Font(bold=bold)
-    for code in codes:
-        row = cat.activities[code]
-        hs.append([f"{code} — {row['name_th']} / {row['name_en']} — {', '.join(cat.units_for(code))}"])
     meta = wb.create_sheet(META_SHEET)
-    for k, v in [("template", TEMPLATE_MARK), ("version", TEMPLATE_VERSION), ("organisation", org.pk),
-                 ("year", year), ("created", dt.date.today().isoformat())]:
+    for k, v in [("template", spec.template_mark), ("version", spec.template_version), ("organisation", org.pk),
+                 ("year", year), ("created", dt.date.today().isoformat()), ("kind", spec.code)]:
         meta.append([k, v])
     meta.sheet_state = "veryHidden"
     wb.active = 0
@@ -603,12 +702,13 @@ def build_template(org, year: int, lang: str = "th") -> bytes:
     return out.getvalue()
 
 
-def mark_workbook(data: bytes, problems: list[dict], lang: str) -> bytes | None:
+def mark_workbook(data: bytes, problems: list[dict], lang: str, spec=None) -> bytes | None:
     """The user's own workbook with each bad cell filled red and commented (CSV → a new workbook)."""
     import openpyxl
     from openpyxl.comments import Comment
     from openpyxl.styles import PatternFill
 
+    spec = _spec(spec)
     if data[:4] == b"PK\x03\x04":
         try:
             wb = openpyxl.load_workbook(io.BytesIO(data))
@@ -618,7 +718,7 @@ def mark_workbook(data: bytes, problems: list[dict], lang: str) -> bytes | None:
         header = [c.value for c in ws[1]]
     else:
         try:
-            table = _read_csv(data)
+            table = _read_csv(data, spec)
         except BadFile:
             return None
         wb = openpyxl.Workbook()
@@ -631,7 +731,7 @@ def mark_workbook(data: bytes, problems: list[dict], lang: str) -> bytes | None:
         del table
     cols = {}
     for i, h in enumerate(header):
-        code = header_code(h)
+        code = header_code(h, spec)
         if code and code not in cols:
             cols[code] = i + 1
     red = PatternFill("solid", fgColor="F8B4B4")

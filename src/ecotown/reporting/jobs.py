@@ -42,14 +42,15 @@ def percent(progress: dict) -> int:
     return int((frac * 50) if progress.get("step") == "checking" else 50 + frac * 50)
 
 
-def start(user, org, uploaded, *, replace: bool, reason: str, language: str) -> ImportJob:
+def start(user, org, uploaded, *, replace: bool, reason: str, language: str, kind: str = "") -> ImportJob:
     """Create the job and queue it (tests and the demo server run it at once)."""
     from django.db import transaction
 
+    from . import kinds
     from .tasks import run_import
 
     job = ImportJob.objects.create(organisation=org, user=user, file=uploaded, replace=replace, reason=reason,
-                                   language=language)
+                                   language=language, kind=kinds.get(kind or kinds.DEFAULT).code)
     write_progress(job.pk, "queued", 0, 0)
     transaction.on_commit(lambda: run_import.enqueue(str(job.pk)))
     return job
@@ -64,8 +65,8 @@ def run(job_id: str) -> str:
     name = job.file.original_name
     try:
         with translation.override(job.language):
-            result = services.import_activities(
-                job.user, job.organisation, data, name=name, replace=job.replace, reason=job.reason, lang=job.language, uploaded=job.file,
+            result = services.import_records(
+                job.kind, job.user, job.organisation, data, name=name, replace=job.replace, reason=job.reason, lang=job.language, uploaded=job.file,
                 progress=lambda step, done, total: write_progress(job.pk, step, done, total))
     except services.Rejected as exc:
         ImportJob.objects.filter(pk=job.pk).update(status="done", batch=exc.batch)

@@ -1,7 +1,9 @@
 """Reporting services: the only code that creates or changes reported records.
 
-- `import_activities` — one pipeline for Excel, CSV, the web form, the API and the command:
-  every row checked, every problem listed, all or nothing in one transaction.
+- `import_records(kind, ...)` — one pipeline for every kind of reported record (`kinds`: activities,
+  production, employees and whatever other apps register) from Excel, CSV, the web form, the API and the
+  command: every row checked, every problem listed, all or nothing in one transaction
+  (`import_activities` is the same for the default kind).
 - `submit`, `verify`, `return_to_draft`, `lock_year` — the review workflow (declared in
   `reporting/workflows.py`, run by `ecotown.core.workflow.transition`).
 - `amend` — a change: in place while draft, otherwise a new version (reason required after lock).
@@ -15,6 +17,7 @@ import bisect
 import datetime as dt
 import hashlib
 import itertools
+import operator
 import statistics
 import uuid
 from contextlib import contextmanager
@@ -34,7 +37,7 @@ from ecotown.core import history, recompute, workflow
 from ecotown.core.models import UploadedFile
 from ecotown.registry.models import Organisation
 
-from . import imports, workflows
+from . import imports, kinds, workflows
 from .imports import BadFile, BadValue, Catalogue, problem
 from .models import (RESULT_STATES, ActivityRecord, EmployeeRecord, ImportBatch, ProductionRecord, QualityFlag,
                      ReportingCalendar, ReportingPeriod, Source, State)
@@ -58,42 +61,17 @@ class ImportResult:
     batch: ImportBatch | None
     ids: list[int] = field(default_factory=list)
     flags: int = 0
+    kind: str = kinds.DEFAULT
 
     @property
-    def records(self) -> list[ActivityRecord]:
+    def records(self) -> list:
         """The created records in row order (loaded on demand: a large import does not keep them in memory)."""
         if not self.ids:
             return []
+        model = kinds.get(self.kind).model
         if self.batch is not None:
-            return list(ActivityRecord.objects.filter(batch=self.batch).order_by("pk"))
-        return list(ActivityRecord.objects.filter(pk__in=self.ids).order_by("pk"))
-
-
-@dataclass(slots=True)
-class Row:
-    """A checked row; once saved (`pk`) it stands for its record in the quality checks."""
-    n: int
-    org: Organisation
-    activity: str
-    quantity: Decimal
-    unit: str
-    start: dt.date
-    end: dt.date
-    meter: str
-    replaces: list[dict] | tuple = ()  # the current records this row replaces (--replace)
-    pk: int | None = None
-
-    @property
-    def organisation_id(self) -> int:
-        return self.org.pk
-
-    @property
-    def period_start(self) -> dt.date:
-        return self.start
-
-    @property
-    def period_end(self) -> dt.date:
-        return self.end
+            return list(model.objects.filter(batch=self.batch).order_by("pk"))
+        return list(model.objects.filter(pk__in=self.ids).order_by("pk"))
 
 
 def lang_of(user) -> str:
@@ -101,9 +79,10 @@ def lang_of(user) -> str:
     return "en" if lang.startswith("en") else "th"
 
 
-def may_report(actor, org) -> bool:
+def may_report(actor, org, spec: kinds.ImportSpec | None = None) -> bool:
     """Actor None = the operator's command line (trusted)."""
-    return actor is None or access.can(actor, ReportingAction.REPORT, ActivityRecord(organisation=org))
+    model = spec.model if spec is not None else kinds.get(kinds.DEFAULT).model
+    return actor is None or access.can(actor, ReportingAction.REPORT, model(organisation=org))
 
 
 def _require(actor, action, obj) -> None:
@@ -146,20 +125,32 @@ def resolve_org(value) -> Organisation | None:
 
 # --- checking rows ----------------------------------------------------------------------------
 
-def check_rows(actor, org: Organisation, table: imports.Table, *, replace: bool = False, reason: str = "",
-               progress=None, today: dt.date | None = None) -> tuple[list[Row], list[dict]]:
-    """Every row checked; returns the good rows and every problem (row numbers as the file shows them)."""
-    cat = Catalogue.get()
+# --- checking rows ----------------------------------------------------------------------------
+
+_MISS = object()
+
+
+def check_rows(actor, org: Organisation, table: imports.Table, *, spec: kinds.ImportSpec | None = None,
+               replace: bool = False, reason: str = "", progress=None, today: dt.date | None = None) -> tuple[list, list[dict]]:
+    """Every row of a kind checked (the table's kind unless `spec`); returns the good rows (`spec.row_class`)
+    and every problem (row numbers as the file shows them)."""
+    spec = spec or table.spec
     today = today or timezone.localdate()
     cols = table.columns
     problems: list[dict] = []
-    rows: list[Row] = []
+    rows: list = []
     orgs: dict[str, Organisation | None] = {}
-    allowed: dict[int, bool] = {org.pk: may_report(actor, org)}
-    i_start, i_end, i_act, i_qty, i_unit = (cols.get(c) for c in ("period_start", "period_end", "activity", "quantity", "unit"))
-    i_meter, i_note, i_org = cols.get("meter"), cols.get("note"), cols.get("organisation")
+    allowed: dict[int, bool] = {org.pk: may_report(actor, org, spec)}
+    period = spec.period
+    i_start, i_end = cols.get(period.start), (cols.get(period.end) if period.end else None)
+    i_note, i_org = cols.get("note"), cols.get("organisation")
+    # (column, its index in the file, its cache of parsed values or problems)
+    value_cols = [(c, cols.get(c.code), {} if c.cache else None) for c in spec.value_columns]
+    ctx = kinds.Context(actor, org, today)
+    Row = spec.row_class
+    dates: dict = {}  # raw -> (date, whole month) | None: a large file repeats its dates
+    Invalid = kinds.Invalid
     seen = 0
-    same = {}.setdefault
 
     def P(n, column, value, code, **params):
         problems.append(problem(n, column, value, code, columns=cols, **params))
@@ -173,13 +164,30 @@ def check_rows(actor, org: Organisation, table: imports.Table, *, replace: bool 
             return v or None
         return v
 
+    def parse_date(raw):
+        try:
+            got = dates.get(raw, _MISS)
+        except TypeError:  # (an API value that is not a scalar)
+            got = _MISS
+            raw = str(raw)
+        if got is _MISS:
+            try:
+                got = imports.parse_date(raw)
+            except BadValue:
+                got = None
+            dates[raw] = got
+        return got
+
+    def empty_params(c):
+        return {"column_th": c.th, "column_en": c.en} if c.empty == "empty_value" else {}
+
     for n, values in table.rows:
         seen += 1
         if progress and seen % 5000 == 0:
             progress("checking", seen, table.total)
         if not values or all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
             continue
-        if i_note is not None and imports.is_example(lambda c: cell(values, cols.get(c))):
+        if i_note is not None and imports.is_example(lambda c: cell(values, cols.get(c)), spec):
             continue
         bad = len(problems)
         # organisation
@@ -193,101 +201,111 @@ def check_rows(actor, org: Organisation, table: imports.Table, *, replace: bool 
                 P(n, "organisation", key, "org_unknown")
             else:
                 if row_org.pk not in allowed:
-                    allowed[row_org.pk] = may_report(actor, row_org)
+                    allowed[row_org.pk] = may_report(actor, row_org, spec)
                 if not allowed[row_org.pk]:
                     P(n, "organisation", key, "org_forbidden")
         elif not allowed[org.pk]:
             P(n, "organisation", org.name, "org_forbidden")
-        # activity and unit
-        raw_act = cell(values, i_act)
-        activity = None
-        if raw_act is None:
-            P(n, "activity", None, "empty_activity")
-        else:
-            activity = cat.resolve(raw_act)
-            if activity is None:
-                P(n, "activity", raw_act, "unknown_activity")
-        raw_unit = cell(values, i_unit)
-        unit = str(raw_unit).strip() if raw_unit is not None else ""
-        suggestions = ", ".join(cat.units_for(activity)) if activity else ", ".join(cat.all_units())
-        if not unit:
-            P(n, "unit", None, "empty_unit", units=suggestions)
-        elif activity:
-            fit = cat.check_unit(activity, unit)
-            if fit == "unknown":
-                P(n, "unit", unit, "unknown_unit", units=suggestions)
-            elif fit == "dimension":
-                P(n, "unit", unit, "wrong_dimension", activity=activity, units=suggestions)
-        else:
-            if cat.check_unit("grid_electricity", unit) == "unknown" and cat.check_unit("diesel", unit) == "unknown" \
-                    and cat.check_unit("lpg", unit) == "unknown":
-                P(n, "unit", unit, "unknown_unit", units=suggestions)
-        # quantity
-        raw_q = cell(values, i_qty)
-        quantity = None
-        if raw_q is None:
-            P(n, "quantity", None, "empty_quantity")
-        else:
-            try:
-                quantity = imports.parse_quantity(raw_q)
-            except BadValue:
-                P(n, "quantity", raw_q, "not_number")
-            else:
-                if quantity < 0:
-                    P(n, "quantity", raw_q, "negative")
-                elif quantity > imports.MAX_QUANTITY:
-                    P(n, "quantity", raw_q, "too_large")
+        # the kind's columns, in order (a parser may read the columns before it: ctx.row)
+        got = ctx.row = {}
+        ctx.org = row_org or org
+        for c, i, cache in value_cols:
+            raw = cell(values, i)
+            if raw is None and not c.parse_none:
+                if c.required:
+                    P(n, c.code, None, c.empty, **empty_params(c))
+                    got[c.code] = None
                 else:
-                    quantity = quantity.quantize(Decimal("0.000001"))
+                    got[c.code] = c.default
+                continue
+            if c.parse is None:
+                got[c.code] = raw
+                continue
+            hit = _MISS
+            if cache is not None:
+                key = (raw, ctx.org.pk, *[got.get(d) for d in c.depends]) if c.depends else (raw, ctx.org.pk)
+                try:
+                    hit = cache.get(key, _MISS)
+                except TypeError:
+                    cache = key = None
+            if hit is _MISS:
+                try:
+                    hit = c.parse(raw, ctx)
+                except Invalid as exc:
+                    hit = exc
+                if cache is not None:
+                    cache[key] = hit
+            if type(hit) is Invalid:
+                P(n, c.code, raw if hit.value is imports.UNSET else hit.value, hit.code, **hit.params)
+                got[c.code] = None
+            else:
+                got[c.code] = hit
         # period
-        raw_s, raw_e = cell(values, i_start), cell(values, i_end)
+        raw_s = cell(values, i_start)
         start = end = None
         whole_month = False
         if raw_s is None:
-            P(n, "period_start", None, "empty_date")
+            col = spec.column(period.start)
+            P(n, period.start, None, "empty_date" if not period.is_month else col.empty, **empty_params(col))
         else:
-            try:
-                start, whole_month = imports.parse_date(raw_s)
-            except BadValue:
-                P(n, "period_start", raw_s, "bad_date")
-        if raw_e is None:
+            parsed = parse_date(raw_s)
+            if parsed is None:
+                P(n, period.start, raw_s, "bad_date")
+            else:
+                start, whole_month = parsed
+        raw_e = None
+        if period.is_month:
             if start is not None:
-                if whole_month or start.day == 1:
-                    end = imports.month_end(start)
-                else:
-                    P(n, "period_end", None, "end_needed")
+                start = start.replace(day=1) if start.day != 1 else start
+                end = imports.month_end(start)
         else:
-            try:
-                end, end_month = imports.parse_date(raw_e)
-                if end_month:
-                    end = imports.month_end(end)
-            except BadValue:
-                P(n, "period_end", raw_e, "bad_date")
+            raw_e = cell(values, i_end)
+            if raw_e is None:
+                if start is not None:
+                    if whole_month or start.day == 1:
+                        end = imports.month_end(start)
+                    else:
+                        P(n, period.end, None, "end_needed")
+            else:
+                parsed = parse_date(raw_e)
+                if parsed is None:
+                    P(n, period.end, raw_e, "bad_date")
+                else:
+                    end = imports.month_end(parsed[0]) if parsed[1] else parsed[0]
         if start and end:
+            last = period.end or period.start
             if end < start:
-                P(n, "period_end", raw_e, "end_before_start", start=start.isoformat(), end=end.isoformat())
+                P(n, last, raw_e, "end_before_start", start=start.isoformat(), end=end.isoformat())
             elif end > today:
-                P(n, "period_end", raw_e if raw_e is not None else end, "future", end=end.isoformat())
+                P(n, last, (raw_e if period.end else raw_s) if (raw_e if period.end else raw_s) is not None else end,
+                  "future", end=end.isoformat())
         if len(problems) == bad:
-            meter = cell(values, i_meter)
-            meter = str(meter)[:100] if meter is not None else ""
-            # one object for each distinct unit, meter and date: a large file repeats them (memory)
-            rows.append(Row(n, row_org, activity, quantity, same(unit, unit), same(start, start), same(end, end),
-                            same(meter, meter)))
+            rows.append(Row(n, row_org, *got.values(), start, end))
     if progress:
         progress("checking", seen, seen)
-    _check_overlaps(rows, problems, replace=replace, reason=reason, cols=cols)
-    problems.sort(key=lambda p: (p["row"] or 0, list(imports.COLUMNS).index(p["column"]) if p["column"] in imports.COLUMNS else 99))
+    _check_overlaps(spec, rows, problems, replace=replace, reason=reason, cols=cols)
+    order = {c.code: i for i, c in enumerate(spec.columns)}
+    problems.sort(key=lambda p: (p["row"] or 0, order.get(p["column"], 99)))
     return rows, problems
 
 
-def _check_overlaps(rows: list[Row], problems: list[dict], *, replace: bool, reason: str, cols) -> None:
+def _check_overlaps(spec: kinds.ImportSpec, rows: list, problems: list[dict], *, replace: bool, reason: str, cols) -> None:
+    """Two rows of one series (organisation + the kind's overlap key) may not overlap, in the file or with the
+    current versions already reported (unless `replace`: a locked one needs a reason)."""
     if not rows:
         return
+    period = spec.period
+    key_fields = spec.key_fields()
+    getters = [operator.attrgetter(k) for k, _att in key_fields]
+
+    def key_of(r):
+        return (r.org.pk, *[g(r) for g in getters])
+
     # within the file
-    by_key: dict[tuple, list[Row]] = {}
+    by_key: dict[tuple, list] = {}
     for r in rows:
-        by_key.setdefault((r.org.pk, r.activity, r.meter), []).append(r)
+        by_key.setdefault(key_of(r), []).append(r)
+    extra = {} if spec.code == "activities" else {"kind": spec.code}
     for group in by_key.values():
         if len(group) < 2:
             continue
@@ -295,26 +313,34 @@ def _check_overlaps(rows: list[Row], problems: list[dict], *, replace: bool, rea
         last = group[0]
         for r in group[1:]:
             if r.start <= last.end:
-                problems.append(problem(r.n, "period_start", r.start, "overlap_file", columns=cols, other=last.n))
+                problems.append(problem(r.n, period.start, r.start, "overlap_file", columns=cols, other=last.n, **extra))
             if r.end > last.end:
                 last = r
     # against what is already reported (current versions)
     lo, hi = min(r.start for r in rows), max(r.end for r in rows)
-    existing = ActivityRecord.objects.filter(
-        organisation_id__in={r.org.pk for r in rows}, activity__in={r.activity for r in rows}, is_current=True,
-        period_start__lte=hi, period_end__gte=lo,
-    ).values("id", "organisation_id", "activity", "meter", "period_start", "period_end", "state", "series", "version")
+    sf, ef = period.start_field, period.end_field
+    where = {"organisation_id__in": {r.org.pk for r in rows}, "is_current": True, f"{sf}__lte": hi}
+    if ef:
+        where[f"{ef}__gte"] = lo
+    else:  # a month: it overlaps when it starts on or after the first month's 1st
+        where[f"{sf}__gte"] = lo.replace(day=1)
+    if key_fields:
+        k0, att0 = key_fields[0]
+        where[f"{att0}__in"] = {getattr(r, k0) for r in rows}
+    fields = ["id", "organisation_id", *[att for _k, att in key_fields], sf, *([ef] if ef else []),
+              "state", "series", "version"]
     index: dict[tuple, list[dict]] = {}
-    for e in existing:
-        index.setdefault((e["organisation_id"], e["activity"], e["meter"]), []).append(e)
+    for e in spec.model.objects.filter(**where).values(*fields):
+        e["period_start"] = e[sf]
+        e["period_end"] = e[ef] if ef else imports.month_end(e[sf])
+        index.setdefault((e["organisation_id"], *[e[att] for _k, att in key_fields]), []).append(e)
     if not index:
         return
     for lst in index.values():
         lst.sort(key=lambda e: e["period_start"])
     starts = {k: [e["period_start"] for e in v] for k, v in index.items()}
-    state_label = dict(State.choices)
     for r in rows:
-        key = (r.org.pk, r.activity, r.meter)
+        key = key_of(r)
         lst = index.get(key)
         if not lst:
             continue
@@ -324,29 +350,36 @@ def _check_overlaps(rows: list[Row], problems: list[dict], *, replace: bool, rea
             continue
         if not replace:
             e = hits[0]
-            problems.append(problem(r.n, "period_start", r.start, "overlap_existing", columns=cols,
+            problems.append(problem(r.n, period.start, r.start, "overlap_existing", columns=cols,
                                     start=e["period_start"].isoformat(), end=e["period_end"].isoformat(),
                                     state=e["state"]))
         elif any(e["state"] == State.LOCKED for e in hits) and not (reason or "").strip():
-            problems.append(problem(r.n, "period_start", r.start, "locked_needs_reason", columns=cols))
+            problems.append(problem(r.n, period.start, r.start, "locked_needs_reason", columns=cols))
         else:
             r.replaces = hits
 
 
 # --- the import -----------------------------------------------------------------------------
 
-def import_activities(actor, org: Organisation, data: bytes | None = None, *, name: str = "",
-                      items: list[dict] | None = None, source: str | None = None, replace: bool = False,
-                      reason: str = "", lang: str | None = None, progress=None, keep_rejected: bool = True,
-                      today: dt.date | None = None, uploaded: UploadedFile | None = None) -> ImportResult:
-    """Import activity rows from a file (`data`) or from dicts (`items`: form, API). All or nothing.
+def import_activities(actor, org: Organisation, data: bytes | None = None, **kw) -> ImportResult:
+    """`import_records` of the default kind (activity data) — the entry point of the existing callers."""
+    return import_records(kinds.DEFAULT, actor, org, data, **kw)
+
+
+def import_records(kind, actor, org: Organisation, data: bytes | None = None, *, name: str = "",
+                   items: list[dict] | None = None, source: str | None = None, replace: bool = False,
+                   reason: str = "", lang: str | None = None, progress=None, keep_rejected: bool = True,
+                   today: dt.date | None = None, uploaded: UploadedFile | None = None) -> ImportResult:
+    """Import rows of one kind (`kind`: its code or its `ImportSpec`) from a file (`data`) or from dicts
+    (`items`: form, API). All or nothing.
 
     Raises `Rejected(problems, batch)`; a rejected file is kept with its problems and a marked copy of
-    the user's workbook (`batch.marked_file`) when `keep_rejected`.
+    the user's workbook (`batch.marked_file`) when `keep_rejected`. Raises KeyError for an unknown kind.
     """
+    spec = kinds.get(kind) if isinstance(kind, str) else kind
     lang = lang or lang_of(actor)
     if actor is not None:  # 404 when the organisation is not visible, 403 when the user may not report for it
-        access.require(actor, ReportingAction.REPORT, ActivityRecord(organisation=org))
+        access.require(actor, ReportingAction.REPORT, spec.model(organisation=org))
     sha = hashlib.sha256(data).hexdigest() if data is not None else ""
     table = None
     problems: list[dict] = []
@@ -357,41 +390,42 @@ def import_activities(actor, org: Organisation, data: bytes | None = None, *, na
             problems = [problem(None, None, name, "duplicate_file", when=when, batch=done.pk)]
         else:
             try:
-                table = imports.read_table(data, name)
+                table = imports.read_table(data, name, spec)
             except BadFile as exc:
                 problems = exc.problems
         if source is None:
             source = Source.EXCEL if data[:4] == b"PK\x03\x04" else Source.CSV
     else:
-        table = imports.rows_from_dicts(items or [])
+        table = imports.rows_from_dicts(items or [], spec)
         source = source or Source.API
-    rows: list[Row] = []
+    rows: list = []
     if table is not None:
-        rows, problems = check_rows(actor, org, table, replace=replace, reason=reason, progress=progress, today=today)
+        rows, problems = check_rows(actor, org, table, spec=spec, replace=replace, reason=reason, progress=progress,
+                                    today=today)
         if not rows and not problems:
             problems = [problem(None, None, None, "empty_file")]
     if problems:
         batch = None
         if keep_rejected and data is not None:
-            batch = _keep_rejected(actor, org, data, name, sha, source, problems, lang, replace, uploaded)
+            batch = _keep_rejected(actor, org, data, name, sha, source, problems, lang, replace, uploaded, spec=spec)
         raise Rejected(problems, batch)
-    return _save(actor, org, rows, data=data, name=name, sha=sha, source=source, replace=replace, reason=reason,
-                 progress=progress, uploaded=uploaded)
+    return _save(actor, org, rows, spec=spec, data=data, name=name, sha=sha, source=source, replace=replace,
+                 reason=reason, progress=progress, uploaded=uploaded)
 
 
-def _keep_rejected(actor, org, data, name, sha, source, problems, lang, replace, uploaded=None) -> ImportBatch:
+def _keep_rejected(actor, org, data, name, sha, source, problems, lang, replace, uploaded=None, *, spec) -> ImportBatch:
     with transaction.atomic():
         f = uploaded or keep_file(actor, org, name, data)
         marked = None
         try:
-            content = imports.mark_workbook(data, problems, lang)
+            content = imports.mark_workbook(data, problems, lang, spec)
         except Exception:  # a workbook openpyxl cannot rewrite: the problem list is still there
             content = None
         if content:
             stem = (name or "upload").rsplit(".", 1)[0]
             marked = keep_file(actor, org, f"{stem}-problems.xlsx", content)
         batch = ImportBatch(organisation=org, file=f, marked_file=marked, original_name=(name or "")[:255], sha256=sha,
-                            source=source, status=ImportBatch.Status.REJECTED, replace=replace, rows=0,
+                            kind=spec.code, source=source, status=ImportBatch.Status.REJECTED, replace=replace, rows=0,
                             problems=problems, uploaded_by=actor if getattr(actor, "is_authenticated", False) else None)
         return history.save(actor, batch, "rejected import", validate=False)
 
@@ -423,7 +457,9 @@ def _sqlite_page_cache(kib: int = SQLITE_IMPORT_CACHE_KIB):
                 c.execute(f"PRAGMA cache_size = {int(old)}")
 
 
-def _save(actor, org, rows: list[Row], **kw) -> ImportResult:
+
+
+def _save(actor, org, rows: list, **kw) -> ImportResult:
     if len(rows) < CHUNK:
         return _save_rows(actor, org, rows, **kw)
     with _sqlite_page_cache():
@@ -431,32 +467,39 @@ def _save(actor, org, rows: list[Row], **kw) -> ImportResult:
 
 
 @transaction.atomic
-def _save_rows(actor, org, rows: list[Row], *, data, name, sha, source, replace, reason, progress,
+def _save_rows(actor, org, rows: list, *, spec: kinds.ImportSpec, data, name, sha, source, replace, reason, progress,
                uploaded=None) -> ImportResult:
+    model = spec.model
     user = actor if getattr(actor, "is_authenticated", False) else None
     f = uploaded or (keep_file(actor, org, name, data) if data is not None else None)
     batch = history.save(actor, ImportBatch(
-        organisation=org, file=f, original_name=(name or "")[:255], sha256=sha, source=source,
+        organisation=org, file=f, original_name=(name or "")[:255], sha256=sha, kind=spec.code, source=source,
         status=ImportBatch.Status.ACCEPTED, replace=replace, rows=len(rows), problems=[], uploaded_by=user,
     ), "import", validate=False)
     # versions being replaced stop being current first (one current version per series)
-    old_by_id: dict[int, ActivityRecord] = {}
+    old_by_id: dict[int, object] = {}
     ids = {e["id"] for r in rows for e in r.replaces}
     if ids:
-        for old in ActivityRecord.objects.select_for_update().filter(pk__in=ids):
+        for old in model.objects.select_for_update().filter(pk__in=ids):
             old_by_id[old.pk] = old
             old.is_current = False
             history.save(actor, old, _("replaced by import %(batch)s") % {"batch": batch.pk}, validate=False)
     # records are built, written (with their history) and dropped chunk by chunk
-    fields = ActivityRecord._meta.concrete_fields
+    fields = model._meta.concrete_fields
     pos = {f.attname: i for i, f in enumerate(fields)}
     template = [f.get_default() for f in fields]  # Django's defaults ("" for text, None …); series: per row below
     for k, v in {"state": State.DRAFT, "version": 1, "is_current": True, "reason": reason or "", "source": source,
                  "batch_id": batch.pk, "created_by_id": user.pk if user else None}.items():
         template[pos[k]] = v
-    p_org, p_act, p_qty, p_unit, p_start, p_end, p_meter, p_series, p_version, p_supersedes = (pos[k] for k in (
-        "organisation_id", "activity", "quantity", "unit", "period_start", "period_end", "meter", "series", "version",
-        "supersedes_id"))
+    # the row's attributes written to the model's columns: the organisation, the period, the kind's fields
+    mapping = [("organisation_id", "organisation_id"), (spec.period.start_field, "start")]
+    if spec.period.end_field:
+        mapping.append((spec.period.end_field, "end"))
+    mapping += list(spec.fields.items())
+    targets = [pos[att] for att, _attr in mapping]
+    get = operator.attrgetter(*[attr for _att, attr in mapping])
+    put = list(zip(targets, range(len(targets))))
+    p_series, p_version, p_supersedes = pos["series"], pos["version"], pos["supersedes_id"]
     new_series = uuid.uuid4
     used_series: set = set()
     note = f"import {batch.pk}"
@@ -466,32 +509,34 @@ def _save_rows(actor, org, rows: list[Row], *, data, name, sha, source, replace,
         objs = []
         for r in part:
             values = template.copy()
-            values[p_org], values[p_act], values[p_qty], values[p_unit] = r.org.pk, r.activity, r.quantity, r.unit
-            values[p_start], values[p_end], values[p_meter], values[p_series] = r.start, r.end, r.meter, new_series()
+            got = get(r)
+            for p, j in put:
+                values[p] = got[j]
+            values[p_series] = new_series()
             for e in r.replaces:
                 if e["series"] not in used_series:
                     old = old_by_id[e["id"]]
                     values[p_series], values[p_version], values[p_supersedes] = old.series, old.version + 1, old.pk
                     used_series.add(e["series"])
                     break
-            objs.append(ActivityRecord(*values))
+            objs.append(model(*values))
         history.bulk_create(actor, objs, note)
         for r, o in zip(part, objs):
             r.pk = o.pk
         del objs
         if progress:
             progress("saving", min(i + CHUNK, total), total)
-    n_flags = compute_flags(rows, batch=batch)
-    _announce_replaced(list(old_by_id.values()), reason or _("replaced by an import"))
-    return ImportResult(accepted=total, batch=batch, ids=[r.pk for r in rows], flags=n_flags)
+    n_flags = spec.flags(rows, batch=batch) if spec.flags else 0
+    _announce_replaced(spec, list(old_by_id.values()), reason or _("replaced by an import"))
+    return ImportResult(accepted=total, batch=batch, ids=[r.pk for r in rows], flags=n_flags, kind=spec.code)
 
 
-def _announce_replaced(olds: list[ActivityRecord], reason: str) -> None:
+def _announce_replaced(spec, olds: list, reason: str) -> None:
     """A new version of verified/locked data: the results must be recomputed (restated when locked)."""
     hit = [o for o in olds if o.state in RESULT_STATES]
     if not hit:
         return
-    recompute.records_changed({o.organisation_id for o in hit}, {y for o in hit for y in o.years()},
+    recompute.records_changed(spec.code, {o.organisation_id for o in hit}, {y for o in hit for y in o.years()},
                               reason=reason, restated=any(o.state == State.LOCKED for o in hit))
 
 
@@ -751,7 +796,7 @@ def amend(actor, record: ActivityRecord, data: dict, reason: str = "") -> Activi
                          created_by=actor if getattr(actor, "is_authenticated", False) else None, **fields)
     history.save(actor, new, f"version {new.version}: {reason}"[:500], validate=False)
     if old_state in RESULT_STATES:
-        recompute.records_changed({record.organisation_id}, record.years() | new.years(),
+        recompute.records_changed(kinds.of(record).code, {record.organisation_id}, record.years() | new.years(),
                                   reason=reason or "new version", restated=old_state == State.LOCKED)
     compute_flags([new], actor)
     return new
@@ -908,7 +953,7 @@ def _versioned_save(actor, model, current, new, reason: str):
     new.series, new.version, new.supersedes, new.reason = current.series, current.version + 1, current, reason
     history.save(actor, new, f"version {new.version}: {reason}"[:500])
     if was in RESULT_STATES:
-        recompute.records_changed({new.organisation_id}, new.years(), reason=reason or "new version",
+        recompute.records_changed(kinds.of(new).code, {new.organisation_id}, new.years(), reason=reason or "new version",
                                   restated=was == State.LOCKED)
     return new
 

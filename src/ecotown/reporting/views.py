@@ -22,7 +22,7 @@ from ecotown.core.i18n import ui_lang as _lang
 from ecotown.registry.models import Kind, Organisation
 from ecotown.web.forms import add_errors
 
-from . import imports, jobs, selectors, services
+from . import imports, jobs, kinds, selectors, services
 from .models import (ActivityRecord, EmployeeRecord, ImportBatch, ImportJob, ProductionRecord, QualityFlag,
                      ReportingCalendar, State)
 from .policies import ReportingAction
@@ -91,7 +91,11 @@ def org_page(request, pk: int):
         .select_related("product").order_by("period_start", "product_id"),
         "employees": EmployeeRecord.objects.filter(organisation=org, is_current=True, month__year=year).order_by("month"),
         "products": org.products.all(), "prod_form": ProductionForm(org=org), "emp_form": EmployeeForm(),
+        "kinds": [(k, k.label(_lang())) for k in kinds.all()], "kind_labels": {k.code: k.label(_lang()) for k in kinds.all()},
     }
+    ctx["batches"] = list(ctx["batches"])
+    for b in ctx["batches"]:
+        b.kind_label = _kind_label(b.kind)
     other = list(ctx["production"]) + list(ctx["employees"])
     ctx["n_draft"] += sum(1 for r in other if r.state == State.DRAFT)
     ctx["n_submitted"] += sum(1 for r in other if r.state == State.SUBMITTED)
@@ -341,12 +345,22 @@ def _xlsx(data: bytes, filename: str) -> HttpResponse:
     return resp
 
 
+def _kind(request) -> kinds.ImportSpec:
+    """The kind of reported record asked for (?kind= or the form's field; the default kind without)."""
+    code = request.GET.get("kind") or request.POST.get("kind") or kinds.DEFAULT
+    try:
+        return kinds.get(code)
+    except KeyError:
+        raise Http404 from None
+
+
 @login_required
 def template_download(request, pk: int):
     org = _org(request, pk)
-    access.require(request.user, ReportingAction.REPORT, _probe(org))
+    spec = _kind(request)
+    access.require(request.user, ReportingAction.REPORT, spec.model(organisation=org))
     year = _year(request)
-    return _xlsx(imports.build_template(org, year, _lang()), f"ecotown-activities-{org.pk}-{year}.xlsx")
+    return _xlsx(imports.build_template(org, year, _lang(), spec), f"ecotown-{spec.code}-{org.pk}-{year}.xlsx")
 
 
 @login_required
@@ -362,7 +376,8 @@ def export(request, pk: int):
     ws = wb.active
     ws.title = imports.DATA_SHEET
     cols = ["period_start", "period_end", "activity", "quantity", "unit", "meter"]
-    ws.append([f"{c}\n{imports.COLUMNS[c][0 if lang == 'th' else 1]}" for c in cols] + ["state", "version"])
+    spec = kinds.get("activities")
+    ws.append([f"{c}\n{spec.column(c).label(lang)}" for c in cols] + ["state", "version"])
     for c in ws[1]:
         c.font = Font(bold=True)
     fmt = imports.date_format(lang)
@@ -379,7 +394,8 @@ def export(request, pk: int):
 @require_POST
 def upload(request, pk: int):
     org = _org(request, pk)
-    access.require(request.user, ReportingAction.REPORT, _probe(org))
+    spec = _kind(request)
+    access.require(request.user, ReportingAction.REPORT, spec.model(organisation=org))
     f = request.FILES.get("file")
     if f is None:
         messages.error(request, _("Choose a file."))
@@ -391,7 +407,7 @@ def upload(request, pk: int):
             messages.error(request, m)
         return redirect("reporting:org", pk=org.pk)
     job = jobs.start(request.user, org, uploaded, replace=bool(request.POST.get("replace")),
-                     reason=request.POST.get("reason", ""), language=_lang())
+                     reason=request.POST.get("reason", ""), language=_lang(), kind=spec.code)
     return redirect("reporting:job", pk=job.pk)
 
 
@@ -417,6 +433,7 @@ def _job_ctx(job):
     batch = job.batch
     problems = [{**p, "message": imports.message(p, _lang())} for p in (batch.problems if batch else [])]
     return {"job": job, "org": job.organisation, "progress": progress, "percent": jobs.percent(progress),
+            "kind_label": _kind_label(job.kind),
             "batch": batch, "problems": problems[:1000], "n_problems": len(problems),
             "running": job.status in {"queued", "running"}}
 
@@ -425,7 +442,15 @@ def _job_ctx(job):
 def batch_detail(request, pk: int):
     batch = access.get_or_404(request.user, ImportBatch.objects.select_related("organisation", "marked_file", "file"), pk=pk)
     problems = [{**p, "message": imports.message(p, _lang())} for p in batch.problems]
-    return render(request, "reporting/batch.html", {"batch": batch, "org": batch.organisation, "problems": problems})
+    return render(request, "reporting/batch.html", {"batch": batch, "org": batch.organisation, "problems": problems,
+                                                    "kind_label": _kind_label(batch.kind)})
+
+
+def _kind_label(code: str) -> str:
+    try:
+        return kinds.get(code).label(_lang())
+    except KeyError:
+        return code
 
 
 # --- the reporting year ------------------------------------------------------------------------

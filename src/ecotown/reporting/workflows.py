@@ -5,9 +5,10 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
-from ecotown.core import recompute, workflow
+from ecotown.core import workflow
 from ecotown.core.workflow import Transition
 
+from . import kinds
 from .models import QualityFlag, ReviewedRecord, State
 from .policies import ReportingAction
 
@@ -50,8 +51,7 @@ def _tell_results(ctx):
     """The results (inventories, KPIs) are computed from verified and locked records."""
     records = ctx.objects
     reason = f"locked {ctx.data['year']}" if "year" in ctx.data else ctx.transition.note
-    recompute.records_changed({r.organisation_id for r in records}, {y for r in records for y in r.years()},
-                              reason=reason)
+    kinds.records_changed(records, reason=reason)  # (one call per kind of record)
 
 
 REVIEW = workflow.Table("reporting", [
