@@ -561,7 +561,7 @@ def build_template(org, year: int, lang: str = "th", spec=None) -> bytes:
     import openpyxl
     from openpyxl.comments import Comment
     from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter, quote_sheetname
+    from openpyxl.utils import get_column_letter
     from openpyxl.workbook.defined_name import DefinedName
     from openpyxl.worksheet.datavalidation import DataValidation
 
@@ -594,7 +594,7 @@ def build_template(org, year: int, lang: str = "th", spec=None) -> bytes:
         for r, v in enumerate(values, start=2):
             ls.cell(row=r, column=next_col, value=v)
         next_col += 1
-        return f"{quote_sheetname(LIST_SHEET)}!${col}$2:${col}${max(2, len(values) + 1)}"
+        return f"{LIST_SHEET}!${col}$2:${col}${max(2, len(values) + 1)}"
 
     for col in columns:
         if col.choices is not None:
