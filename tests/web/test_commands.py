@@ -141,3 +141,17 @@ def test_serve_starts_gunicorn_when_allowed(db, capsys, monkeypatch):
 def test_demo_mark_false_value_is_not_demo(db):
     SiteState.objects.create(key=SiteState.DEMO, value=False)
     assert SiteState.is_demo() is False
+
+
+def test_demo_leaves_imported_production_and_employees_batches(demo_db):
+    from ecotown.registry.models import Organisation
+    from ecotown.reporting.models import EmployeeRecord, ImportBatch, ProductionRecord
+
+    b = Organisation.objects.get(name_en="Demo Electronics B Co., Ltd. (synthetic)")
+    n_products = b.products.count()
+    assert n_products >= 1
+    assert list(ImportBatch.objects.filter(kind__in=["production", "employees"]).order_by("pk")
+                .values_list("kind", "status", "rows", "organisation_id")) == [
+        ("production", "accepted", 12 * n_products, b.pk), ("employees", "accepted", 12, b.pk)]
+    assert ProductionRecord.objects.filter(organisation=b, batch__kind="production").count() == 12 * n_products
+    assert EmployeeRecord.objects.filter(organisation=b, batch__kind="employees").count() == 12

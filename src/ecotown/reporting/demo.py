@@ -5,6 +5,8 @@ certified estates — capped so `ecotown demo --factories 70000` stays fast: the
 (verified; factory-a's locked) and the current year up to last month in mixed states, with some
 factories missing months (for the completeness view), a reporting calendar for both years and a
 couple of quality flags. factory-a's current year is left for the user to report (the tour).
+factory-b's previous year of production and employees comes in as two imports through the one pipeline
+(`services.import_records`, kinds "production" and "employees"), so the tour can show those batches.
 """
 from __future__ import annotations
 
@@ -99,4 +101,34 @@ def load(ctx: dict) -> dict:
     if done:
         recompute.records_changed("activities", {r.organisation_id for r in done}, {r.period_start.year for r in done},
                                   reason="demo data")
-    return {"activity_records": len(created), "quality_flags": n_flags}
+    batches = _import_intensity_inputs(b, prev, rnd)
+    say(f"production and employees of {b.name_en} for {prev} imported (imports {', '.join(str(x.pk) for x in batches)})")
+    return {"activity_records": len(created), "quality_flags": n_flags, "intensity_imports": len(batches)}
+
+
+def _import_intensity_inputs(org, year: int, rnd) -> list:
+    """A year of production (each product) and employees as CSV files, imported like a user's upload."""
+    import csv
+    import io
+
+    from . import services
+
+    def as_csv(header, rows) -> bytes:
+        out = io.StringIO()
+        w = csv.writer(out)
+        w.writerow(header)
+        w.writerows(rows)
+        return out.getvalue().encode("utf-8")
+
+    employees = (getattr(org, "factory", None) and org.factory.employees) or 300
+    prod_rows = [[dt.date(year, m, 1).isoformat(), "", p.name_en, round(employees * rnd.uniform(8, 12), 1), "demo"]
+                 for p in org.products.order_by("pk") for m in range(1, 13)]
+    emp_rows = [[f"{year}-{m:02d}", employees + rnd.randint(-15, 15), "demo"] for m in range(1, 13)]
+    batches = []
+    if prod_rows:
+        batches.append(services.import_records("production", None, org, as_csv(
+            ("period_start", "period_end", "product", "quantity", "note"), prod_rows),
+            name=f"production-{year}.csv").batch)
+    batches.append(services.import_records("employees", None, org, as_csv(("month", "employees", "note"), emp_rows),
+                                           name=f"employees-{year}.csv").batch)
+    return batches
