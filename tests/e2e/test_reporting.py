@@ -115,3 +115,49 @@ def test_factory_reports_a_year_and_the_authority_sees_completeness(page, server
     shot(page, "reporting-completeness-authority-en")
     page.locator("[data-testid=language-switch] button").click()  # back to Thai for the other journeys
     expect(page.locator("html")).to_have_attribute("lang", "th")
+
+
+def test_factory_imports_production_from_the_thai_template(page, server, tmp_path):
+    """A preparer downloads the production template in Thai, fills three months with openpyxl, uploads it as
+    production data and sees the records — also on a 360 px wide screen."""
+    year = dt.date.today().year - 1
+    _sign_in_thai(page, server, "factory-a")
+    page.goto(server + "/reporting/")
+    page.wait_for_url(re.compile(r"/reporting/org/\d+/"))
+    org_url = page.url.split("?")[0]
+    page.goto(f"{org_url}?year={year}")
+    link = page.locator("[data-testid=template-link-production]")
+    expect(link).to_contain_text("ดาวน์โหลดแม่แบบ Excel: ปริมาณการผลิต")
+    with page.expect_download() as d:
+        link.click()
+    template = tmp_path / "production.xlsx"
+    d.value.save_as(template)
+    wb = openpyxl.load_workbook(template)
+    ws = wb["data"]
+    assert ws["C1"].value == "product\nผลิตภัณฑ์ (Product)"
+    assert list(wb["_ecotown"].iter_rows(values_only=True))[5] == ("kind", "production")
+    product = wb["lists"]["A2"].value  # the drop-down's first product: "ID | Thai name (unit)"
+    name_th = product.split(" | ", 1)[1].rsplit(" (", 1)[0]
+    for i, m in enumerate((1, 2, 3)):
+        ws.cell(row=2 + i, column=1, value=dt.datetime(year, m, 1))
+        ws.cell(row=2 + i, column=2).value = None
+        ws.cell(row=2 + i, column=3, value=product)
+        ws.cell(row=2 + i, column=4, value=1000 + i)
+        ws.cell(row=2 + i, column=5).value = None
+    wb.save(tmp_path / "filled.xlsx")
+    page.locator("[data-testid=upload-kind]").select_option("production")
+    page.locator("[data-testid=upload-form] input[type=file]").set_input_files(str(tmp_path / "filled.xlsx"))
+    page.locator("[data-testid=upload-form] button").click()
+    expect(page.locator("[data-testid=import-accepted]")).to_contain_text("3")
+    expect(page.locator("[data-testid=job-kind]")).to_contain_text("ปริมาณการผลิต")
+    shot(page, "reporting-production-accepted-th")
+    page.goto(f"{org_url}?year={year}")
+    expect(page.locator("[data-testid=production]")).to_contain_text(name_th)
+    expect(page.locator("[data-testid=production]")).to_contain_text("1,002")
+    expect(page.locator("[data-testid=batch-kind]").first).to_have_text("ปริมาณการผลิต")
+    page.set_viewport_size({"width": 360, "height": 800})
+    page.goto(f"{org_url}?year={year}")
+    expect(page.locator("[data-testid=production]")).to_contain_text(name_th)
+    expect(page.locator("[data-testid=template-link-production]")).to_be_visible()
+    shot(page, "reporting-production-360px")
+    page.set_viewport_size({"width": 1280, "height": 900})
