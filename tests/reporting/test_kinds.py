@@ -312,7 +312,7 @@ def test_activity_template_lists_only_the_units_of_the_chosen_activity(world):
     assert set(dvs) == {"C2:C5000", "E2:E5000"}
     assert dvs["C2:C5000"].formula1 == f"=lists!$A$2:$A${len(cat.activities) + 1}"
     assert dvs["E2:E5000"].formula1 == ('=INDIRECT(IF($C2="","unit_all","unit_"&LOWER(LEFT($C2,FIND(" ",$C2&" ")-1))))')
-    assert (dvs["E2:E5000"].errorStyle, dvs["E2:E5000"].showErrorMessage) == ("stop", True)
+    assert (dvs["E2:E5000"].errorStyle, dvs["E2:E5000"].showErrorMessage) == ("warning", True)
     names = wb.defined_names
     assert len(names) == len(cat.activities) + 1
     assert names["unit_all"].attr_text == f"lists!$B$2:$B${len(cat.all_units()) + 1}"
@@ -360,3 +360,31 @@ def test_activity_import_batch_kind(world):
     batch = services.import_activities(world.users["preparer"], world.F1, xlsx_bytes(
         [["2025-01-01", "2025-01-31", "water", "10", "m3", ""]]), name="a.xlsx").batch
     assert (batch.kind, ImportBatch.objects.get().kind) == ("activities", "activities")
+
+
+def test_completeness_and_versions_after_lock_per_kind(world, kind_listener):
+    from ecotown.reporting import selectors
+
+    rec = services.import_records("employees", world.users["preparer"], world.F1,
+                                  csv_bytes([["2025-01", "120", ""]], header=EMP_HEADER), name="a.csv").records[0]
+    jan = (dt.date(2025, 1, 1), dt.date(2025, 1, 31))
+    assert selectors.reported_org_ids(*jan, kind="employees") == set()
+    services.submit(world.users["approver"], [rec])
+    assert (selectors.reported_org_ids(*jan, kind="employees"), selectors.reported_org_ids(*jan)) == ({world.F1.pk}, set())
+    c = selectors.completeness(world.users["estate"], 2025, 1, world.E1, kind="employees")
+    assert (c.reported, c.expected - c.reported) == (1, c.expected - 1)
+    assert selectors.completeness(world.users["estate"], 2025, 1, world.E1).reported == 0
+    services.verify(world.users["estate"], [rec])
+    assert services.lock_year(world.users["admin"], 2025) == 1
+    kind_listener.clear()
+    again = csv_bytes([["2025-01", "125", ""]], header=EMP_HEADER)
+    with pytest.raises(services.Rejected) as exc:
+        services.import_records("employees", world.users["preparer"], world.F1, again, name="b.csv", replace=True)
+    assert [(p["row"], p["column"], imports.message(p, "en")) for p in exc.value.problems] == [
+        (2, "month", "The record this row replaces is locked: give a reason for the change.")]
+    assert (EmployeeRecord.objects.count(), kind_listener) == (1, [])
+    new = services.import_records("employees", world.users["preparer"], world.F1, again, name="b.csv", replace=True,
+                                  reason="headcount corrected").records[0]
+    assert (new.version, new.reason, new.state) == (2, "headcount corrected", "draft")
+    assert kind_listener == [{"kind": "employees", "orgs": [world.F1.pk], "years": [2025], "reason": "headcount corrected",
+                              "restated": True}]

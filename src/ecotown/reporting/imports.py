@@ -104,9 +104,9 @@ def _text(code: str, p: dict) -> str:
     if code == "org_forbidden":
         return _("You may not report for “%(value)s”.") % p
     if code == "overlap_file":
-        if p.get("kind", "activities") != "activities":
-            return _("The period overlaps row %(other)s (same organisation and series).") % p
         return _("The period overlaps row %(other)s (same organisation, activity and meter).") % p
+    if code == "overlap_series":
+        return _("The period overlaps row %(other)s (same organisation and series).") % p
     if code == "overlap_existing":
         return _("The period overlaps a record already reported (%(start)s to %(end)s, %(state)s). "
                  "Choose “replace” to put this row in its place (the old version is kept).") % p

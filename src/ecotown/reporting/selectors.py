@@ -29,10 +29,17 @@ def records(user, qs: QuerySet | None = None) -> QuerySet:
     return access.visible(user, qs)
 
 
-def reported_org_ids(start: dt.date, end: dt.date, org_ids=None) -> set[int]:
-    """Organisations whose current data covering [start, end] has been submitted (or verified, locked)."""
-    qs = ActivityRecord.objects.filter(is_current=True, state__in=REPORTED_STATES, period_start__lte=end,
-                                       period_end__gte=start)
+def _overlapping(kind: str, start: dt.date, end: dt.date) -> QuerySet:
+    """Current records of a kind whose period overlaps [start, end]."""
+    from . import kinds
+
+    spec = kinds.get(kind)
+    return spec.model.objects.filter(is_current=True, **spec.period.overlapping(start, end))
+
+
+def reported_org_ids(start: dt.date, end: dt.date, org_ids=None, kind: str = "activities") -> set[int]:
+    """Organisations whose current data (of a kind) covering [start, end] has been submitted (or verified, locked)."""
+    qs = _overlapping(kind, start, end).filter(state__in=REPORTED_STATES)
     if org_ids is not None:
         qs = qs.filter(organisation_id__in=org_ids)
     return set(qs.values_list("organisation_id", flat=True).distinct())
@@ -102,8 +109,8 @@ def completeness_scope(user) -> QuerySet:
     return scope(user, Organisation.objects.filter(kind__in=[Kind.ESTATE, Kind.PORT]))
 
 
-def completeness(user, year: int, month: int, estate: Organisation | None = None) -> Completeness:
-    """Which factories have (not) reported `month` of `year` — for estate managers and the authority."""
+def completeness(user, year: int, month: int, estate: Organisation | None = None, kind: str = "activities") -> Completeness:
+    """Which factories have (not) reported `month` of `year` (records of a kind) — for estate managers and the authority."""
     from django.utils import timezone
 
     from .services import periods_for
@@ -120,14 +127,12 @@ def completeness(user, year: int, month: int, estate: Organisation | None = None
         factories = factories.filter(parent__in=scope)
     period = periods_for(year)[month]
     start, end = period.start, period.end
-    reported = ActivityRecord.objects.filter(is_current=True, state__in=REPORTED_STATES, period_start__lte=end,
-                                             period_end__gte=start, organisation__in=factories)
+    reported = _overlapping(kind, start, end).filter(state__in=REPORTED_STATES, organisation__in=factories)
     reported_ids = reported.values("organisation_id")
     n_expected = factories.count()
     n_reported = reported.values("organisation_id").distinct().count()
     missing = factories.exclude(pk__in=reported_ids).select_related("parent", "factory").order_by("parent__name_th", "name_th")
-    drafts = set(ActivityRecord.objects.filter(is_current=True, state=State.DRAFT, period_start__lte=end,
-                                               period_end__gte=start, organisation__in=factories)
+    drafts = set(_overlapping(kind, start, end).filter(state=State.DRAFT, organisation__in=factories)
                  .exclude(organisation_id__in=reported_ids).values_list("organisation_id", flat=True).distinct()[:5000])
     return Completeness(year=year, month=month, deadline=period.deadline, estates=list(scope.order_by("name_th")[:200]),
                         expected=n_expected, reported=n_reported, missing=missing,

@@ -305,7 +305,6 @@ def _check_overlaps(spec: kinds.ImportSpec, rows: list, problems: list[dict], *,
     by_key: dict[tuple, list] = {}
     for r in rows:
         by_key.setdefault(key_of(r), []).append(r)
-    extra = {} if spec.code == "activities" else {"kind": spec.code}
     for group in by_key.values():
         if len(group) < 2:
             continue
@@ -313,17 +312,13 @@ def _check_overlaps(spec: kinds.ImportSpec, rows: list, problems: list[dict], *,
         last = group[0]
         for r in group[1:]:
             if r.start <= last.end:
-                problems.append(problem(r.n, period.start, r.start, "overlap_file", columns=cols, other=last.n, **extra))
+                problems.append(problem(r.n, period.start, r.start, spec.overlap_code, columns=cols, other=last.n))
             if r.end > last.end:
                 last = r
     # against what is already reported (current versions)
     lo, hi = min(r.start for r in rows), max(r.end for r in rows)
     sf, ef = period.start_field, period.end_field
-    where = {"organisation_id__in": {r.org.pk for r in rows}, "is_current": True, f"{sf}__lte": hi}
-    if ef:
-        where[f"{ef}__gte"] = lo
-    else:  # a month: it overlaps when it starts on or after the first month's 1st
-        where[f"{sf}__gte"] = lo.replace(day=1)
+    where = {"organisation_id__in": {r.org.pk for r in rows}, "is_current": True, **period.overlapping(lo, hi)}
     if key_fields:
         k0, att0 = key_fields[0]
         where[f"{att0}__in"] = {getattr(r, k0) for r in rows}
