@@ -19,7 +19,8 @@ kind in its own module and registers it when Django starts:
 
 Parsers are `parse(raw, ctx) -> value` and raise `Invalid(code, **params)`; `ctx.row` holds the values of
 the row's columns parsed so far (in column order), `ctx.org` the row's organisation. A column's results
-are cached per (raw value, organisation, the columns it depends on) unless `cache=False`.
+are cached per (raw value, the columns it depends on — and the organisation with `per_org=True`) unless
+`cache=False`.
 """
 from __future__ import annotations
 
@@ -53,7 +54,8 @@ class Column:
     parse_none: bool = False         # the parser also gets empty cells (it decides)
     default: Any = None              # the value of an empty optional cell
     depends: tuple[str, ...] = ()    # columns (earlier in the row) the parser reads from ctx.row
-    cache: bool = True               # parse each distinct (raw, organisation, depends) once per import
+    cache: bool = True               # parse each distinct (raw value, depends) once per import
+    per_org: bool = False            # the parser's answer depends on the row's organisation (part of the cache key)
     kind: str = "text"               # date | number | integer | text: the template's cell format
     width: int = 18
     choices: Callable[[Any, str], list[str]] | None = None  # (organisation, lang) -> the drop-down list
@@ -390,7 +392,7 @@ PRODUCTION = register(ImportSpec(
         Column("period_start", "วันเริ่มต้นงวด", "Period start", required=True, kind="date",
                help_th=_DATES_TH, help_en=_DATES_EN),
         Column("period_end", "วันสิ้นสุดงวด", "Period end", kind="date"),
-        Column("product", "ผลิตภัณฑ์", "Product", required=True, parse=_product, empty="empty_product", width=30,
+        Column("product", "ผลิตภัณฑ์", "Product", required=True, parse=_product, empty="empty_product", width=30, per_org=True,
                choices=_product_choices, help_th="เลือกผลิตภัณฑ์ขององค์กร (ปริมาณเป็นหน่วยของผลิตภัณฑ์)",
                help_en="Choose one of the organisation's products (the quantity is in the product's unit)"),
         Column("quantity", "ปริมาณ", "Quantity", required=True, parse=quantity, empty="empty_quantity", cache=False,

@@ -145,7 +145,8 @@ def check_rows(actor, org: Organisation, table: imports.Table, *, spec: kinds.Im
     i_start, i_end = cols.get(period.start), (cols.get(period.end) if period.end else None)
     i_note, i_org = cols.get("note"), cols.get("organisation")
     # (column, its index in the file, its cache of parsed values or problems)
-    value_cols = [(c, cols.get(c.code), {} if c.cache else None) for c in spec.value_columns]
+    value_cols = [(c.code, cols.get(c.code), c.parse, c.parse_none, c.required, c.default, c.depends, c.per_org,
+                   {} if c.cache else None, c) for c in spec.value_columns]
     ctx = kinds.Context(actor, org, today)
     Row = spec.row_class
     dates: dict = {}  # raw -> (date, whole month) | None: a large file repeats its dates
@@ -209,37 +210,48 @@ def check_rows(actor, org: Organisation, table: imports.Table, *, spec: kinds.Im
         # the kind's columns, in order (a parser may read the columns before it: ctx.row)
         got = ctx.row = {}
         ctx.org = row_org or org
-        for c, i, cache in value_cols:
-            raw = cell(values, i)
-            if raw is None and not c.parse_none:
-                if c.required:
-                    P(n, c.code, None, c.empty, **empty_params(c))
-                    got[c.code] = None
+        for code, i, parse, parse_none, required, default, depends, per_org, cache, c in value_cols:
+            if i is None or i >= len(values):
+                raw = None
+            else:
+                raw = values[i]
+                if isinstance(raw, str):
+                    raw = raw.strip() or None
+            if raw is None and not parse_none:
+                if required:
+                    P(n, code, None, c.empty, **empty_params(c))
+                    got[code] = None
                 else:
-                    got[c.code] = c.default
+                    got[code] = default
                 continue
-            if c.parse is None:
-                got[c.code] = raw
+            if parse is None:
+                got[code] = raw
                 continue
             hit = _MISS
             if cache is not None:
-                key = (raw, ctx.org.pk, *[got.get(d) for d in c.depends]) if c.depends else (raw, ctx.org.pk)
+                # (a str is its own key; 1, 1.0 and True are equal keys, so other values come with their type)
+                if depends:
+                    key = (raw, type(raw), ctx.org.pk if per_org else None, *[got.get(d) for d in depends])
+                elif per_org:
+                    key = (raw, type(raw), ctx.org.pk)
+                else:
+                    key = raw if type(raw) is str else (raw, type(raw))
                 try:
                     hit = cache.get(key, _MISS)
-                except TypeError:
+                except TypeError:  # (an API value that is not a scalar)
                     cache = key = None
             if hit is _MISS:
                 try:
-                    hit = c.parse(raw, ctx)
+                    hit = parse(raw, ctx)
                 except Invalid as exc:
                     hit = exc
                 if cache is not None:
                     cache[key] = hit
             if type(hit) is Invalid:
-                P(n, c.code, raw if hit.value is imports.UNSET else hit.value, hit.code, **hit.params)
-                got[c.code] = None
+                P(n, code, raw if hit.value is imports.UNSET else hit.value, hit.code, **hit.params)
+                got[code] = None
             else:
-                got[c.code] = hit
+                got[code] = hit
         # period
         raw_s = cell(values, i_start)
         start = end = None
