@@ -91,7 +91,7 @@ def org_page(request, pk: int):
         .select_related("product").order_by("period_start", "product_id"),
         "employees": EmployeeRecord.objects.filter(organisation=org, is_current=True, month__year=year).order_by("month"),
         "products": org.products.all(), "prod_form": ProductionForm(org=org), "emp_form": EmployeeForm(),
-        "kinds": [(k, k.label(_lang())) for k in kinds.all()], "kind_labels": {k.code: k.label(_lang()) for k in kinds.all()},
+        "kinds": [(k, k.label(_lang())) for k in kinds.all()],
     }
     ctx["batches"] = list(ctx["batches"])
     for b in ctx["batches"]:
