@@ -29,7 +29,7 @@ def _english():
 
 @pytest.fixture
 def listener():
-    """What the results are told (ecotown.core.recompute)."""
+    """What the results are told about activity data (ecotown.core.recompute)."""
     from ecotown.core import recompute
 
     calls = []
@@ -37,9 +37,9 @@ def listener():
     def fn(org_ids, years, *, reason="", restated=False):
         calls.append({"orgs": org_ids, "years": years, "reason": reason, "restated": restated})
 
-    recompute.register(fn)
+    recompute.register("activities", fn)
     yield calls
-    recompute._listeners.remove(fn)
+    recompute.unregister("activities", fn)
 
 
 def _record(org, month: int, state="draft", activity="diesel", qty=100):
