@@ -351,6 +351,7 @@ API_ROUTES: dict[str, Route] = {
     "GET /api/enquiries": P("enquiries.Enquiry:view", "tests/web/test_enquiries.py"),
     "GET /api/reporting/activities": Route("signed-in"),
     "POST /api/reporting/activities": Route("reporting.ActivityRecord:report"),
+    "POST /api/reporting/{kind}": Route("reporting.EmployeeRecord:report, reporting.ProductionRecord:report"),
     "GET /api/reporting/activities/{record_id}": Route("reporting.ActivityRecord:view"),
     "POST /api/reporting/activities/{record_id}/submit": Route("reporting.ActivityRecord:submit"),
     "POST /api/reporting/activities/{record_id}/verify": Route("reporting.ActivityRecord:verify"),

@@ -99,6 +99,8 @@ class TestReportingMatrix(PermissionMatrix):
         ApiCreate("API POST rows", "/api/reporting/activities", REPORT, lambda case, o: {
             "organisation": o.org.pk, "rows": [{"period_start": "2025-05-01", "activity": "water", "quantity": "1",
                                                 "unit": "m3"}]}),
+        ApiCreate("API POST rows of a kind (employees)", "/api/reporting/employees", REPORT, lambda case, o: {
+            "organisation": o.org.pk, "rows": [{"month": "2025-05", "employees": "120"}]}),
         ApiDetail("API GET record", "/api/reporting/activities/{o.draft.pk}"),
         ApiAction("API submit", "/api/reporting/activities/{o.api_draft.pk}/submit", SUBMIT,
                   after=_state_is("api_draft", "submitted")),
