@@ -1,15 +1,19 @@
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import secrets
 
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ecotown.core.history import TrackedModel
+from ecotown.core.pdpa import ERASED_EMAIL, SELF, Match, PersonalData
 
 from .roles import Role, role_fits
 
@@ -18,6 +22,13 @@ class User(AbstractUser):
     """A person. Name, e-mail and phone are personal data (PDPA)."""
 
     PERSONAL_FIELDS = ("first_name", "last_name", "email", "phone", "password")
+    PERSONAL_DATA = PersonalData(
+        key="user", match=Match(user=SELF),
+        export=["username", "first_name", "last_name", "email", "phone", "language", "date_joined", "last_login"],
+        erase={"first_name": "", "last_name": "", "phone": "", "email": "", "username": lambda u: f"erased-{u.pk}",
+               "is_active": False, "password": lambda u: make_password(None), "erased_at": lambda u: timezone.now()},
+        after_erase=lambda u: u.api_tokens.update(revoked_at=timezone.now()),
+        retention=_("while the account is active; erased on request"))
 
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     language = models.CharField(_("language"), max_length=5, choices=[("th", "ไทย"), ("en", "English")], default="th")
@@ -31,6 +42,11 @@ class User(AbstractUser):
 
 class Membership(TrackedModel):
     """A user's role in one organisation. A person may hold several."""
+
+    PERSONAL_DATA = PersonalData(
+        key="memberships", match=Match(user="user"),
+        export=[("organisation", "organisation.name_en"), "role", ("active", "is_active")],
+        retention=_("kept with the organisation; after erasure it points to an anonymised account"))
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
     organisation = models.ForeignKey("registry.Organisation", on_delete=models.CASCADE, related_name="memberships")
@@ -87,6 +103,12 @@ class Invitation(TrackedModel):
     """An invitation by e-mail to join an organisation with a role."""
 
     PERSONAL_FIELDS = ("email",)
+    PERSONAL_DATA = PersonalData(
+        key="invitations", match=Match(email="email"),
+        export=[("organisation", "organisation.name_en"), "role", "email"],
+        erase={"email": ERASED_EMAIL},
+        expired=lambda now: Q(expires_at__lt=now - dt.timedelta(days=90)),
+        retention=_("e-mail erased 90 days after the invitation expires or is accepted"))
 
     organisation = models.ForeignKey("registry.Organisation", on_delete=models.CASCADE, related_name="invitations")
     email = models.EmailField(_("e-mail"))

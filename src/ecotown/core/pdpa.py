@@ -1,113 +1,207 @@
 """Personal data (Thailand's PDPA): where it is, how long it is kept, export and erasure.
 
-Personal fields are declared on each model (`PERSONAL_FIELDS`) and never copied into change
-history. No names of minors are stored anywhere: schools report counts, not pupils.
+Each model holding personal data declares it next to its fields::
+
+    PERSONAL_FIELDS = ("name", "email", "phone")      # never copied into change history
+    PERSONAL_DATA = PersonalData(
+        key="contacts", match=Match(email="email"),
+        export=[("organisation", "organisation.name_en"), "name", "position", "email", "phone"],
+        erase={"name": "[erased]", "email": "", "phone": ""},
+        retention=_("while the organisation is registered; erased on request"))
+
+`export_person`, `erase_person` and `apply_retention` walk over every installed model's
+declaration; a new capability (grievances, school coordinators …) adds its own by declaring.
+No names of minors are stored anywhere: schools report counts, not pupils.
 """
 from __future__ import annotations
 
 import datetime as dt
+import operator
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import reduce
 
 from django.db import transaction
+from django.db.models import Model, Q
 from django.utils import timezone
+from django.utils.translation import override
 
-from ecotown import access
-from ecotown.access import Action
 from ecotown.core import history
 
-# kind of record -> retention rule (documented in docs/personal-data.md)
-RETENTION = {
-    "user": "while the account is active; erased on request",
-    "contact": "while the organisation is registered; erased on request",
-    "enquiry": "personal fields erased 730 days after the enquiry is closed",
-    "invitation": "e-mail erased 90 days after the invitation expires or is accepted",
-}
+ERASED = "[erased]"
+ERASED_EMAIL = "erased@invalid.invalid"
+SELF = "self"  # Match(user=SELF): the model is the user itself
 
 
-def personal_models():
-    return [m for m in history.tracked_models() if m.PERSONAL_FIELDS]
+@dataclass(frozen=True)
+class Match:
+    """How one person's rows are found: a path to their user (`SELF` for the user model itself)
+    and/or an e-mail field compared case-insensitively. Either one is enough."""
+
+    user: str | None = None
+    email: str | None = None
+
+
+@dataclass(frozen=True)
+class PersonalData:
+    """How a model's personal data is exported, erased and kept.
+
+    key        the name of the model's part in the export (and in the erasure counts)
+    match      how a person's rows are found
+    export     fields to export: "field", or ("name in the export", "path.to.value")
+    erase      field -> replacement value, or a callable(obj) giving it; empty: rows are exported
+               only (they hold no personal value of their own, e.g. a membership)
+    retention  the retention rule, for people (shown on the personal-data page and in the docs)
+    expired    optional callable(now) -> Q of rows whose retention has run out (`apply_retention`)
+    after_erase optional callable(obj) run after an erased row is saved (e.g. revoke API tokens)
+    """
+
+    key: str
+    match: Match
+    export: Sequence[str | tuple[str, str]]
+    retention: str
+    erase: dict[str, object] = field(default_factory=dict)
+    expired: Callable[[dt.datetime], Q] | None = None
+    after_erase: Callable[[Model], None] | None = None
+
+    # --- used by the functions below ---------------------------------------------------------------------
+
+    def query(self, user=None, email: str = "") -> Q | None:
+        found = []
+        if user is not None and self.match.user:
+            found.append(Q(pk=user.pk) if self.match.user == SELF else Q(**{self.match.user: user}))
+        if email and self.match.email:
+            found.append(Q(**{f"{self.match.email}__iexact": email}))
+        return reduce(operator.or_, found) if found else None
+
+    def export_row(self, obj) -> dict:
+        out = {}
+        for item in self.export:
+            name, path = (item, item) if isinstance(item, str) else item
+            value = obj
+            for part in path.split("."):
+                value = getattr(value, part)
+            out[name] = value.isoformat() if isinstance(value, (dt.date, dt.datetime)) else value
+        return out
+
+    def select_related(self) -> list[str]:
+        paths = [item if isinstance(item, str) else item[1] for item in self.export]
+        return sorted({p.rsplit(".", 1)[0].replace(".", "__") for p in paths if "." in p})
+
+    def erased_already(self) -> Q:
+        """Rows whose personal fields already hold their constant replacements."""
+        return Q(**{f: v for f, v in self.erase.items() if not callable(v)})
+
+    def anonymise(self, obj) -> None:
+        for name, value in self.erase.items():
+            setattr(obj, name, value(obj) if callable(value) else value)
+
+
+def declarations() -> list[tuple[type[Model], PersonalData]]:
+    """Every installed model's declaration, in the order of INSTALLED_APPS."""
+    from django.apps import apps
+
+    out = []
+    for model in apps.get_models():
+        decl = getattr(model, "PERSONAL_DATA", None)
+        if decl is not None and not model._meta.proxy:
+            out.append((model, decl))
+    return out
+
+
+def retention_rules() -> list[tuple[str, str]]:
+    """(what, rule) for people: the kind of record and how long its personal data is kept."""
+    return [(str(model._meta.verbose_name), str(decl.retention)) for model, decl in declarations()]
+
+
+def _save(actor, obj, note: str) -> None:
+    if isinstance(obj, history.TrackedModel):
+        history.save(actor, obj, note, validate=False)
+    else:
+        obj.save()
+
+
+def _email_of(user, email: str) -> str:
+    return (email or (user.email if user else "")).strip()
 
 
 def export_person(actor, user=None, email: str = "") -> dict:
     """Everything EcoTown holds about one person, as JSON-ready data."""
+    from ecotown import access
+    from ecotown.access import Action
+
     if not access.can(actor, Action.ADMIN_PEOPLE):
         raise access.PermissionDenied
-    from ecotown.accounts.models import Invitation, Membership
-    from ecotown.enquiries.models import Enquiry
-    from ecotown.registry.models import Contact
-
-    email = (email or (user.email if user else "")).strip()
+    email = _email_of(user, email)
     out: dict = {"exported_at": timezone.now().isoformat(), "email": email}
-    if user is not None:
-        out["user"] = {"username": user.username, "first_name": user.first_name, "last_name": user.last_name,
-                       "email": user.email, "phone": user.phone, "language": user.language,
-                       "date_joined": user.date_joined.isoformat(),
-                       "last_login": user.last_login.isoformat() if user.last_login else None}
-        out["memberships"] = [{"organisation": m.organisation.name_en, "role": m.role, "active": m.is_active}
-                              for m in Membership.objects.filter(user=user).select_related("organisation")]
-    if email:
-        out["contacts"] = [{"organisation": c.organisation.name_en, "name": c.name, "position": c.position,
-                            "email": c.email, "phone": c.phone}
-                           for c in Contact.objects.filter(email__iexact=email).select_related("organisation")]
-        out["enquiries"] = [{"id": e.pk, "created_at": e.created_at.isoformat(), "name": e.name, "email": e.email,
-                             "phone": e.phone, "subject": e.subject, "message": e.message}
-                            for e in Enquiry.objects.filter(email__iexact=email)]
-        out["invitations"] = [{"organisation": i.organisation.name_en, "role": i.role, "email": i.email}
-                              for i in Invitation.objects.filter(email__iexact=email).select_related("organisation")]
+    for model, decl in declarations():
+        if decl.match.user == SELF:
+            if user is not None:
+                out[decl.key] = decl.export_row(user)
+            continue
+        q = decl.query(user, email)
+        if q is not None:
+            rows = model._default_manager.filter(q).select_related(*decl.select_related()).order_by("pk")
+            out[decl.key] = [decl.export_row(obj) for obj in rows]
     return out
 
 
 @transaction.atomic
 def erase_person(actor, user=None, email: str = "") -> dict:
     """Erase one person's personal data; the records stay, anonymised, so history holds together."""
+    from ecotown import access
+    from ecotown.access import Action
+
     if not access.can(actor, Action.ADMIN_PEOPLE):
         raise access.PermissionDenied
-    from ecotown.accounts.models import Invitation
-    from ecotown.enquiries.models import Enquiry
-    from ecotown.registry.models import Contact
-
-    email = (email or (user.email if user else "")).strip()
-    counts = {"contacts": 0, "enquiries": 0, "invitations": 0, "user": 0}
-    if email:
-        for c in Contact.objects.filter(email__iexact=email):
-            c.name, c.email, c.phone = "[erased]", "", ""
-            history.save(actor, c, "PDPA erasure", validate=False)
-            counts["contacts"] += 1
-        for e in Enquiry.objects.filter(email__iexact=email):
-            e.name, e.email, e.phone = "[erased]", "erased@invalid.invalid", ""
-            history.save(actor, e, "PDPA erasure", validate=False)
-            counts["enquiries"] += 1
-        for i in Invitation.objects.filter(email__iexact=email):
-            i.email = "erased@invalid.invalid"
-            history.save(actor, i, "PDPA erasure", validate=False)
-            counts["invitations"] += 1
-    if user is not None:
-        user.first_name = user.last_name = user.phone = ""
-        user.email = ""
-        user.username = f"erased-{user.pk}"
-        user.is_active = False
-        user.set_unusable_password()
-        user.erased_at = timezone.now()
-        user.save()
-        user.api_tokens.update(revoked_at=timezone.now())
-        counts["user"] = 1
+    email = _email_of(user, email)
+    counts = {}
+    for model, decl in declarations():
+        if not decl.erase:
+            continue
+        counts[decl.key] = 0
+        if decl.match.user == SELF:
+            objs = [user] if user is not None else []
+        else:
+            q = decl.query(user, email)
+            objs = model._default_manager.filter(q).order_by("pk") if q is not None else []
+        for obj in objs:
+            decl.anonymise(obj)
+            _save(actor, obj, "PDPA erasure")
+            if decl.after_erase:
+                decl.after_erase(obj)
+            counts[decl.key] += 1
     return counts
 
 
 @transaction.atomic
 def apply_retention(now=None) -> dict:
     """Erase personal fields whose retention has run out (run daily by the worker)."""
-    from ecotown.accounts.models import Invitation
-    from ecotown.enquiries.models import Enquiry
-
     now = now or timezone.now()
-    n_enq = 0
-    for e in Enquiry.objects.filter(closed_at__lt=now - dt.timedelta(days=Enquiry.RETENTION_DAYS_AFTER_CLOSE)).exclude(name="[erased]"):
-        e.name, e.email, e.phone = "[erased]", "erased@invalid.invalid", ""
-        history.save(None, e, "retention period ended", validate=False)
-        n_enq += 1
-    n_inv = 0
-    for i in Invitation.objects.filter(expires_at__lt=now - dt.timedelta(days=90)).exclude(email="erased@invalid.invalid"):
-        i.email = "erased@invalid.invalid"
-        history.save(None, i, "retention period ended", validate=False)
-        n_inv += 1
-    return {"enquiries": n_enq, "invitations": n_inv}
+    counts = {}
+    for model, decl in declarations():
+        if decl.expired is None:
+            continue
+        counts[decl.key] = 0
+        for obj in model._default_manager.filter(decl.expired(now)).exclude(decl.erased_already()).order_by("pk"):
+            decl.anonymise(obj)
+            _save(None, obj, "retention period ended")
+            if decl.after_erase:
+                decl.after_erase(obj)
+            counts[decl.key] += 1
+    return counts
+
+
+def declarations_markdown() -> str:
+    """The table of declarations in docs/personal-data.md (kept in sync by a test)."""
+    lines = ["| Model | Export key | Found by | Exported | Erased (replacement) | Retention |",
+             "|---|---|---|---|---|---|"]
+    with override("en"):
+        for model, decl in declarations():
+            found = [f"user ({decl.match.user})" if decl.match.user else "", f"e-mail ({decl.match.email})"
+                     if decl.match.email else ""]
+            exported = ", ".join(item if isinstance(item, str) else f"{item[0]} ({item[1]})" for item in decl.export)
+            erased = ", ".join(f"{k} → {'computed' if callable(v) else repr(v)}" for k, v in decl.erase.items())
+            lines.append(f"| `{model._meta.label}` | `{decl.key}` | {' or '.join(f for f in found if f)} | "
+                         f"{exported} | {erased or 'nothing (export only)'} | {decl.retention} |")
+    return "\n".join(lines) + "\n"

@@ -1,10 +1,14 @@
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from ecotown.core.history import TrackedModel
+from ecotown.core.pdpa import ERASED, ERASED_EMAIL, Match, PersonalData
 
 
 class Programme(models.TextChoices):
@@ -22,6 +26,12 @@ class Enquiry(TrackedModel):
 
     PERSONAL_FIELDS = ("name", "email", "phone")
     RETENTION_DAYS_AFTER_CLOSE = 730  # PDPA: personal fields erased two years after closing
+    PERSONAL_DATA = PersonalData(
+        key="enquiries", match=Match(email="email"),
+        export=[("id", "pk"), "created_at", "name", "email", "phone", "subject", "message"],
+        erase={"name": ERASED, "email": ERASED_EMAIL, "phone": ""},
+        expired=lambda now: Q(closed_at__lt=now - dt.timedelta(days=Enquiry.RETENTION_DAYS_AFTER_CLOSE)),
+        retention=_("personal fields erased 730 days after the enquiry is closed"))
 
     class Status(models.TextChoices):
         NEW = "new", _("new")

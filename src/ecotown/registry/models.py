@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ecotown.core.history import TrackedModel
 from ecotown.core.i18n import BilingualName
+from ecotown.core.pdpa import ERASED, Match, PersonalData
 
 from . import diw, geo
 
@@ -260,6 +261,11 @@ class Contact(TrackedModel):
     """A contact person of an organisation (personal data)."""
 
     PERSONAL_FIELDS = ("name", "email", "phone")
+    PERSONAL_DATA = PersonalData(
+        key="contacts", match=Match(email="email"),
+        export=[("organisation", "organisation.name_en"), "name", "position", "email", "phone"],
+        erase={"name": ERASED, "email": "", "phone": ""},
+        retention=_("while the organisation is registered; erased on request"))
 
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="contacts")
     name = models.CharField(_("name"), max_length=200)

@@ -279,7 +279,7 @@ def people_admin(request):
             response["Content-Disposition"] = 'attachment; filename="personal-data.json"'
             return response
         result = json.dumps(data, ensure_ascii=False, indent=2)
-    return render(request, "accounts/people.html", {"form": form, "result": result, "retention": pdpa.RETENTION})
+    return render(request, "accounts/people.html", {"form": form, "result": result, "retention": pdpa.retention_rules()})
 
 
 def forbidden(request, exception=None):
