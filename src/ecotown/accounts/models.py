@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ecotown.core.history import TrackedModel
+from ecotown.core.models import OrganisationOwned
 from ecotown.core.pdpa import ERASED_EMAIL, SELF, Match, PersonalData
 
 from .roles import Role, role_fits
@@ -40,7 +41,7 @@ class User(AbstractUser):
         return full or self.username
 
 
-class Membership(TrackedModel):
+class Membership(OrganisationOwned, TrackedModel):
     """A user's role in one organisation. A person may hold several."""
 
     PERSONAL_DATA = PersonalData(
@@ -60,9 +61,6 @@ class Membership(TrackedModel):
     def __str__(self):
         return f"user {self.user_id} @ {self.organisation_id} ({self.role})"
 
-    def history_organisation_id(self):
-        return self.organisation_id
-
     def clean(self):
         if self.organisation_id and not role_fits(self.role, self.organisation.kind):
             raise ValidationError(
@@ -71,7 +69,7 @@ class Membership(TrackedModel):
             )
 
 
-class Assignment(TrackedModel):
+class Assignment(OrganisationOwned, TrackedModel):
     """What an auditor may see: one organisation, for a period."""
 
     auditor = models.ForeignKey(User, on_delete=models.CASCADE, related_name="assignments")
@@ -82,9 +80,6 @@ class Assignment(TrackedModel):
 
     def __str__(self):
         return f"{self.auditor.username} → {self.organisation_id} {self.valid_from}..{self.valid_to}"
-
-    def history_organisation_id(self):
-        return self.organisation_id
 
     def clean(self):
         if self.valid_from and self.valid_to and self.valid_to < self.valid_from:
@@ -99,7 +94,7 @@ def token_hash(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-class Invitation(TrackedModel):
+class Invitation(OrganisationOwned, TrackedModel):
     """An invitation by e-mail to join an organisation with a role."""
 
     PERSONAL_FIELDS = ("email",)
@@ -123,9 +118,6 @@ class Invitation(TrackedModel):
     def __str__(self):
         return f"invitation {self.pk} → {self.organisation_id} ({self.role})"
 
-    def history_organisation_id(self):
-        return self.organisation_id
-
     def clean(self):
         if self.organisation_id and not role_fits(self.role, self.organisation.kind):
             raise ValidationError({"role": _("This role does not fit the organisation's kind.")})
@@ -135,7 +127,7 @@ class Invitation(TrackedModel):
         return self.accepted_at is None and self.expires_at > timezone.now()
 
 
-class RegistrationRequest(TrackedModel):
+class RegistrationRequest(OrganisationOwned, TrackedModel):
     """A factory's self-registration with its DIW number, waiting for the estate's approval."""
 
     class Status(models.TextChoices):
@@ -153,9 +145,6 @@ class RegistrationRequest(TrackedModel):
 
     def __str__(self):
         return f"registration {self.pk} ({self.status})"
-
-    def history_organisation_id(self):
-        return self.organisation_id
 
 
 class ApiToken(models.Model):

@@ -6,6 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from ecotown.core.history import TrackedModel
+from ecotown.core.models import OrganisationOwned
 from ecotown.core.i18n import ui_lang as _lang
 
 
@@ -78,7 +79,7 @@ class FrameworkVersion(TrackedModel):
         return cached[1]
 
 
-class Assessment(TrackedModel):
+class Assessment(OrganisationOwned, TrackedModel):
     """A self-assessment of one organisation against one framework version for one year.
     `scenario` distinguishes current and intended performance (EIP)."""
 
@@ -111,9 +112,6 @@ class Assessment(TrackedModel):
     def __str__(self):
         return f"{self.organisation} · {self.framework_version} · {self.year} ({self.scenario})"
 
-    def history_organisation_id(self):
-        return self.organisation_id
-
     def latest_result(self):
         prefetched = getattr(self, "_prefetched_objects_cache", {}).get("results")
         if prefetched is not None:  # lists prefetch the results: no query per assessment
@@ -121,7 +119,7 @@ class Assessment(TrackedModel):
         return self.results.order_by("-computed_at", "-id").first()
 
 
-class AssessmentEvidence(TrackedModel):
+class AssessmentEvidence(OrganisationOwned, TrackedModel):
     """An evidence file attached to one indicator's answer."""
 
     assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="evidence")
@@ -137,11 +135,8 @@ class AssessmentEvidence(TrackedModel):
     def __str__(self):
         return f"{self.indicator}: {self.file}"
 
-    def history_organisation_id(self):
-        return self.organisation_id
 
-
-class AssessmentResult(TrackedModel):
+class AssessmentResult(OrganisationOwned, TrackedModel):
     """The stored outcome of `ecotown.calc.scoring.assess` with its provenance: the framework
     version and content hash, the values and history used, the KPI inputs, the engine."""
 
@@ -170,6 +165,3 @@ class AssessmentResult(TrackedModel):
 
     def __str__(self):
         return f"{self.assessment} → {self.level or '—'}"
-
-    def history_organisation_id(self):
-        return self.organisation_id

@@ -10,6 +10,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from ecotown.core.history import TrackedModel
+from ecotown.core.models import OrganisationOwned
 
 
 class FactorStatus(models.TextChoices):
@@ -20,7 +21,7 @@ class FactorStatus(models.TextChoices):
     USER = "user", _("uploaded")
 
 
-class FactorSet(TrackedModel):
+class FactorSet(OrganisationOwned, TrackedModel):
     """One edition of a set of emission factors (built-in, uploaded by the authority, or a factory's
     supplier-specific set). Never edited once an inventory used it: a new edition is a new set."""
 
@@ -50,9 +51,6 @@ class FactorSet(TrackedModel):
 
     def __str__(self):
         return f"{self.name} ({self.edition})" if self.edition else self.name
-
-    def history_organisation_id(self):
-        return self.organisation_id
 
 
 class Factor(TrackedModel):
@@ -110,7 +108,7 @@ class EstateEnergySale(TrackedModel):
         return self.estate_id
 
 
-class Inventory(TrackedModel):
+class Inventory(OrganisationOwned, TrackedModel):
     """The GHG inventory of one organisation and calendar year (ISO 14064-1, operational control)."""
 
     class Status(models.TextChoices):
@@ -154,14 +152,11 @@ class Inventory(TrackedModel):
     def __str__(self):
         return f"inventory {self.organisation_id} {self.year}"
 
-    def history_organisation_id(self):
-        return self.organisation_id
-
     def total(self, key: str):
         return (self.totals or {}).get(key)
 
 
-class InventoryLine(models.Model):
+class InventoryLine(OrganisationOwned):
     """Source record x gas (x factor edition when a record spans editions), with provenance.
     Derived data: replaced as a whole each time the inventory is recomputed.
 
@@ -212,7 +207,7 @@ class InventoryLine(models.Model):
         return f"line {self.pk} ({self.activity}, {self.gas})"
 
 
-class MonthResult(models.Model):
+class MonthResult(OrganisationOwned):
     """One organisation's emissions in one calendar month (month 0 = the whole year), kept up to date
     incrementally when a record changes. `internal_scope2_t` is Scope 2 bought from the estate."""
 

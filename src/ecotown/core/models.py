@@ -52,6 +52,28 @@ class ChangeRecord(models.Model):
         return [(k, before.get(k), after.get(k)) for k in keys]
 
 
+class OrganisationOwned(models.Model):
+    """Abstract: a record that belongs to one organisation.
+
+    Gives the organisation link, `history_organisation_id()` (the organisation whose access rules
+    apply to the record's change history) and the marker `DEFAULT_POLICY = "organisation"`: unless
+    the app registers a more specific policy for the model, who may see the organisation may see the
+    record, and who may change the organisation may change it. A model that needs other foreign-key
+    arguments (related_name, on_delete, null, one-to-one) declares its own `organisation` field.
+    """
+
+    DEFAULT_POLICY = "organisation"
+
+    organisation = models.ForeignKey("registry.Organisation", on_delete=models.PROTECT, related_name="%(class)ss",
+                                     verbose_name=_("organisation"))
+
+    class Meta:
+        abstract = True
+
+    def history_organisation_id(self):
+        return self.organisation_id
+
+
 class SiteState(models.Model):
     """Key/value facts about this installation, e.g. the demo mark."""
 
@@ -93,7 +115,7 @@ def _upload_to(instance, filename):
     return f"org/{instance.organisation_id or 'none'}/{uuid.uuid4().hex}{instance.extension}"
 
 
-class UploadedFile(models.Model):
+class UploadedFile(OrganisationOwned):
     """A file kept for an organisation (evidence, imports). Served only through access checks."""
 
     organisation = models.ForeignKey("registry.Organisation", on_delete=models.PROTECT, related_name="files")

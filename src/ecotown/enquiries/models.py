@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from ecotown.core.history import TrackedModel
+from ecotown.core.models import OrganisationOwned
 from ecotown.core.pdpa import ERASED, ERASED_EMAIL, Match, PersonalData
 
 
@@ -21,7 +22,7 @@ class Programme(models.TextChoices):
     OTHER = "other", _("Other")
 
 
-class Enquiry(TrackedModel):
+class Enquiry(OrganisationOwned, TrackedModel):
     """A question from a factory or the public to the Eco-Industrial Town division."""
 
     PERSONAL_FIELDS = ("name", "email", "phone")
@@ -61,6 +62,3 @@ class Enquiry(TrackedModel):
 
     def __str__(self):
         return f"enquiry {self.pk}: {self.subject}"
-
-    def history_organisation_id(self):
-        return self.organisation_id

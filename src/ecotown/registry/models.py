@@ -6,6 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from ecotown.core.history import TrackedModel
+from ecotown.core.models import OrganisationOwned
 from ecotown.core.i18n import BilingualName
 from ecotown.core.pdpa import ERASED, Match, PersonalData
 
@@ -143,7 +144,7 @@ BOUNDARY_MESSAGES = {
 }
 
 
-class EstateDetail(TrackedModel):
+class EstateDetail(OrganisationOwned, TrackedModel):
     """Facts about an industrial estate or industrial port. Areas in rai (1 rai = 1,600 m²)."""
 
     class Operator(models.TextChoices):
@@ -168,9 +169,6 @@ class EstateDetail(TrackedModel):
 
     def __str__(self):
         return f"estate detail {self.organisation_id}"
-
-    def history_organisation_id(self):
-        return self.organisation_id
 
     AREA_FIELDS = ("area_industrial_rai", "area_utilities_rai", "area_green_rai")
 
@@ -209,7 +207,7 @@ class TSIC(BilingualName, models.Model):
         return f"{self.code} {self.name}"
 
 
-class FactoryDetail(TrackedModel):
+class FactoryDetail(OrganisationOwned, TrackedModel):
     """Facts about a factory (or a waste processor)."""
 
     organisation = models.OneToOneField(Organisation, on_delete=models.CASCADE, related_name="factory")
@@ -221,9 +219,6 @@ class FactoryDetail(TrackedModel):
 
     def __str__(self):
         return self.diw_number
-
-    def history_organisation_id(self):
-        return self.organisation_id
 
     def validate_unique(self, exclude=None):
         # the duplicate is reported on `diw_number` by clean(); diw_key is internal
@@ -242,7 +237,7 @@ class FactoryDetail(TrackedModel):
                                    % {"value": self.diw_number}})
 
 
-class Product(BilingualName, TrackedModel):
+class Product(BilingualName, OrganisationOwned, TrackedModel):
     """A product a factory makes, with the unit production is reported in."""
 
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="products")
@@ -253,11 +248,8 @@ class Product(BilingualName, TrackedModel):
     def __str__(self):
         return self.name_en
 
-    def history_organisation_id(self):
-        return self.organisation_id
 
-
-class Contact(TrackedModel):
+class Contact(OrganisationOwned, TrackedModel):
     """A contact person of an organisation (personal data)."""
 
     PERSONAL_FIELDS = ("name", "email", "phone")
@@ -275,6 +267,3 @@ class Contact(TrackedModel):
 
     def __str__(self):
         return f"contact {self.pk}"
-
-    def history_organisation_id(self):
-        return self.organisation_id

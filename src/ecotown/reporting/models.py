@@ -15,6 +15,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from ecotown.core.history import TrackedModel
+from ecotown.core.models import OrganisationOwned
 
 
 class State(models.TextChoices):
@@ -35,7 +36,7 @@ class Source(models.TextChoices):
 RESULT_STATES = (State.VERIFIED, State.LOCKED)  # what inventories are computed from
 
 
-class ImportBatch(TrackedModel):
+class ImportBatch(OrganisationOwned, TrackedModel):
     """One upload (file, API call or command run) and its result: accepted, or rejected with every problem."""
 
     class Status(models.TextChoices):
@@ -64,11 +65,8 @@ class ImportBatch(TrackedModel):
     def __str__(self):
         return f"import {self.pk} {self.original_name} ({self.status})"
 
-    def history_organisation_id(self):
-        return self.organisation_id
 
-
-class ReviewedRecord(TrackedModel):
+class ReviewedRecord(OrganisationOwned, TrackedModel):
     """Shared review workflow and versioning of every reported record."""
 
     organisation = models.ForeignKey("registry.Organisation", on_delete=models.PROTECT, related_name="%(class)ss")
@@ -92,9 +90,6 @@ class ReviewedRecord(TrackedModel):
 
     class Meta:
         abstract = True
-
-    def history_organisation_id(self):
-        return self.organisation_id
 
     def years(self) -> set[int]:
         return set(range(self.period_start.year, self.period_end.year + 1))
@@ -170,7 +165,7 @@ class EmployeeRecord(ReviewedRecord):
         return self.month.replace(day=calendar.monthrange(self.month.year, self.month.month)[1])
 
 
-class QualityFlag(TrackedModel):
+class QualityFlag(OrganisationOwned, TrackedModel):
     """A data-quality warning on a record: does not block the import, but must be acknowledged before submitting."""
 
     class Kind(models.TextChoices):
@@ -194,9 +189,6 @@ class QualityFlag(TrackedModel):
 
     def __str__(self):
         return f"flag {self.kind} on {self.record_id}"
-
-    def history_organisation_id(self):
-        return self.organisation_id
 
     def message(self, lang: str) -> str:
         return self.message_en if lang == "en" else self.message_th
@@ -239,7 +231,7 @@ class ReportingPeriod(TrackedModel):
         return dt.date(self.year, self.month, calendar.monthrange(self.year, self.month)[1])
 
 
-class Reminder(models.Model):
+class Reminder(OrganisationOwned):
     """A reminder sent (so the background task sends each one once)."""
 
     period = models.ForeignKey(ReportingPeriod, on_delete=models.CASCADE, related_name="reminders")
@@ -251,7 +243,7 @@ class Reminder(models.Model):
         constraints = [models.UniqueConstraint(fields=["period", "organisation", "kind"], name="uniq_reminder")]
 
 
-class ImportJob(models.Model):
+class ImportJob(OrganisationOwned):
     """A long import running in the background; progress is read by the page (htmx polling)."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
