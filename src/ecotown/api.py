@@ -5,45 +5,21 @@ Auth: `POST /api/auth/token` → bearer token, or the browser session. Lists ret
 preference. Validation errors: 422 with the field and the message in the caller's language; a
 refused workflow transition (an object not in the right state, a missing reason): 409 with
 `{"detail": [{"code", "message", "field", "object"}]}`.
+The root holds only the NinjaAPI object, its exception handlers and the mounting of the app
+routers; the helpers routers use (auth, paging, problem lists) are in `ecotown.core.api`.
 """
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
-from django.utils import translation
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError
 from ninja.errors import ValidationError as SchemaValidationError
-from ninja.security import HttpBearer, SessionAuth
 
+from ecotown.core.api import SCHEMA_MESSAGES, BearerToken, Session, problem_list
 from ecotown.core.workflow import IllegalTransition
-
-
-def _prefer_user_language(request, user) -> None:
-    if not request.META.get("HTTP_ACCEPT_LANGUAGE") and user.language:
-        translation.activate(user.language)
-        request.LANGUAGE_CODE = user.language
-
-
-class BearerToken(HttpBearer):
-    def authenticate(self, request, token):
-        from ecotown.accounts.services import user_for_token
-
-        user = user_for_token(token)
-        if user is not None:
-            request.user = user
-            _prefer_user_language(request, user)
-        return user
-
-
-class Session(SessionAuth):
-    def authenticate(self, request, key):
-        user = super().authenticate(request, key)
-        if user:
-            _prefer_user_language(request, user)
-        return user
 
 
 api = NinjaAPI(
@@ -56,29 +32,6 @@ api = NinjaAPI(
     openapi_url="/openapi.json",
     urls_namespace="api",
 )
-
-SCHEMA_MESSAGES = {
-    "missing": lambda: _("This field is required."),
-    "int_parsing": lambda: _("Enter a whole number."),
-    "int_type": lambda: _("Enter a whole number."),
-    "float_parsing": lambda: _("Enter a number."),
-    "float_type": lambda: _("Enter a number."),
-    "decimal_parsing": lambda: _("Enter a number."),
-    "string_type": lambda: _("Enter text."),
-    "string_too_long": lambda: _("This text is too long."),
-    "bool_parsing": lambda: _("Use true or false."),
-    "date_from_datetime_parsing": lambda: _("Enter a date as YYYY-MM-DD."),
-    "date_parsing": lambda: _("Enter a date as YYYY-MM-DD."),
-    "json_invalid": lambda: _("The request body is not valid JSON."),
-    "extra_forbidden": lambda: _("This field is not accepted."),
-}
-
-
-def problem_list(exc: DjangoValidationError) -> list[dict]:
-    if hasattr(exc, "message_dict"):
-        return [{"field": f if f != "__all__" else None, "message": m}
-                for f, msgs in exc.message_dict.items() for m in msgs]
-    return [{"field": None, "message": m} for m in exc.messages]
 
 
 @api.exception_handler(DjangoValidationError)
@@ -116,12 +69,6 @@ def on_403(request, exc):
 @api.exception_handler(AuthenticationError)
 def on_401(request, exc):
     return api.create_response(request, {"detail": _("Sign in first: send a bearer token or use a session.")}, status=401)
-
-
-def paginate(qs, limit: int, offset: int, serialise) -> dict:
-    limit = max(1, min(int(limit or 50), 500))
-    offset = max(0, int(offset or 0))
-    return {"items": [serialise(o) for o in qs[offset:offset + limit]], "count": qs.count()}
 
 
 def _routers():

@@ -4,7 +4,7 @@ from django.contrib.auth import authenticate
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
-from ecotown.api import BearerToken, Session
+from ecotown.core.api import BearerToken, Session
 
 from . import services
 from .services import memberships_of

@@ -8,7 +8,7 @@ from ninja import Router, Schema
 
 from ecotown import access
 from ecotown.access import Action
-from ecotown.api import paginate
+from ecotown.core.api import paginate
 from ecotown.registry.models import Organisation
 
 from . import selectors, services

@@ -11,7 +11,7 @@ from ninja.files import UploadedFile
 
 from ecotown import access
 from ecotown.access import Action
-from ecotown.api import paginate
+from ecotown.core.api import paginate
 from ecotown.registry.models import Organisation
 
 from . import selectors, services

@@ -5,7 +5,7 @@ from typing import Optional
 from ninja import Router, Schema
 
 from ecotown import access
-from ecotown.api import BearerToken, Session, paginate
+from ecotown.core.api import BearerToken, Session, paginate
 
 from . import services
 from .models import Enquiry

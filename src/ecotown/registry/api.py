@@ -6,7 +6,7 @@ from ninja import Router, Schema
 
 from ecotown import access
 from ecotown.access import Action
-from ecotown.api import paginate
+from ecotown.core.api import paginate
 from ecotown.core.models import ChangeRecord
 
 from . import services

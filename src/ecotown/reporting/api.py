@@ -16,7 +16,7 @@ from django.http import Http404
 from ninja import Router, Schema
 
 from ecotown import access
-from ecotown.api import paginate
+from ecotown.core.api import paginate
 from ecotown.registry.models import Organisation
 
 from . import imports, kinds, selectors, services
