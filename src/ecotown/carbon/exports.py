@@ -9,6 +9,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 from ecotown.calc import ghg
+from ecotown.core import dates
 
 from .models import Inventory, InventoryLine
 
@@ -72,7 +73,7 @@ def inventory_workbook(inv: Inventory) -> bytes:
     ws.append(["บัญชีก๊าซเรือนกระจกขององค์กร / Organisational GHG inventory (ISO 14064-1)"])
     ws["A1"].font = Font(bold=True, size=13)
     ws.append(["องค์กร / Organisation", f"{org.name_th} / {org.name_en}"])
-    ws.append(["ปี / Year", inv.year, "พ.ศ. / B.E.", inv.year + 543])
+    ws.append(["ปี / Year", inv.year, "พ.ศ. / B.E.", dates.be_year(inv.year)])
     ws.append(["สถานะ / Status", inv.status, "GWP", inv.gwp_set, "Engine", inv.engine_version])
     if inv.previous_edition:
         ws.append(["หมายเหตุ / Note", "ใช้ค่าไฟฟ้าฉบับก่อนหน้าสำหรับข้อมูลที่สิ้นสุดภายใน 31 มี.ค. 2569 / "

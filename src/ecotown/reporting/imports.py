@@ -19,6 +19,8 @@ from decimal import Decimal, InvalidOperation
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from ecotown.core import dates
+
 EXAMPLE_MARK = "EXAMPLE"
 META_SHEET = "_ecotown"
 LIST_SHEET = "lists"
@@ -179,9 +181,7 @@ class BadValue(ValueError):
     pass
 
 
-def _ce(year: int) -> int:
-    """A year ≥ 2400 is Buddhist Era."""
-    return year - 543 if year >= 2400 else year
+_ce = dates.ce_year  # a year ≥ 2400 is Buddhist Era
 
 
 def parse_date(value) -> tuple[dt.date, bool]:
@@ -192,9 +192,7 @@ def parse_date(value) -> tuple[dt.date, bool]:
     if isinstance(value, dt.datetime):
         value = value.date()
     if isinstance(value, dt.date):
-        if value.year >= 2400:
-            return value.replace(year=value.year - 543), False
-        return value, False
+        return dates.ce_date(value), False
     if value is None:
         raise BadValue
     text = str(value).translate(THAI_DIGITS).strip()
@@ -655,7 +653,7 @@ def build_template(org, year: int, lang: str = "th", spec=None) -> bytes:
     lines = [
         (f"คำแนะนำ: {spec.label_th} / How to fill in: {spec.label_en}", True),
         (f"องค์กร / Organisation: {org.name_th} / {org.name_en} (ID {org.pk})", False),
-        (f"ปี / Year: {year + 543} (พ.ศ.) / {year}", False),
+        (f"ปี / Year: {dates.be_year(year)} (พ.ศ.) / {year}", False),
         (f"รุ่นแม่แบบ / Template version: {spec.template_version}", False),
         ("", False),
         *[(f"{th} / {en}", False) for th, en in spec.help],

@@ -33,7 +33,7 @@ from django.utils.translation import gettext_noop
 
 from ecotown import access
 from ecotown.access import Action
-from ecotown.core import history, recompute, workflow
+from ecotown.core import dates, history, recompute, workflow
 from ecotown.core.models import UploadedFile
 from ecotown.registry.models import Organisation
 
@@ -605,11 +605,8 @@ class _Texts:
 
 
 def _month_name(d: dt.date, lang: str | None = None) -> str:
-    from ecotown.web.templatetags.ecotown import format_date
-
     lang = lang or ("en" if (translation.get_language() or "th").startswith("en") else "th")
-    text = format_date(d, lang)
-    return text.split(" ", 1)[1] if " " in text else text  # "Mar 2026" / "มี.ค. 2569"
+    return dates.month_label(d, lang)  # "Mar 2026" / "มี.ค. 2569"
 
 
 def compute_flags(records, actor=None, *, batch: ImportBatch | None = None) -> int:
@@ -910,7 +907,7 @@ def send_reminders(today: dt.date | None = None) -> dict:
                 continue
             for m in members:
                 if kind == "before":
-                    notify(m.user, title_th=f"เตือน: ส่งข้อมูลเดือน{month_th} ภายใน {period.deadline.day}/{period.deadline.month}/{period.deadline.year + 543}",
+                    notify(m.user, title_th=f"เตือน: ส่งข้อมูลเดือน{month_th} ภายใน {dates.numeric_date_th(period.deadline)}",
                            title_en=f"Reminder: report {month_en} by {period.deadline.isoformat()}",
                            body_th=f"{org.name_th} ยังไม่ได้ส่งข้อมูลกิจกรรมของเดือน{month_th}",
                            body_en=f"{org.name_en} has not yet reported activity data for {month_en}.",
@@ -918,7 +915,7 @@ def send_reminders(today: dt.date | None = None) -> dict:
                 else:
                     notify(m.user, title_th=f"เลยกำหนด: ข้อมูลเดือน{month_th} ยังไม่ได้ส่ง",
                            title_en=f"Overdue: {month_en} has not been reported",
-                           body_th=f"กำหนดส่งคือ {period.deadline.day}/{period.deadline.month}/{period.deadline.year + 543}",
+                           body_th=f"กำหนดส่งคือ {dates.numeric_date_th(period.deadline)}",
                            body_en=f"The deadline was {period.deadline.isoformat()}.", link=f"/reporting/org/{org.pk}/")
             Reminder.objects.create(period=period, organisation=org, kind=kind)
             sent[kind] += 1
@@ -936,9 +933,7 @@ def send_reminders(today: dt.date | None = None) -> dict:
 
 
 def _month_th(period) -> str:
-    from ecotown.web.templatetags.ecotown import TH_MONTHS
-
-    return f"{TH_MONTHS[period.month - 1]} {period.year + 543}"
+    return dates.month_year_th(period.year, period.month)
 
 
 # --- production and employees (for intensity indicators) -----------------------------------------

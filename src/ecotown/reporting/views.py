@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ecotown import access
+from ecotown.core import dates
 from ecotown.core.i18n import ui_lang as _lang
 from ecotown.registry.models import Kind, Organisation
 from ecotown.web.forms import add_errors
@@ -35,8 +36,7 @@ def _year(request) -> int:
         y = int(request.GET.get("year") or request.POST.get("year") or 0)
     except ValueError:
         y = 0
-    if y >= 2400:
-        y -= 543
+    y = dates.ce_year(y)
     return y if 2000 <= y <= 2100 else timezone.localdate().year
 
 
@@ -504,7 +504,7 @@ def calendar_page(request):
             raise PermissionDenied
         if request.POST.get("lock"):
             n = services.lock_year(request.user, year)
-            messages.success(request, _("%(n)s verified records of %(year)s locked.") % {"n": n, "year": year + 543 if _lang() == "th" else year})
+            messages.success(request, _("%(n)s verified records of %(year)s locked.") % {"n": n, "year": dates.year_label(year, _lang())})
             return redirect(reverse("reporting:calendar") + f"?year={year}")
         if form.is_valid():
             d = form.cleaned_data

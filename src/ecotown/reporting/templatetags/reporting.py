@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django import template
 
-from ecotown.web.templatetags.ecotown import _lang
+from ecotown.core.i18n import ui_lang as _lang
 
 register = template.Library()
 
@@ -42,13 +42,14 @@ def period_label(context, start, end):
     from ecotown.web.templatetags.ecotown import thdate
 
     if start.day == 1 and end.year == start.year and end.month == start.month and end.day == calendar.monthrange(start.year, start.month)[1]:
-        return thdate(context, start).split(" ", 1)[1]
+        return month_label(context, start)
     return f"{thdate(context, start)} – {thdate(context, end)}"
 
 
 @register.simple_tag(takes_context=True)
 def month_label(context, d):
     """"มี.ค. 2569" / "Mar 2026"."""
-    from ecotown.web.templatetags.ecotown import thdate
+    from ecotown.core import dates
+    from ecotown.web.templatetags.ecotown import reader_era
 
-    return thdate(context, d).split(" ", 1)[1]
+    return dates.month_label(d, _lang(), reader_era(context))

@@ -1,54 +1,36 @@
-"""Thai conventions in templates: Buddhist-Era dates, Thai month names, sensible numbers."""
+"""Thai conventions in templates: Buddhist-Era dates, Thai month names, sensible numbers.
+
+The dates themselves are formatted by `ecotown.core.dates` (also used by exports and services).
+"""
 from __future__ import annotations
 
-import datetime as dt
-
 from django import template
-from django.utils import timezone
+
+from ecotown.core.dates import EN_MONTHS_SHORT, TH_MONTHS, TH_MONTHS_SHORT, format_date, year_label  # noqa: F401
 from ecotown.core.i18n import ui_lang as _lang
 
 register = template.Library()
 
-TH_MONTHS = ["มกราคม", "กุมภาพันธ์", "มีนาคม", "เมษายน", "พฤษภาคม", "มิถุนายน", "กรกฎาคม", "สิงหาคม",
-             "กันยายน", "ตุลาคม", "พฤศจิกายน", "ธันวาคม"]
-TH_MONTHS_SHORT = ["ม.ค.", "ก.พ.", "มี.ค.", "เม.ย.", "พ.ค.", "มิ.ย.", "ก.ค.", "ส.ค.", "ก.ย.", "ต.ค.", "พ.ย.", "ธ.ค."]
-EN_MONTHS_SHORT = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
-
-def format_date(value, lang: str, buddhist_era: bool | None = None, with_time: bool = False) -> str:
-    if value in (None, ""):
-        return ""
-    if isinstance(value, dt.datetime):
-        if timezone.is_aware(value):
-            value = timezone.localtime(value)
-        time_part = value.strftime(" %H:%M") if with_time else ""
-        value_date = value.date()
-    else:
-        time_part, value_date = "", value
-    be = (lang == "th") if buddhist_era is None else buddhist_era
-    year = value_date.year + 543 if be else value_date.year
-    if lang == "th":
-        return f"{value_date.day} {TH_MONTHS_SHORT[value_date.month - 1]} {year}{time_part}"
-    era = " BE" if be else ""
-    return f"{value_date.day} {EN_MONTHS_SHORT[value_date.month - 1]} {year}{era}{time_part}"
+def reader_era(context) -> bool | None:
+    """B.E. or not for this reader: None (the language's default: B.E. in Thai, C.E. in English), or the
+    signed-in Thai reader's choice (a Thai reader may prefer C.E.)."""
+    user = context.get("user")
+    if user is not None and getattr(user, "is_authenticated", False) and _lang() == "th":
+        return user.buddhist_era
+    return None
 
 
 @register.simple_tag(takes_context=True)
 def thdate(context, value, with_time=False):
     """A date as the reader expects it: B.E. year and Thai month in Thai, the user's choice in English."""
-    user = context.get("user")
-    be = None  # Thai: B.E.; English: C.E.
-    if user is not None and getattr(user, "is_authenticated", False) and _lang() == "th":
-        be = user.buddhist_era  # a Thai reader may prefer C.E.
-    return format_date(value, _lang(), be, with_time)
+    return format_date(value, _lang(), reader_era(context), with_time)
 
 
 @register.filter
 def be_year(year):
     """A C.E. year shown as B.E. in Thai (2026 → 2569), as is in English."""
-    if year in (None, ""):
-        return ""
-    return int(year) + 543 if _lang() == "th" else year
+    return year_label(year, _lang())
 
 
 @register.filter
