@@ -45,3 +45,13 @@ def test_the_check_sees_every_spelling_of_the_root_import():
               "from ..api import paginate\nfrom .. import api\n"
               "from ecotown.core.api import paginate\nfrom .api import x\nimport ecotown.core.api\n")
     assert root_api_imports(source) == [1, 2, 3, 4, 5]
+
+
+def test_routers_return_status_not_tuples():
+    """`return Status(201, body)`, not the deprecated `return 201, body`."""
+    import re
+
+    hits = {str(p.relative_to(SRC)): [i for i, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+                                      if re.match(r"\s*return \(?\d{3},", line)]
+            for p in sorted(SRC.glob("*/api.py")) if p.parent.name != "reporting"}
+    assert {k: v for k, v in hits.items() if v} == {}

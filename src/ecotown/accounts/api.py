@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from django.contrib.auth import authenticate
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
-from ecotown.core.api import BearerToken, Session
+from ecotown.core.api import BearerToken, Detail, Out, Session
 
 from . import services
 from .services import memberships_of
@@ -17,19 +17,34 @@ class TokenIn(Schema):
     password: str
 
 
-class TokenOut(Schema):
+class TokenOut(Out):
     token: str
     expires_at: str
 
 
-@router.post("/token", auth=None, response={200: TokenOut, 401: dict})
+class MembershipOut(Out):
+    id: int
+    organisation: int
+    organisation_name: str
+    kind: str
+    role: str
+
+
+class MeOut(Out):
+    id: int
+    username: str
+    language: str
+    memberships: list[MembershipOut]
+
+
+@router.post("/token", auth=None, response={200: TokenOut, 401: Detail})
 def create_token(request, payload: TokenIn):
     """Exchange a user name and password for a bearer token (it expires; revoke with DELETE)."""
     user = authenticate(request, username=payload.username, password=payload.password)
     if user is None:
-        return 401, {"detail": _("The user name or password is not correct.")}
+        return Status(401, {"detail": _("The user name or password is not correct.")})
     token, raw = services.issue_token(user)
-    return 200, {"token": raw, "expires_at": token.expires_at.isoformat()}
+    return Status(200, {"token": raw, "expires_at": token.expires_at.isoformat()})
 
 
 @router.delete("/token", auth=[BearerToken()], response={204: None})
@@ -38,10 +53,10 @@ def revoke_token(request):
     token = getattr(request.user, "_api_token", None)
     if token is not None:
         services.revoke_token(request.user, token_id=token.pk)
-    return 204, None
+    return Status(204, None)
 
 
-@router.get("/me", auth=[BearerToken(), Session()])
+@router.get("/me", auth=[BearerToken(), Session()], response=MeOut)
 def me(request):
     u = request.user
     return {"id": u.pk, "username": u.username, "language": u.language,

@@ -3,7 +3,8 @@ intensity, recompute / finalise / options, factor-set upload and energy sales. T
 ecotown.access, reads via selectors, changes via services."""
 from __future__ import annotations
 
-from typing import Optional
+import datetime as dt
+from typing import Any, Optional
 
 from django.http import Http404
 from ninja import File, Form, Router, Schema
@@ -11,7 +12,7 @@ from ninja.files import UploadedFile
 
 from ecotown import access
 from ecotown.access import Action
-from ecotown.core.api import paginate
+from ecotown.core.api import Out, Page, paginate
 from ecotown.registry.models import Organisation
 
 from . import selectors, services
@@ -19,6 +20,201 @@ from .models import Factor, FactorSet, Inventory
 from .policies import CarbonAction
 
 router = Router(tags=["carbon"])
+
+
+class InventoryOut(Out):
+    id: int
+    organisation: int
+    organisation_name: str
+    year: int
+    status: str
+    gwp_set: str
+    previous_edition: bool
+    engine_version: str
+    totals: dict[str, Any]
+    computed_at: Optional[dt.datetime]
+    n_records: int
+    fingerprint: str
+
+
+class InventoryDetailOut(InventoryOut):
+    by_gas: dict[str, Any]
+    by_category: dict[str, Any]
+    by_scope3_category: dict[str, Any]
+    memo: dict[str, Any]
+    factor_sets: list[Any]
+    factors_used: list[Any]
+    warnings: list[Any]
+    error: Optional[str]
+    final_totals: Optional[dict[str, Any]]
+    finalised_at: Optional[dt.datetime]
+    restated_at: Optional[dt.datetime]
+    restated_reason: Optional[str]
+
+
+class LineFactorOut(Out):
+    id: Optional[int]
+    factor_id: str
+    value: float
+    unit: str
+    source: str
+    edition: str
+    status: str
+    conversion: Optional[str]
+
+
+class LineOut(Out):
+    id: int
+    record_id: Optional[int]
+    record_version: Optional[int]
+    activity: str
+    quantity: float
+    unit: str
+    period_start: dt.date
+    period_end: dt.date
+    period_share: float
+    edition_from: Optional[dt.date]
+    edition_to: Optional[dt.date]
+    gas: str
+    gas_kind: str
+    scope: int
+    basis: str
+    iso_category: Optional[int]
+    scope3_category: Optional[int]
+    mass_t: float
+    co2e_t: Optional[float]
+    gwp: Optional[float]
+    gwp_set: str
+    factor: LineFactorOut
+
+
+class FactorOut(Out):
+    id: int
+    factor_id: str
+    factor_set: int
+    activity: str
+    gas: str
+    value: float
+    unit: str
+    scope: int
+    basis: str
+    heating_basis: Optional[str]
+    source: str
+    edition: str
+    url: str
+    valid_from: Optional[dt.date]
+    valid_to: Optional[dt.date]
+    grace_until: Optional[dt.date]
+    status: str
+
+
+class FactorSetOut(Out):
+    id: int
+    kind: str
+    name: str
+    source: str
+    edition: str
+    url: str
+    status: str
+    organisation: Optional[int]
+    is_active: bool
+    sha256: str
+
+
+class MonthOut(Out):
+    month: Any
+    co2e_t: Optional[float]
+    scope1_t: Optional[float]
+    scope2_location_t: Optional[float]
+    scope2_market_t: Optional[float]
+    scope3_t: Optional[float]
+    biogenic_co2_t: Optional[float]
+
+
+class MonthsOut(Out):
+    items: list[MonthOut]
+    count: int
+
+
+class PerUnitOut(Out):
+    product_id: Optional[int]
+    product: Optional[str]
+    unit: str
+    quantity: float
+    t_co2e_per_unit: Optional[float]
+
+
+class IntensityOut(Out):
+    organisation_id: int
+    year: int
+    co2e_t: Optional[float]
+    per_employee: Optional[float]
+    employees: Optional[float]
+    employees_source: Optional[str]
+    per_unit: list[PerUnitOut]
+
+
+class TrendOut(Out):
+    items: list[dict[str, Any]]
+
+
+class EstateMonthOut(Out):
+    month: int
+    co2e_t: float
+    scope1_t: float
+    scope2_imported_t: float
+
+
+class EstateMemberOut(Out):
+    organisation_id: int
+    scope1_t: float
+    scope2_location_t: float
+    scope2_imported_t: float
+    scope2_from_estate_t: float
+    scope3_t: float
+    is_operator: bool
+    name: str
+
+
+class EstateWideOut(Out):
+    estate_id: int
+    year: int
+    co2e_t: float
+    scope1_t: float
+    scope2_imported_t: float
+    scope2_from_estate_t: float
+    n_organisations: int
+    months: list[EstateMonthOut]
+    organisations: list[EstateMemberOut]
+    rule: str
+
+
+class EstateOut(Out):
+    estate: int
+    year: int
+    estate_wide: Optional[EstateWideOut]
+    operator_inventory: Optional[InventoryOut]
+
+
+class EnergySalesOut(Out):
+    activities: list[str]
+
+
+class RollupEstateOut(Out):
+    estate_id: int
+    co2e_t: float
+    scope1_t: float
+    scope2_imported_t: float
+    n_organisations: int
+    name: str
+
+
+class RollupOut(Out):
+    year: int
+    estates: list[RollupEstateOut]
+    co2e_t: float
+    scope1_t: float
+    scope2_imported_t: float
 
 
 def _inv_out(i: Inventory, full: bool = False) -> dict:
@@ -64,7 +260,7 @@ def _inventory(request, pk: int) -> Inventory:
     return access.get_or_404(request.user, Inventory.objects.select_related("organisation"), pk=pk)
 
 
-@router.get("/inventories")
+@router.get("/inventories", response=Page[InventoryOut])
 def list_inventories(request, year: Optional[int] = None, organisation: Optional[int] = None,
                      status: Optional[str] = None, limit: int = 50, offset: int = 0):
     qs = selectors.inventories(request.user)
@@ -77,12 +273,12 @@ def list_inventories(request, year: Optional[int] = None, organisation: Optional
     return paginate(qs, limit, offset, _inv_out)
 
 
-@router.get("/inventories/{pk}")
+@router.get("/inventories/{pk}", response=InventoryDetailOut)
 def get_inventory(request, pk: int):
     return _inv_out(_inventory(request, pk), full=True)
 
 
-@router.get("/inventories/{pk}/lines")
+@router.get("/inventories/{pk}/lines", response=Page[LineOut])
 def inventory_lines(request, pk: int, scope: Optional[int] = None, category: Optional[int] = None,
                     gas: Optional[str] = None, activity: Optional[str] = None, basis: Optional[str] = None,
                     limit: int = 100, offset: int = 0):
@@ -91,7 +287,7 @@ def inventory_lines(request, pk: int, scope: Optional[int] = None, category: Opt
     return paginate(qs, limit, offset, _line_out)
 
 
-@router.get("/inventories/{pk}/months")
+@router.get("/inventories/{pk}/months", response=MonthsOut)
 def inventory_months(request, pk: int):
     inv = _inventory(request, pk)
     keys = ("month", "co2e_t", "scope1_t", "scope2_location_t", "scope2_market_t", "scope3_t", "biogenic_co2_t")
@@ -103,20 +299,20 @@ class OptionsIn(Schema):
     previous_edition: Optional[bool] = None
 
 
-@router.post("/inventories/{pk}/options")
+@router.post("/inventories/{pk}/options", response=InventoryDetailOut)
 def inventory_options(request, pk: int, payload: OptionsIn):
     inv = _inventory(request, pk)
     return _inv_out(services.set_options(request.user, inv, gwp_set=payload.gwp_set,
                                          previous_edition=payload.previous_edition), full=True)
 
 
-@router.post("/inventories/{pk}/finalise")
+@router.post("/inventories/{pk}/finalise", response=InventoryDetailOut)
 def inventory_finalise(request, pk: int):
     inv = _inventory(request, pk)
     return _inv_out(services.finalise(request.user, inv), full=True)
 
 
-@router.post("/inventories/{pk}/recompute")
+@router.post("/inventories/{pk}/recompute", response=InventoryDetailOut)
 def inventory_recompute(request, pk: int):
     inv = _inventory(request, pk)
     access.require(request.user, Action.CHANGE, inv)
@@ -130,7 +326,7 @@ class ComputeIn(Schema):
     year: int
 
 
-@router.post("/inventories")
+@router.post("/inventories", response=InventoryDetailOut)
 def compute(request, payload: ComputeIn):
     """Compute (or recompute) the inventory of an organisation and year from its verified records."""
     org = access.get_or_404(request.user, Organisation.objects.all(), pk=payload.organisation)
@@ -141,19 +337,19 @@ def compute(request, payload: ComputeIn):
     return _inv_out(inv, full=True)
 
 
-@router.get("/organisations/{org_id}/intensity")
+@router.get("/organisations/{org_id}/intensity", response=IntensityOut)
 def intensity(request, org_id: int, year: int):
     org = access.get_or_404(request.user, Organisation.objects.all(), pk=org_id)
     return selectors.intensity(org, year)
 
 
-@router.get("/organisations/{org_id}/trend")
+@router.get("/organisations/{org_id}/trend", response=TrendOut)
 def trend(request, org_id: int):
     org = access.get_or_404(request.user, Organisation.objects.all(), pk=org_id)
     return {"items": selectors.trend(org, request.user)}
 
 
-@router.get("/estates/{estate_id}")
+@router.get("/estates/{estate_id}", response=EstateOut)
 def estate_wide(request, estate_id: int, year: int):
     estate = access.get_or_404(request.user, Organisation.objects.filter(kind__in=["estate", "port"]), pk=estate_id)
     wide = selectors.estate_wide(estate, year, user=request.user)
@@ -169,13 +365,13 @@ class SalesIn(Schema):
     activities: list[str]
 
 
-@router.put("/estates/{estate_id}/energy-sales")
+@router.put("/estates/{estate_id}/energy-sales", response=EnergySalesOut)
 def energy_sales(request, estate_id: int, payload: SalesIn):
     estate = access.get_or_404(request.user, Organisation.objects.filter(kind__in=["estate", "port"]), pk=estate_id)
     return {"activities": services.set_energy_sales(request.user, estate, payload.activities)}
 
 
-@router.get("/rollup")
+@router.get("/rollup", response=RollupOut)
 def rollup(request, year: int):
     if not access.can(request.user, CarbonAction.ROLLUP):
         raise Http404
@@ -184,12 +380,12 @@ def rollup(request, year: int):
     return r
 
 
-@router.get("/factor-sets")
+@router.get("/factor-sets", response=Page[FactorSetOut])
 def list_factor_sets(request, limit: int = 50, offset: int = 0):
     return paginate(selectors.factor_sets(request.user), limit, offset, _set_out)
 
 
-@router.post("/factor-sets")
+@router.post("/factor-sets", response=FactorSetOut)
 def upload_factor_set(request, file: File[UploadedFile], name: Form[str], source: Form[str], edition: Form[str],
                       url: Form[str] = "", status: Form[str] = "user", organisation: Form[Optional[int]] = None):
     org = None
@@ -200,7 +396,7 @@ def upload_factor_set(request, file: File[UploadedFile], name: Form[str], source
     return _set_out(fs)
 
 
-@router.get("/factors")
+@router.get("/factors", response=Page[FactorOut])
 def list_factors(request, activity: Optional[str] = None, factor_set: Optional[int] = None, limit: int = 100,
                  offset: int = 0):
     sets = selectors.factor_sets(request.user)
@@ -212,7 +408,7 @@ def list_factors(request, activity: Optional[str] = None, factor_set: Optional[i
     return paginate(qs, limit, offset, _factor_out)
 
 
-@router.get("/factors/{pk}")
+@router.get("/factors/{pk}", response=FactorOut)
 def get_factor(request, pk: int):
     f = Factor.objects.select_related("factor_set").filter(pk=pk).first()
     if f is None or not access.can(request.user, Action.VIEW, f):

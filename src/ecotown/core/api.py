@@ -1,11 +1,16 @@
 """Helpers for the app API routers (django-ninja): authentication, the language preference,
-paging and problem lists. App routers import these, never the root `ecotown.api`."""
+paging, problem lists and the shared output schemas (`Out`, `Page[T]`, `Detail`). App routers
+import these, never the root `ecotown.api`."""
 from __future__ import annotations
+
+from typing import Generic, TypeVar
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import translation
 from django.utils.translation import gettext as _
+from ninja import Schema
 from ninja.security import HttpBearer, SessionAuth
+from pydantic import ConfigDict
 
 
 def prefer_user_language(request, user) -> None:
@@ -61,3 +66,26 @@ def paginate(qs, limit: int, offset: int, serialise) -> dict:
     limit = max(1, min(int(limit or 50), 500))
     offset = max(0, int(offset or 0))
     return {"items": [serialise(o) for o in qs[offset:offset + limit]], "count": qs.count()}
+
+
+T = TypeVar("T")
+
+
+class Out(Schema):
+    """Base of the output schemas: a body holds exactly the declared fields (an undeclared key is an error,
+    so a schema cannot silently drop part of a response)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class Page(Out, Generic[T]):
+    """A list: `{"items": [...], "count": N}` (see `paginate`)."""
+
+    items: list[T]
+    count: int
+
+
+class Detail(Out):
+    """`{"detail": message}`: a refusal with one message in the caller's language."""
+
+    detail: str

@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from typing import Optional
 
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from ecotown import access
-from ecotown.core.api import BearerToken, Session, paginate
+from ecotown.core.api import BearerToken, Out, Page, Session, paginate
 
 from . import services
 from .models import Enquiry
@@ -22,6 +22,20 @@ class EnquiryIn(Schema):
     message: str
 
 
+class EnquirySentOut(Out):
+    id: int
+    status: str
+
+
+class EnquiryOut(Out):
+    id: int
+    programme: str
+    subject: str
+    status: str
+    created_at: str
+    assigned_to: Optional[int]
+
+
 class _Optional:
     """Authenticate when credentials are sent; allow anonymous callers otherwise."""
 
@@ -36,14 +50,14 @@ class _Optional:
         return True
 
 
-@router.post("", auth=_Optional(), response={201: dict})
+@router.post("", auth=_Optional(), response={201: EnquirySentOut})
 def send_enquiry(request, payload: EnquiryIn):
     """Send an enquiry to the Eco-Industrial Town division (no sign-in needed)."""
     e = services.submit(request.user, payload.dict())
-    return 201, {"id": e.pk, "status": e.status}
+    return Status(201, {"id": e.pk, "status": e.status})
 
 
-@router.get("")
+@router.get("", response=Page[EnquiryOut])
 def list_enquiries(request, status: Optional[str] = None, limit: int = 50, offset: int = 0):
     qs = access.visible(request.user, Enquiry.objects.all())
     if status:

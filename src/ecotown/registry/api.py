@@ -1,12 +1,11 @@
 from __future__ import annotations
 
-from typing import Optional
+from typing import Any, Optional
 
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from ecotown import access
-from ecotown.access import Action
-from ecotown.core.api import paginate
+from ecotown.core.api import Out, Page, paginate
 from ecotown.core.models import ChangeRecord
 
 from . import services
@@ -14,6 +13,70 @@ from .views import with_factory_counts
 from .models import Kind, Organisation, Province
 
 router = Router(tags=["registry"])
+
+
+class AreaOut(Out):
+    total: Optional[float]
+    industrial: Optional[float]
+    utilities: Optional[float]
+    green: Optional[float]
+    sold: Optional[float]
+    leased: Optional[float]
+    available: Optional[float]
+
+
+class EstateOut(Out):
+    id: int
+    kind: str
+    code: str
+    name: str
+    name_th: str
+    name_en: str
+    province: Optional[str]
+    province_name: Optional[str]
+    lat: Optional[float]
+    lon: Optional[float]
+    eco_level: Optional[str]
+    eco_level_year: Optional[int]
+    operator_type: Optional[str]
+    developer: Optional[str]
+    year_opened: Optional[int]
+    area_rai: AreaOut
+    factories: Optional[int]
+
+
+class FactoryOut(Out):
+    id: int
+    kind: str
+    name: str
+    name_th: str
+    name_en: str
+    estate: Optional[int]
+    estate_name: Optional[str]
+    diw_number: str
+    tsic: Optional[str]
+    employees: Optional[int]
+    in_ghg_network: bool
+    lat: Optional[float]
+    lon: Optional[float]
+    province: Optional[str]
+
+
+class UpdatedOut(Out):
+    id: int
+    updated: list[str]
+
+
+class HistoryOut(Out):
+    at: str
+    actor: Optional[str]
+    action: str
+    model: str
+    object_id: str
+    changed: Optional[list[str]]
+    before: Optional[dict[str, Any]]
+    after: Optional[dict[str, Any]]
+    note: str
 
 
 def _estate_out(o: Organisation) -> dict:
@@ -46,7 +109,7 @@ def _search(qs, q: str | None):
     return qs
 
 
-@router.get("/estates")
+@router.get("/estates", response=Page[EstateOut])
 def list_estates(request, q: Optional[str] = None, kind: Optional[str] = None, province: Optional[str] = None,
                  limit: int = 50, offset: int = 0):
     """Estates and ports the caller may see."""
@@ -62,7 +125,7 @@ def list_estates(request, q: Optional[str] = None, kind: Optional[str] = None, p
     return result
 
 
-@router.get("/estates/{org_id}")
+@router.get("/estates/{org_id}", response=EstateOut)
 def get_estate(request, org_id: int):
     o = access.get_or_404(request.user, Organisation.objects.filter(kind__in=[Kind.ESTATE, Kind.PORT])
                           .select_related("province", "estate"), pk=org_id)
@@ -94,7 +157,7 @@ class EstateIn(Schema):
     area_rai: Optional[AreaIn] = None
 
 
-@router.post("/estates", response={201: dict})
+@router.post("/estates", response={201: EstateOut})
 def create_estate(request, payload: EstateIn):
     data = payload.dict(exclude={"kind", "area_rai", "province"})
     if payload.province:
@@ -106,10 +169,10 @@ def create_estate(request, payload: EstateIn):
     for k, v in (payload.area_rai.dict() if payload.area_rai else {}).items():
         data[f"area_{k}_rai"] = v
     org = services.create_estate(request.user, data, kind=payload.kind if payload.kind in {"estate", "port"} else "estate")
-    return 201, _estate_out(org)
+    return Status(201, _estate_out(org))
 
 
-@router.get("/factories")
+@router.get("/factories", response=Page[FactoryOut])
 def list_factories(request, q: Optional[str] = None, estate: Optional[int] = None, tsic: Optional[str] = None,
                    limit: int = 50, offset: int = 0):
     """Factories the caller may see (401 when not signed in)."""
@@ -123,7 +186,7 @@ def list_factories(request, q: Optional[str] = None, estate: Optional[int] = Non
     return paginate(qs, limit, offset, _factory_out)
 
 
-@router.get("/factories/{org_id}")
+@router.get("/factories/{org_id}", response=FactoryOut)
 def get_factory(request, org_id: int):
     """One factory; 404 when the caller may not see it."""
     o = access.get_or_404(request.user, Organisation.objects.filter(kind__in=[Kind.FACTORY, Kind.WASTE_PROCESSOR])
@@ -150,7 +213,7 @@ class FactoryIn(Schema):
     products: list[ProductIn] = []
 
 
-@router.post("/factories", response={201: dict})
+@router.post("/factories", response={201: FactoryOut})
 def create_factory(request, payload: FactoryIn):
     """Create a factory in an estate or port (authority staff, or the estate's manager)."""
     parent = access.get_or_404(request.user, Organisation.objects.filter(kind__in=[Kind.ESTATE, Kind.PORT]), pk=payload.estate)
@@ -158,7 +221,7 @@ def create_factory(request, payload: FactoryIn):
     data["tsic_id"] = payload.tsic
     org = services.create_factory(request.user, parent, data, products=[p.dict() for p in payload.products])
     org = Organisation.objects.select_related("parent", "factory").get(pk=org.pk)
-    return 201, _factory_out(org)
+    return Status(201, _factory_out(org))
 
 
 class OrgPatch(Schema):
@@ -172,7 +235,7 @@ class OrgPatch(Schema):
     is_public: Optional[bool] = None
 
 
-@router.patch("/organisations/{org_id}")
+@router.patch("/organisations/{org_id}", response=UpdatedOut)
 def update_organisation(request, org_id: int, payload: OrgPatch):
     org = access.get_or_404(request.user, Organisation.objects.all(), pk=org_id)
     data = payload.dict(exclude_unset=True)
@@ -180,7 +243,7 @@ def update_organisation(request, org_id: int, payload: OrgPatch):
     return {"id": org.pk, "updated": sorted(data)}
 
 
-@router.get("/organisations/{org_id}/history")
+@router.get("/organisations/{org_id}/history", response=Page[HistoryOut])
 def organisation_history(request, org_id: int, limit: int = 50, offset: int = 0):
     org = access.get_or_404(request.user, Organisation.objects.all(), pk=org_id)
     qs = access.visible(request.user, ChangeRecord.objects.filter(organisation_id=org.pk)).select_related("actor", "content_type")
