@@ -6,7 +6,6 @@ import datetime as dt
 import re
 from pathlib import Path
 
-import pytest
 from django.apps import apps
 from django.utils import timezone
 

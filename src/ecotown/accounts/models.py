@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import secrets
 
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import AbstractUser
@@ -84,10 +83,6 @@ class Assignment(OrganisationOwned, TrackedModel):
     def clean(self):
         if self.valid_from and self.valid_to and self.valid_to < self.valid_from:
             raise ValidationError({"valid_to": _("The end date is before the start date.")})
-
-
-def _token() -> str:
-    return secrets.token_urlsafe(32)
 
 
 def token_hash(raw: str) -> str:

@@ -1,7 +1,6 @@
 """Reads of the assessment capability, always filtered by who is asking."""
 from __future__ import annotations
 
-from django.db.models import Q
 from django.http import Http404
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _l

@@ -19,7 +19,7 @@ from ecotown import access
 from ecotown.access import Action
 from ecotown.calc import kpi as calc_kpi
 from ecotown.calc.errors import InputError
-from ecotown.calc.framework import dump_framework, framework_to_dict, load_framework_text, shipped_frameworks
+from ecotown.calc.framework import framework_to_dict, load_framework_text, shipped_frameworks
 from ecotown.calc.scoring import assess, validate_values
 from ecotown.core import editions, history, workflow
 from ecotown.core import services as core_services
@@ -115,9 +115,6 @@ def upload_framework(actor, text: str, filename: str = "upload.yaml") -> Framewo
         raise ValidationError({"yaml": _("applies_to: framework %(framework)s applies to %(kind)s; a new version "
                                          "cannot change that.") % {"framework": fw.id, "kind": existing.applies_to}})
     return _store_version(actor, text, fw, status=FrameworkVersion.DRAFT, source=f"upload {filename}"[:200])
-
-
-EDITABLE_INDICATOR_FIELDS = ("name_th", "name_en", "points", "threshold_status", "thresholds")
 
 
 def edit_framework(actor, version: FrameworkVersion, changes: dict, new_version: str | None = None) -> FrameworkVersion:

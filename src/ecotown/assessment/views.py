@@ -1,8 +1,6 @@
 """Pages of the assessment capability (thin: read through selectors, change through services)."""
 from __future__ import annotations
 
-import json
-
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required

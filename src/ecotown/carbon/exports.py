@@ -6,7 +6,6 @@ from pathlib import Path
 
 from django.conf import settings
 from django.template.loader import render_to_string
-from django.utils import translation
 
 from ecotown.calc import ghg
 from ecotown.core import dates

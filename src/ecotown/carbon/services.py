@@ -10,14 +10,12 @@
 """
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import os
 import tempfile
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tasks import task

@@ -1,12 +1,10 @@
 from __future__ import annotations
 
-import json
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -213,7 +211,3 @@ def public_estate(request, pk: int):
         return render(request, "404.html", status=404)
     n_factories = org.children.filter(kind=Kind.FACTORY).count()
     return render(request, "public/estate.html", {"org": org, "n_factories": n_factories})
-
-
-def geojson_dumps(obj) -> str:
-    return json.dumps(obj, ensure_ascii=False)

@@ -714,10 +714,6 @@ def acknowledge_flag(actor, flag: QualityFlag, note: str = "") -> QualityFlag:
 
 # --- the review workflow ------------------------------------------------------------------------
 
-def _current(records) -> list[ActivityRecord]:
-    return [r for r in records if r.is_current]
-
-
 # the review workflow itself is declared in reporting/workflows.py (ecotown.core.workflow)
 def submit(actor, records: list[ActivityRecord]) -> int:
     """draft → submitted (the factory approver). Refused as a whole while a record has an open flag."""

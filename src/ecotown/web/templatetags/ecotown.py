@@ -52,17 +52,6 @@ def rai_m2(value):
 
 
 @register.filter
-def pick(obj, lang_field):
-    """`{{ obj|pick:"name" }}` → obj.name_th or obj.name_en by the active language."""
-    return getattr(obj, f"{lang_field}_{_lang()}", "") or getattr(obj, f"{lang_field}_th", "")
-
-
-@register.simple_tag
-def lang_code():
-    return _lang()
-
-
-@register.filter
 def level_class(level):
     """One colour per Eco level everywhere (map, badges, certificates); colour-blind-safe (Okabe–Ito)."""
     text = (level or "").lower()
