@@ -42,6 +42,7 @@ def test_month_labels_and_notification_forms():
     assert (dates.month_label(d, "th"), dates.month_label(d, "en")) == ("มี.ค. 2569", "Mar 2026")
     assert dates.month_year_th(2026, 3) == "มีนาคม 2569"
     assert dates.numeric_date_th(d) == "31/3/2569"
+    assert (dates.excel_date_format("th"), dates.excel_date_format("en")) == ("[$-1070000]d/m/yyyy;@", "yyyy-mm-dd")
     assert len(dates.TH_MONTHS) == len(dates.TH_MONTHS_SHORT) == len(dates.EN_MONTHS_SHORT) == 12
 
 

@@ -71,6 +71,12 @@ def month_year_th(year: int, month: int) -> str:
     return f"{TH_MONTHS[month - 1]} {be_year(year)}"
 
 
+def excel_date_format(lang: str) -> str:
+    """The number format of real date cells in workbooks: Thai readers see B.E. years
+    ([$-1070000] = the Thai Buddhist calendar), others ISO dates."""
+    return "[$-1070000]d/m/yyyy;@" if lang == "th" else "yyyy-mm-dd"
+
+
 def numeric_date_th(value: dt.date) -> str:
     """"31/3/2569": day/month/B.E. year (notifications)."""
     return f"{value.day}/{value.month}/{be_year(value.year)}"

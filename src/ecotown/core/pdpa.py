@@ -114,11 +114,19 @@ def retention_rules() -> list[tuple[str, str]]:
     return [(str(model._meta.verbose_name), str(decl.retention)) for model, decl in declarations()]
 
 
-def _save(actor, obj, note: str) -> None:
-    if isinstance(obj, history.TrackedModel):
-        history.save(actor, obj, note, validate=False)
-    else:
-        obj.save()
+def _erase(actor, decl: PersonalData, objs, note: str) -> int:
+    """Anonymise and save each object (through the history for tracked models); how many."""
+    n = 0
+    for obj in objs:
+        decl.anonymise(obj)
+        if isinstance(obj, history.TrackedModel):
+            history.save(actor, obj, note, validate=False)
+        else:
+            obj.save()
+        if decl.after_erase:
+            decl.after_erase(obj)
+        n += 1
+    return n
 
 
 def _email_of(user, email: str) -> str:
@@ -159,18 +167,12 @@ def erase_person(actor, user=None, email: str = "") -> dict:
     for model, decl in declarations():
         if not decl.erase:
             continue
-        counts[decl.key] = 0
         if decl.match.user == SELF:
             objs = [user] if user is not None else []
         else:
             q = decl.query(user, email)
             objs = model._default_manager.filter(q).order_by("pk") if q is not None else []
-        for obj in objs:
-            decl.anonymise(obj)
-            _save(actor, obj, "PDPA erasure")
-            if decl.after_erase:
-                decl.after_erase(obj)
-            counts[decl.key] += 1
+        counts[decl.key] = _erase(actor, decl, objs, "PDPA erasure")
     return counts
 
 
@@ -182,13 +184,8 @@ def apply_retention(now=None) -> dict:
     for model, decl in declarations():
         if decl.expired is None:
             continue
-        counts[decl.key] = 0
-        for obj in model._default_manager.filter(decl.expired(now)).exclude(decl.erased_already()).order_by("pk"):
-            decl.anonymise(obj)
-            _save(None, obj, "retention period ended")
-            if decl.after_erase:
-                decl.after_erase(obj)
-            counts[decl.key] += 1
+        objs = model._default_manager.filter(decl.expired(now)).exclude(decl.erased_already()).order_by("pk")
+        counts[decl.key] = _erase(None, decl, objs, "retention period ended")
     return counts
 
 

@@ -539,9 +539,7 @@ TEMPLATE_ROWS = 5000  # rows with drop-downs
 FORMAT_ROWS = 2000    # rows with date and number formats
 
 
-def date_format(lang: str) -> str:
-    """Real date cells; Thai readers see Buddhist-Era years ([$-1070000] = Thai Buddhist calendar)."""
-    return "[$-1070000]d/m/yyyy;@" if lang == "th" else "yyyy-mm-dd"
+date_format = dates.excel_date_format
 
 
 def list_name(column: str, choice: str) -> str:

@@ -380,7 +380,7 @@ def export(request, pk: int):
     ws.append([f"{c}\n{spec.column(c).label(lang)}" for c in cols] + ["state", "version"])
     for c in ws[1]:
         c.font = Font(bold=True)
-    fmt = imports.date_format(lang)
+    fmt = dates.excel_date_format(lang)
     for r in selectors.year_records(org, year).filter(period_end__gte=dt.date(year, 1, 1)).order_by("period_start", "activity"):
         ws.append([r.period_start, r.period_end, r.activity, float(r.quantity), r.unit, r.meter, r.get_state_display(), r.version])
         ws.cell(row=ws.max_row, column=1).number_format = fmt
