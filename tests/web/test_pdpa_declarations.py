@@ -128,3 +128,23 @@ def test_people_page_retention_rules_in_thai(world, login):
     r = client.get("/people/", HTTP_ACCEPT_LANGUAGE="th")
     assert r.status_code == 200
     assert "ลบข้อมูลส่วนบุคคลเมื่อครบ 730 วันหลังปิดเรื่องการติดต่อสอบถาม" in r.content.decode()
+
+
+def test_a_new_declaration_is_exported_and_erased_without_other_changes(world, monkeypatch):
+    """What a new capability does: declare; export and erasure pick it up."""
+    from ecotown.accounts.models import Assignment
+
+    monkeypatch.setattr(Assignment, "PERSONAL_DATA", pdpa.PersonalData(
+        key="assignments", match=pdpa.Match(user="auditor"), export=[("organisation", "organisation.name_en"), "purpose"],
+        erase={"purpose": ""}, retention="test rule"), raising=False)
+    auditor = world.users["auditor"]
+    mine = list(Assignment.objects.filter(auditor=auditor).select_related("organisation").order_by("pk"))
+    assert len(mine) == 2
+    for a in mine:
+        a.purpose = "Somchai's audit"
+        history.save(None, a)
+    data = pdpa.export_person(world.users["admin"], user=auditor)
+    assert data["assignments"] == [{"organisation": a.organisation.name_en, "purpose": "Somchai's audit"} for a in mine]
+    assert pdpa.erase_person(world.users["admin"], user=auditor) == {
+        "user": 1, "assignments": 2, "invitations": 0, "contacts": 0, "enquiries": 0}
+    assert list(Assignment.objects.filter(auditor=auditor).values_list("purpose", flat=True)) == ["", ""]
