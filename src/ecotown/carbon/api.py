@@ -45,6 +45,7 @@ class InventoryDetailOut(InventoryOut):
     factor_sets: list[Any]
     factors_used: list[Any]
     warnings: list[Any]
+    reference_editions: list[Any]
     error: Optional[str]
     final_totals: Optional[dict[str, Any]]
     finalised_at: Optional[dt.datetime]
@@ -65,6 +66,8 @@ class LineFactorOut(Out):
 
 class LineOut(Out):
     id: int
+    source_kind: str
+    source_id: Optional[int]
     record_id: Optional[int]
     record_version: Optional[int]
     activity: str
