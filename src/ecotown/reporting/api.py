@@ -13,16 +13,77 @@ import datetime as dt
 from typing import Any, Optional
 
 from django.http import Http404
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from ecotown import access
-from ecotown.core.api import paginate
+from ecotown.core.api import Out, Page, paginate
 from ecotown.registry.models import Organisation
 
 from . import imports, kinds, selectors, services
 from .models import ActivityRecord
 
 router = Router(tags=["reporting"])
+
+
+class RecordOut(Out):
+    id: int
+    organisation: int
+    activity: str
+    quantity: str
+    unit: str
+    period_start: str
+    period_end: str
+    meter: str
+    state: str
+    series: str
+    version: int
+    is_current: bool
+    supersedes: Optional[int]
+    reason: str
+    source: str
+    batch: Optional[int]
+    created_at: str
+
+
+class FlagOut(Out):
+    id: int
+    kind: str
+    message: str
+    acknowledged: bool
+
+
+class RecordDetailOut(RecordOut):
+    versions: list[RecordOut]
+    flags: list[FlagOut]
+
+
+class AcceptedOut(Out):
+    accepted: Any
+    ids: list[int]
+    flags: Any
+
+
+class RowProblemsOut(Out):
+    """422: every problem of the rows (all or nothing)."""
+
+    detail: list[dict[str, Any]]
+
+
+class MissingOut(Out):
+    id: int
+    name_th: str
+    name_en: str
+    estate: Optional[int]
+    has_drafts: bool
+
+
+class CompletenessOut(Out):
+    year: int
+    month: int
+    deadline: str
+    expected: int
+    reported: int
+    missing: Page[MissingOut]
 
 
 def _out(r: ActivityRecord) -> dict:
@@ -35,7 +96,7 @@ def _out(r: ActivityRecord) -> dict:
     }
 
 
-@router.get("/activities")
+@router.get("/activities", response=Page[RecordOut])
 def list_activities(request, organisation: Optional[int] = None, year: Optional[int] = None,
                     state: Optional[str] = None, activity: Optional[str] = None, all_versions: bool = False,
                     limit: int = 50, offset: int = 0):
@@ -61,7 +122,7 @@ class RowsIn(Schema):
     reason: str = ""
 
 
-@router.post("/activities", response={201: dict, 422: dict})
+@router.post("/activities", response={201: AcceptedOut, 422: RowProblemsOut})
 def post_activities(request, payload: RowsIn):
     """Rows as in the CSV (period_start, period_end, activity, quantity, unit, meter); same checks, all or nothing.
     Problems: 422 {"detail": [{"field": "rows.N.column", "row": N, "column", "value", "message"}]} (N from 1)."""
@@ -77,11 +138,11 @@ def _post_rows(request, spec, payload: RowsIn):
     except services.Rejected as exc:
         detail = [{"field": f"rows.{p['row']}.{p['column']}" if p["row"] else None, **p}
                   for p in imports.public_problems(exc.problems, lang)]
-        return 422, {"detail": detail}
-    return 201, {"accepted": result.accepted, "ids": result.ids, "flags": result.flags}
+        return Status(422, {"detail": detail})
+    return Status(201, {"accepted": result.accepted, "ids": result.ids, "flags": result.flags})
 
 
-@router.get("/activities/{record_id}")
+@router.get("/activities/{record_id}", response=RecordDetailOut)
 def get_activity(request, record_id: int):
     r = access.get_or_404(request.user, ActivityRecord.objects.all(), pk=record_id)
     return {**_out(r), "versions": [_out(v) for v, _changes in selectors.history_of(r)],
@@ -89,21 +150,21 @@ def get_activity(request, record_id: int):
                        "acknowledged": f.acknowledged_at is not None} for f in r.flags.all()]}
 
 
-@router.post("/activities/{record_id}/submit")
+@router.post("/activities/{record_id}/submit", response=RecordOut)
 def submit_activity(request, record_id: int):
     r = access.get_or_404(request.user, ActivityRecord.objects.all(), pk=record_id)
     services.submit(request.user, [r])
     return _out(r)
 
 
-@router.post("/activities/{record_id}/verify")
+@router.post("/activities/{record_id}/verify", response=RecordOut)
 def verify_activity(request, record_id: int):
     r = access.get_or_404(request.user, ActivityRecord.objects.all(), pk=record_id)
     services.verify(request.user, [r])
     return _out(r)
 
 
-@router.get("/completeness")
+@router.get("/completeness", response=CompletenessOut)
 def get_completeness(request, year: int, month: int, estate: Optional[int] = None, limit: int = 50, offset: int = 0):
     """Which factories have not reported the month (estate managers and the authority)."""
     est = access.get_or_404(request.user, Organisation.objects.all(), pk=estate) if estate else None
@@ -115,7 +176,7 @@ def get_completeness(request, year: int, month: int, estate: Optional[int] = Non
 
 
 # (last: a fixed path above wins over the kind)
-@router.post("/{kind}", response={201: dict, 422: dict})
+@router.post("/{kind}", response={201: AcceptedOut, 422: RowProblemsOut})
 def post_rows(request, kind: str, payload: RowsIn):
     """Rows of any registered kind, with the columns of its template (e.g. production: period_start, period_end,
     product, quantity, note; employees: month, employees, note); same checks and answers as /activities."""
