@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 from django.contrib.auth import authenticate
-from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
-from ecotown.api import BearerToken, Session
+from ecotown.api import BearerToken, Session, StatusBody
+
+from ecotown.core.errors import status_body
 
 from . import services
+from .errors import AccountsError
 from .services import memberships_of
 
 router = Router(tags=["auth"])
@@ -22,12 +24,12 @@ class TokenOut(Schema):
     expires_at: str
 
 
-@router.post("/token", auth=None, response={200: TokenOut, 401: dict})
+@router.post("/token", auth=None, response={200: TokenOut, 401: StatusBody})
 def create_token(request, payload: TokenIn):
     """Exchange a user name and password for a bearer token (it expires; revoke with DELETE)."""
     user = authenticate(request, username=payload.username, password=payload.password)
     if user is None:
-        return 401, {"detail": _("The user name or password is not correct.")}
+        return 401, status_body(AccountsError.WRONG_CREDENTIALS)
     token, raw = services.issue_token(user)
     return 200, {"token": raw, "expires_at": token.expires_at.isoformat()}
 

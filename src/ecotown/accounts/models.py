@@ -4,13 +4,13 @@ import hashlib
 import secrets
 
 from django.contrib.auth.models import AbstractUser
-from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ecotown.core.history import TrackedModel
 
+from .errors import AccountsError
 from .roles import Role, role_fits
 
 
@@ -49,10 +49,8 @@ class Membership(TrackedModel):
 
     def clean(self):
         if self.organisation_id and not role_fits(self.role, self.organisation.kind):
-            raise ValidationError(
-                {"role": _("The role “%(role)s” does not fit an organisation of kind “%(kind)s”.")
-                 % {"role": self.get_role_display(), "kind": self.organisation.get_kind_display()}}
-            )
+            raise AccountsError.ROLE_DOES_NOT_FIT.invalid("role", role=self.get_role_display(),
+                                                          kind=self.organisation.get_kind_display())
 
 
 class Assignment(TrackedModel):
@@ -72,7 +70,7 @@ class Assignment(TrackedModel):
 
     def clean(self):
         if self.valid_from and self.valid_to and self.valid_to < self.valid_from:
-            raise ValidationError({"valid_to": _("The end date is before the start date.")})
+            raise AccountsError.END_BEFORE_START.invalid("valid_to")
 
 
 def _token() -> str:
@@ -106,7 +104,7 @@ class Invitation(TrackedModel):
 
     def clean(self):
         if self.organisation_id and not role_fits(self.role, self.organisation.kind):
-            raise ValidationError({"role": _("This role does not fit the organisation's kind.")})
+            raise AccountsError.ROLE_DOES_NOT_FIT_KIND.invalid("role")
 
     @property
     def is_open(self) -> bool:

@@ -12,7 +12,7 @@ import json
 import sys
 from pathlib import Path
 
-from ecotown.calc.errors import InputError, PathProblem
+from ecotown.calc.errors import CalcError, InputError, PathProblem
 from ecotown.calc.framework import load_framework_file
 from ecotown.calc.lang import default_lang
 from ecotown.calc.scoring import assess, load_values_text
@@ -41,8 +41,8 @@ class _UsageError(Exception):
     pass
 
 
-def _msg(en: str, th: str) -> PathProblem:
-    return PathProblem(en, th, file=None)
+def _msg(en: str, th: str, code: CalcError = CalcError.USAGE) -> PathProblem:
+    return PathProblem(en, th, file=None, code=code)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -103,8 +103,9 @@ def main(argv: list[str] | None = None) -> int:
         try:
             values_text = Path(args.values).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
+            code = CalcError.FILE_NOT_FOUND if isinstance(exc, FileNotFoundError) else CalcError.FILE_UNREADABLE
             problems.append(PathProblem(f"cannot read the file: {exc}", f"อ่านไฟล์ไม่ได้: {exc}",
-                                        file=args.values))
+                                        file=args.values, code=code))
     if framework is not None and values_text is not None:
         try:
             values = load_values_text(framework, values_text, file=args.values)

@@ -9,7 +9,7 @@ import argparse
 import json
 import sys
 
-from ecotown.calc.errors import InputError, Problem
+from ecotown.calc.errors import CalcError, InputError, Problem
 from ecotown.calc.lang import default_lang
 
 HELP_EN = """Compute a greenhouse-gas inventory from activity rows.
@@ -75,7 +75,8 @@ def main(argv: list[str] | None = None) -> int:
             print(p.format(lang), file=sys.stderr)
         return 2
     except OSError as exc:
-        print(Problem(f"cannot write or read a file: {exc}", f"อ่านหรือเขียนไฟล์ไม่ได้: {exc}").format(lang),
+        print(Problem(f"cannot write or read a file: {exc}", f"อ่านหรือเขียนไฟล์ไม่ได้: {exc}",
+                      code=CalcError.FILE_UNREADABLE).format(lang),
               file=sys.stderr)
         return 2
     sys.stdout.write(json.dumps(result.to_json_dict(), ensure_ascii=False, default=str) + "\n")
