@@ -49,8 +49,10 @@ class Membership(TrackedModel):
 
     def clean(self):
         if self.organisation_id and not role_fits(self.role, self.organisation.kind):
-            raise AccountsError.ROLE_DOES_NOT_FIT.invalid("role", role=self.get_role_display(),
-                                                          kind=self.organisation.get_kind_display())
+            from ecotown.registry.models import Kind
+
+            raise AccountsError.ROLE_DOES_NOT_FIT.invalid("role", role=Role(self.role).label,
+                                                          kind=Kind(self.organisation.kind).label)
 
 
 class Assignment(TrackedModel):

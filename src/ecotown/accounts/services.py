@@ -47,7 +47,7 @@ def _check_grant(actor, organisation: Organisation, role: str) -> None:
     """Only an authority admin grants authority roles; others grant roles at their level or below."""
     if not role_fits(role, organisation.kind):
         raise AccountsError.ROLE_DOES_NOT_FIT.invalid("role", role=Role(role).label,
-                                                      kind=organisation.get_kind_display())
+                                                      kind=Kind(organisation.kind).label)
     if not access.can(actor, AccountsAction.GRANT_ROLE, Membership(organisation=organisation, role=role)):
         raise access.PermissionDenied
 

@@ -4,7 +4,7 @@ Problems found in a framework file or in values by the calculator (`ecotown.calc
 `ecotown.calc.scoring`) keep the calculator's own codes (CalcError)."""
 from __future__ import annotations
 
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop as _  # marks the msgid; ErrorCode translates it when read
 
 from ecotown.core.errors import ErrorCode
 

@@ -3,7 +3,7 @@
 Problems found by the calculator (`ecotown.calc`) keep the calculator's own codes (CalcError)."""
 from __future__ import annotations
 
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop as _  # marks the msgid; ErrorCode translates it when read
 
 from ecotown.core.errors import ErrorCode
 

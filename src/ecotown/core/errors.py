@@ -25,19 +25,22 @@ from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.utils.functional import lazy
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_noop as _  # marks the msgid; ErrorCode translates it when read
 
 #: every enum class declared with ErrorCode, by class name (for the catalogue test and the docs)
 REGISTRY: dict[str, type[ErrorCode]] = {}
 
 
 class ErrorCode(str, enum.Enum):
-    """Base of every app's error-code enum: members are `NAME = "code", gettext_lazy("message")`."""
+    """Base of every app's error-code enum: members are `NAME = "code", _("English message")` with
+    `_` = gettext_noop (so makemessages finds the msgid); the message is translated when read."""
 
-    def __new__(cls, value: str, message=None):
+    def __new__(cls, value: str, msgid: str):
         obj = str.__new__(cls, value)
         obj._value_ = value
-        obj.message = message
+        obj.msgid = msgid  # the English source text (the catalogue's msgid)
+        obj.message = gettext_lazy(msgid)  # rendered in the reader's language when read
         return obj
 
     def __init_subclass__(cls, **kwargs):

@@ -88,7 +88,10 @@ def check_upload(name: str, data: bytes) -> tuple[str, bytes]:
     if len(data) > settings.ECOTOWN_MAX_UPLOAD_BYTES:
         from django.template.defaultfilters import filesizeformat
 
-        raise CoreError.FILE_TOO_LARGE.invalid("file", limit=filesizeformat(settings.ECOTOWN_MAX_UPLOAD_BYTES))
+        from django.utils.functional import lazy
+
+        # the limit is formatted when the message is read, in the reader's language
+        raise CoreError.FILE_TOO_LARGE.invalid("file", limit=lazy(filesizeformat, str)(settings.ECOTOWN_MAX_UPLOAD_BYTES))
     content_type = _sniff(data)
     ext = ("." + name.rsplit(".", 1)[-1].lower()) if "." in name else ""
     allowed_ext = {"application/pdf": {".pdf"}, "image/jpeg": {".jpg", ".jpeg"}, "image/png": {".png"},

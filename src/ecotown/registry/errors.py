@@ -1,7 +1,7 @@
 """Error codes of the registry (organisations, estates, factories)."""
 from __future__ import annotations
 
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop as _  # marks the msgid; ErrorCode translates it when read
 
 from ecotown.core.errors import ErrorCode
 

@@ -108,7 +108,8 @@ class Organisation(BilingualName, TrackedModel):
         if self.parent_id is not None:
             allowed = PARENT_KINDS.get(self.kind, set())
             if self.parent.kind not in allowed:
-                errors.add("parent", RegistryError.PARENT_KIND, kind=self.get_kind_display(), parent=self.parent.get_kind_display())
+                errors.add("parent", RegistryError.PARENT_KIND, kind=Kind(self.kind).label,
+                           parent=Kind(self.parent.kind).label)
         elif self.kind in {Kind.FACTORY, Kind.WASTE_PROCESSOR}:
             errors.add("parent", RegistryError.PARENT_REQUIRED)
         if (self.lat is None) != (self.lon is None):
@@ -128,7 +129,7 @@ class Organisation(BilingualName, TrackedModel):
         if self.code and self.kind:
             clash = Organisation.objects.filter(kind=self.kind, code=self.code).exclude(pk=self.pk)
             if clash.exists():
-                errors.add("code", RegistryError.CODE_TAKEN, code=self.code, kind=self.get_kind_display())
+                errors.add("code", RegistryError.CODE_TAKEN, code=self.code, kind=Kind(self.kind).label)
         errors.raise_if_any()
 
 
