@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils import translation
 from ninja import NinjaAPI, Schema
-from ninja.errors import AuthenticationError
+from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as SchemaValidationError
 from ninja.security import HttpBearer, SessionAuth
 
@@ -163,6 +163,16 @@ def on_404(request, exc):
 @api.exception_handler(PermissionDenied)
 def on_403(request, exc):
     return api.create_response(request, errors.status_body(CoreError.FORBIDDEN), status=403)
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request, exc):
+    """django-ninja's own HTTP errors (a body that does not parse: 400) in the one error shape."""
+    by_status = {400: CoreError.INVALID_JSON, 401: CoreError.NOT_SIGNED_IN, 403: CoreError.FORBIDDEN,
+                 404: CoreError.NOT_FOUND, 409: CoreError.CONFLICT}
+    code = by_status.get(exc.status_code)
+    body = errors.status_body(code) if code else {"detail": [{"code": CoreError.INVALID.value, "message": str(exc)}]}
+    return api.create_response(request, body, status=exc.status_code)
 
 
 @api.exception_handler(AuthenticationError)
