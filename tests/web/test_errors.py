@@ -351,3 +351,27 @@ def test_cli_error_lines_keep_the_contract(tmp_path):
                         "--format", "json", "--lang", "en"], capture_output=True, text=True)
     assert (r.returncode, r.stdout) == (2, "")
     assert r.stderr == f"{acts}, line 2, column quantity: negative quantity -3 (quantities must be >= 0)\n"
+
+
+def test_cli_errors_json_carries_the_codes(tmp_path):
+    """`--errors json` (opt-in): still exit 2, nothing on stdout, one line per problem on stderr —
+    each line one JSON object {path, code, message, file, line}."""
+    acts = tmp_path / "a.csv"
+    acts.write_text("org,period_start,period_end,activity,quantity,unit\nF1,2026-01-01,2026-01-31,diesel,-3,gal\n",
+                    encoding="utf-8")
+    r = subprocess.run([sys.executable, "-m", "ecotown.cli", "ghg", "calc", "--activities", str(acts),
+                        "--format", "json", "--lang", "th", "--errors", "json"], capture_output=True, text=True)
+    assert (r.returncode, r.stdout) == (2, "")
+    lines = [json.loads(x) for x in r.stderr.splitlines()]
+    assert [(x["line"], x["path"], x["code"]) for x in lines] == [(2, "quantity", "negative_value"),
+                                                                  (2, "unit", "ambiguous_unit")]
+    assert lines[0] == {"path": "quantity", "code": "negative_value", "message": "ปริมาณติดลบ -3 (ต้องไม่น้อยกว่า 0)",
+                        "file": str(acts), "line": 2}
+    fw = CASES / "assess" / "bad-unknown-level" / "framework.yaml"
+    r = subprocess.run([sys.executable, "-m", "ecotown.cli", "assess", "--framework", str(fw), "--values",
+                        str(tmp_path / "none.yaml"), "--year", "2026", "--format", "json", "--errors", "json",
+                        "--lang", "en"], capture_output=True, text=True)
+    assert (r.returncode, r.stdout) == (2, "")
+    assert [(x["path"], x["code"]) for x in map(json.loads, r.stderr.splitlines())] == [
+        ("dimensions[0].indicators[0].thresholds.platinum", "unknown_id"), ("levels[2]", "invalid_threshold"),
+        (None, "file_not_found")]

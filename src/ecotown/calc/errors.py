@@ -110,6 +110,26 @@ class Problem:
         return f"{where}: {self.message(lang)}" if where else self.message(lang)
 
 
+def problem_line(problem: Problem, lang: str, errors: str = "text") -> str:
+    """One stderr line of a command-line calculator: the contract's text line (file, line, column
+    or path, what is wrong), or with ERRORS "json" the same as one JSON object with the code."""
+    if errors == "json":
+        import json
+
+        return json.dumps(problem.to_dict(lang), ensure_ascii=False, default=str)
+    return problem.format(lang)
+
+
+def errors_format_from(argv: list[str]) -> str:
+    """`--errors json|text` picked early (usage errors are reported in it too)."""
+    for i, a in enumerate(argv):
+        if a == "--errors" and i + 1 < len(argv) and argv[i + 1] in ("json", "text"):
+            return argv[i + 1]
+        if a.startswith("--errors=") and a.split("=", 1)[1] in ("json", "text"):
+            return a.split("=", 1)[1]
+    return "text"
+
+
 class EcoTownError(Exception):
     """Base class of every error the calculation core raises on purpose."""
 
