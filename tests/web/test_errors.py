@@ -375,3 +375,27 @@ def test_cli_errors_json_carries_the_codes(tmp_path):
     assert [(x["path"], x["code"]) for x in map(json.loads, r.stderr.splitlines())] == [
         ("dimensions[0].indicators[0].thresholds.platinum", "unknown_id"), ("levels[2]", "invalid_threshold"),
         (None, "file_not_found")]
+
+
+CODED_APPS = ("registry", "accounts", "enquiries", "carbon", "assessment", "core")
+
+
+def test_no_uncoded_validation_error_in_the_coded_apps():
+    """Every ValidationError the coded apps build goes through an ErrorCode (`Code.X.invalid(...)`,
+    `Problems.add`) or passes `code=` itself; only the mechanism (core/errors.py) builds raw ones."""
+    import ast
+
+    src = Path(__file__).resolve().parents[2] / "src" / "ecotown"
+    found = []
+    for app in CODED_APPS:
+        for path in sorted((src / app).rglob("*.py")):
+            if path.name == "errors.py" and app == "core" or "migrations" in path.parts:
+                continue
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if (isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", None))
+                        == "ValidationError"):
+                    inner_coded = node.args and isinstance(node.args[0], ast.Dict) and all(
+                        isinstance(v, ast.Call) and any(k.arg == "code" for k in v.keywords) for v in node.args[0].values)
+                    if not any(k.arg == "code" for k in node.keywords) and not inner_coded:
+                        found.append(f"{path.relative_to(src)}:{node.lineno}")
+    assert found == []
