@@ -109,9 +109,6 @@ DJANGO_CODES = {
     "invalid_choice": "not_a_choice",
     "unique": "already_exists",
     "unique_together": "already_exists",
-    "max_digits": "not_a_number",
-    "max_decimal_places": "not_a_number",
-    "max_whole_digits": "not_a_number",
 }
 
 
