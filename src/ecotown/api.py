@@ -169,7 +169,7 @@ def on_403(request, exc):
 def on_http_error(request, exc):
     """django-ninja's own HTTP errors (a body that does not parse: 400) in the one error shape."""
     by_status = {400: CoreError.INVALID_JSON, 401: CoreError.NOT_SIGNED_IN, 403: CoreError.FORBIDDEN,
-                 404: CoreError.NOT_FOUND, 409: CoreError.CONFLICT}
+                 404: CoreError.NOT_FOUND, 409: CoreError.WRONG_STATE}
     code = by_status.get(exc.status_code)
     body = errors.status_body(code) if code else {"detail": [{"code": CoreError.INVALID.value, "message": str(exc)}]}
     return api.create_response(request, body, status=exc.status_code)

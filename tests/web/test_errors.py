@@ -292,8 +292,10 @@ def test_openapi_documents_the_error_bodies(db, client):
     assert sorted(schemas["StatusProblem"]["properties"]) == ["code", "message"]
     op = spec["paths"]["/api/registry/factories"]["post"]["responses"]
     assert op["422"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/ProblemBody"}
-    for status in ("401", "403", "404", "409"):
+    for status in ("401", "403", "404"):
         assert op[status]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/StatusBody"}
+    assert op["409"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/ConflictBody"}
+    assert sorted(schemas["ConflictProblem"]["properties"]) == ["code", "field", "message", "object"]
     token = spec["paths"]["/api/auth/token"]["post"]["responses"]["401"]
     assert token["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/StatusBody"}
 
