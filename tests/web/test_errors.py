@@ -401,3 +401,15 @@ def test_no_uncoded_validation_error_in_the_coded_apps():
                     if not any(k.arg == "code" for k in node.keywords) and not inner_coded:
                         found.append(f"{path.relative_to(src)}:{node.lineno}")
     assert found == []
+
+
+def test_conversion_problems_carry_codes(tmp_path):
+    from ecotown.calc import ghg
+    from ecotown.calc.errors import InputError
+
+    conv = tmp_path / "c.csv"
+    conv.write_text("activity,property,value,unit\ndiesel,density,0.84,kg\ndiesel,colour,1,kg/L\n", encoding="utf-8")
+    with pytest.raises(InputError) as exc:
+        ghg.load_conversions(str(conv))
+    assert [(p.line, p.column, p.code) for p in exc.value.problems] == [(2, "unit", "unit_dimension"),
+                                                                        (3, "property", "not_a_choice")]
