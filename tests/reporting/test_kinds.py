@@ -95,7 +95,7 @@ def test_a_kind_declared_elsewhere_gets_the_whole_pipeline(world, headcount, tmp
     r = c.post("/api/reporting/headcount", {"organisation": world.F1.pk, "rows": [{"month": "2025-03", "staff": -1}]},
                content_type="application/json")
     assert (r.status_code, r.json()) == (422, {"detail": [
-        {"field": "rows.1.staff", "row": 1, "column": "staff", "value": "-1", "message": "จำนวนต้องไม่ติดลบ"}]})
+        {"field": "rows.1.staff", "code": "negative_number", "row": 1, "column": "staff", "value": "-1", "message": "จำนวนต้องไม่ติดลบ"}]})
     assert list(EmployeeRecord.objects.order_by("month").values_list("month", "employees")) == [
         (dt.date(2025, 1, 1), 120), (dt.date(2025, 2, 1), 121)]
 
