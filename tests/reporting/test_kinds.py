@@ -100,6 +100,43 @@ def test_a_kind_declared_elsewhere_gets_the_whole_pipeline(world, headcount, tmp
         (dt.date(2025, 1, 1), 120), (dt.date(2025, 2, 1), 121)]
 
 
+@pytest.fixture
+def checked_headcount():
+    """A kind with a cell check of its own and its own error code, declared as another app would."""
+    from django.utils.translation import gettext_noop
+
+    from ecotown.core import errors
+
+    class HeadcountError(errors.ErrorCode):
+        IMPLAUSIBLE = "implausible_headcount", gettext_noop("%(value)s people is not a plausible headcount.")
+
+    def staff(raw, ctx):
+        n = kinds.whole_number(raw, ctx)
+        if n > 100_000:
+            raise kinds.Invalid(HeadcountError.IMPLAUSIBLE.code)
+        return n
+
+    base = kinds.get("employees")
+    spec = kinds.register(dataclasses.replace(
+        base, code="checked_headcount", label_th="กำลังคน", label_en="Headcount", template_mark="",
+        columns=[base.columns[0], dataclasses.replace(base.columns[1], code="staff", th="คน", en="Staff", parse=staff),
+                 base.columns[2]],
+        fields={"employees": "staff"}))
+    yield spec
+    kinds.unregister("checked_headcount")
+    del errors.REGISTRY["HeadcountError"]
+
+
+def test_a_kind_brings_its_own_error_codes(world, checked_headcount):
+    with pytest.raises(services.Rejected) as exc:
+        services.import_records("checked_headcount", world.users["preparer"], world.F1,
+                                csv_bytes([["2025-01", "250000", ""]], header=("month", "staff", "note")), name="h.csv",
+                                lang="en")
+    assert [(p["row"], p["column"], p["code"], imports.message(p, "en")) for p in exc.value.problems] == [
+        (2, "staff", "implausible_headcount", "250000 people is not a plausible headcount.")]
+    assert EmployeeRecord.objects.count() == 0
+
+
 # --- production --------------------------------------------------------------------------------------
 
 def test_production_template(world):

@@ -257,6 +257,18 @@ def status_body(error_code: ErrorCode, /, **params) -> dict:
     return {"detail": [{"code": error_code.value, "message": error_code.render(**params)}]}
 
 
+def find(code: str, *prefer: type[ErrorCode]) -> ErrorCode | None:
+    """The member whose code is CODE: first in the PREFER enums, then in every declared enum (in the
+    order they were declared). Lets a pipeline render a code another app declared (a record kind's
+    own cell checks raise `kinds.Invalid(code)` with a code of the app's own enum)."""
+    for cls in (*prefer, *REGISTRY.values()):
+        try:
+            return cls(code)
+        except ValueError:
+            continue
+    return None
+
+
 def all_codes() -> list[tuple[str, ErrorCode]]:
     """(enum name, member) for every declared code of every app (apps' errors modules imported)."""
     import importlib

@@ -41,11 +41,12 @@ MAX_QUANTITY = Decimal("99999999999999")  # 14 integer digits (max_digits 20, 6 
 # --- messages -------------------------------------------------------------------------------
 
 def _text(code: str, p: dict) -> str:
-    """One problem in the active language: its code's message (`errors.ReportingError`)."""
-    try:
-        return ReportingError(code).render(**p)
-    except ValueError:  # not a reporting code
-        return code
+    """One problem in the active language: its code's message (`errors.ReportingError`, else the enum of
+    the app that declared the code)."""
+    from ecotown.core.errors import find
+
+    member = find(code, ReportingError)  # a kind declared by another app brings its own enum
+    return member.render(**p) if member is not None else code
 
 
 def message(problem: dict, lang: str) -> str:
