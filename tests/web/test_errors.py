@@ -379,7 +379,7 @@ def test_cli_errors_json_carries_the_codes(tmp_path):
         (None, "file_not_found")]
 
 
-CODED_APPS = ("registry", "accounts", "enquiries", "carbon", "assessment", "core")
+CODED_APPS = ("registry", "accounts", "enquiries", "carbon", "assessment", "core", "reporting")
 
 
 def test_no_uncoded_validation_error_in_the_coded_apps():

@@ -57,3 +57,9 @@ class ReportingError(ErrorCode):
         '“replace” to put this row in its place (the old version is kept).')
     LOCKED_NEEDS_REASON = 'locked_needs_reason', _(
         'The record this row replaces is locked: give a reason for the change.')
+    # the review, versions and calendar of reported records (services), and the reporting pages
+    OLD_VERSION = 'old_version', _('This is an old version; change the current one.')
+    LOCKED_RECORD_NEEDS_REASON = 'locked_record_needs_reason', _('The record is locked: give a reason for the change.')
+    BAD_YEAR = 'bad_year', _('Give a year between 2000 and 2100.')
+    DEADLINE_IN_MONTH = 'deadline_in_month', _('The deadline must be after the end of the month.')
+    NO_FILE = 'no_file', _('Choose a file.')

@@ -55,6 +55,8 @@ def message(problem: dict, lang: str) -> str:
         params["activity"] = Catalogue.get().name(params["activity"], lang)
     if "column_th" in params:
         params["column"] = params["column_en"] if lang == "en" else params["column_th"]
+    if "products_th" in params:
+        params["products"] = params["products_en"] if lang == "en" else params["products_th"]
     if problem["code"] == "wrong_kind":
         from . import kinds
 
