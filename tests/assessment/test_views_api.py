@@ -35,7 +35,7 @@ def test_api_upload_422_names_the_path(client, world, token_for):
     assert r.status_code == 422
     detail = r.json()["detail"]
     assert all(d["field"] == "yaml" for d in detail)
-    assert any("thresholds.platinum" in d["message"] for d in detail)
+    assert any("thresholds.platinum" in d["message"] and d["code"] == "unknown_id" for d in detail)
     assert FrameworkVersion.objects.count() == 0
 
 

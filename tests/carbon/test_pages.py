@@ -86,7 +86,8 @@ def test_api_inventory_lines_and_422(world, client, inv, token_for):
     diesel = next(x for x in lines["items"] if x["activity"] == "diesel")
     assert diesel["factor"]["factor_id"] == "ET-F0013" and diesel["factor"]["status"] == "secondary_verify"
     r = client.post(f"/api/carbon/inventories/{inv.pk}/options", {"gwp_set": "AR9"}, content_type="application/json", **h)
-    assert r.status_code == 422 and r.json() == {"detail": [{"field": "gwp_set", "message": "Choose AR4, AR5 or AR6."}]}
+    assert r.status_code == 422 and r.json() == {"detail": [{"field": "gwp_set", "code": "gwp_set_invalid",
+                                                               "message": "Choose AR4, AR5 or AR6."}]}
     months = client.get(f"/api/carbon/inventories/{inv.pk}/months", **h).json()["items"]
     assert months[2]["co2e_t"] == 3.7076 and months[3]["co2e_t"] == 0.0304
     i = client.get(f"/api/carbon/organisations/{world.F1.pk}/intensity?year=2025", **h).json()

@@ -95,9 +95,46 @@ def test_a_kind_declared_elsewhere_gets_the_whole_pipeline(world, headcount, tmp
     r = c.post("/api/reporting/headcount", {"organisation": world.F1.pk, "rows": [{"month": "2025-03", "staff": -1}]},
                content_type="application/json")
     assert (r.status_code, r.json()) == (422, {"detail": [
-        {"field": "rows.1.staff", "row": 1, "column": "staff", "value": "-1", "message": "จำนวนต้องไม่ติดลบ"}]})
+        {"field": "rows.1.staff", "code": "negative_number", "row": 1, "column": "staff", "value": "-1", "message": "จำนวนต้องไม่ติดลบ"}]})
     assert list(EmployeeRecord.objects.order_by("month").values_list("month", "employees")) == [
         (dt.date(2025, 1, 1), 120), (dt.date(2025, 2, 1), 121)]
+
+
+@pytest.fixture
+def checked_headcount():
+    """A kind with a cell check of its own and its own error code, declared as another app would."""
+    from django.utils.translation import gettext_noop
+
+    from ecotown.core import errors
+
+    class HeadcountError(errors.ErrorCode):
+        IMPLAUSIBLE = "implausible_headcount", gettext_noop("%(value)s people is not a plausible headcount.")
+
+    def staff(raw, ctx):
+        n = kinds.whole_number(raw, ctx)
+        if n > 100_000:
+            raise kinds.Invalid(HeadcountError.IMPLAUSIBLE.code)
+        return n
+
+    base = kinds.get("employees")
+    spec = kinds.register(dataclasses.replace(
+        base, code="checked_headcount", label_th="กำลังคน", label_en="Headcount", template_mark="",
+        columns=[base.columns[0], dataclasses.replace(base.columns[1], code="staff", th="คน", en="Staff", parse=staff),
+                 base.columns[2]],
+        fields={"employees": "staff"}))
+    yield spec
+    kinds.unregister("checked_headcount")
+    del errors.REGISTRY["HeadcountError"]
+
+
+def test_a_kind_brings_its_own_error_codes(world, checked_headcount):
+    with pytest.raises(services.Rejected) as exc:
+        services.import_records("checked_headcount", world.users["preparer"], world.F1,
+                                csv_bytes([["2025-01", "250000", ""]], header=("month", "staff", "note")), name="h.csv",
+                                lang="en")
+    assert [(p["row"], p["column"], p["code"], imports.message(p, "en")) for p in exc.value.problems] == [
+        (2, "staff", "implausible_headcount", "250000 people is not a plausible headcount.")]
+    assert EmployeeRecord.objects.count() == 0
 
 
 # --- production --------------------------------------------------------------------------------------
@@ -179,7 +216,7 @@ def test_a_bad_production_row_saves_nothing_and_comes_back_marked(world):
     assert (batch.kind, batch.status, batch.rows) == ("production", "rejected", 0)
     assert [(p["row"], p["column"], p["cell"], p["code"]) for p in batch.problems] == [
         (3, "product", "C3", "unknown_product"), (4, "quantity", "D4", "not_number")]
-    assert imports.message(batch.problems[0], "en") == "Unknown product “bolts”: use one of the organisation's products (ชิ้นส่วน)."
+    assert imports.message(batch.problems[0], "en") == "Unknown product “bolts”: use one of the organisation's products (parts)."
     wb = openpyxl.load_workbook(batch.marked_file.file.open("rb"))
     ws = wb["data"]
     assert (ws["C3"].fill.fgColor.rgb, ws["D4"].fill.fgColor.rgb) == ("00F8B4B4", "00F8B4B4")
@@ -388,3 +425,47 @@ def test_completeness_and_versions_after_lock_per_kind(world, kind_listener):
     assert (new.version, new.reason, new.state) == (2, "headcount corrected", "draft")
     assert kind_listener == [{"kind": "employees", "orgs": [world.F1.pk], "years": [2025], "reason": "headcount corrected",
                               "restated": True}]
+
+
+# --- one row on a form goes through the same checks -------------------------------------------------
+
+def test_the_forms_use_the_kinds_checks_and_codes(world):
+    """save_production / save_employees are the pipeline's row checks (`save_one`): the same codes and
+    messages as an import, nothing saved when refused; the same period again is a change, not an overlap."""
+    from django.core.exceptions import ValidationError
+    from django.utils import translation
+
+    from ecotown.core.errors import problems
+
+    prep = world.users["preparer"]
+    product = world.F1.products.get()
+    apr = (dt.date(2025, 4, 1), dt.date(2025, 4, 30))
+    before = _counts()
+    refusals = []
+    for call in (lambda: services.save_production(prep, world.F1, product, *apr, "-1"),
+                 lambda: services.save_production(prep, world.F1, world.F2.products.get(), *apr, "1"),
+                 lambda: services.save_production(prep, world.F1, product, dt.date(2025, 4, 30), dt.date(2025, 4, 1), "1"),
+                 lambda: services.save_employees(prep, world.F1, dt.date(2025, 4, 1), -5)):
+        with pytest.raises(ValidationError) as exc:
+            call()
+        with translation.override("en"):
+            refusals.append(problems(exc.value))
+    assert refusals == [
+        [{"field": "quantity", "code": "negative", "message": "The quantity cannot be negative."}],
+        [{"field": "product", "code": "unknown_product",
+          "message": f"Unknown product “{world.F2.products.get().pk}”: use one of the organisation's products "
+                     "(parts)."}],
+        [{"field": "period_end", "code": "end_before_start",
+          "message": "The period ends (2025-04-01) before it starts (2025-04-30)."}],
+        [{"field": "employees", "code": "negative_number", "message": "The number cannot be negative."}],
+    ]
+    assert _counts() == before
+    # the same period again: the draft changes in place; an overlapping other period is refused
+    first = services.save_production(prep, world.F1, product, *apr, "1,000")
+    again = services.save_production(prep, world.F1, product, *apr, "1,100")
+    assert (again.pk, again.version, again.quantity, ProductionRecord.objects.count()) == (first.pk, 1, Decimal("1100"), 1)
+    with pytest.raises(ValidationError) as exc:
+        services.save_production(prep, world.F1, product, dt.date(2025, 4, 15), dt.date(2025, 5, 14), "5")
+    with translation.override("th"):
+        assert [(p["field"], p["code"]) for p in problems(exc.value)] == [("period_start", "overlap_existing")]
+    assert ProductionRecord.objects.count() == 1

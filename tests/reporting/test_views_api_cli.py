@@ -134,8 +134,8 @@ def test_api_post_and_get(world, client, token_for):
                     HTTP_AUTHORIZATION=h["Authorization"], HTTP_ACCEPT_LANGUAGE="en")
     assert r.status_code == 422
     assert r.json()["detail"] == [
-        {"field": "rows.2.quantity", "row": 2, "column": "quantity", "value": "-1", "message": "The quantity cannot be negative."},
-        {"field": "rows.2.unit", "row": 2, "column": "unit", "value": "kWh", "message": "The unit “kWh” cannot be used for Tap water — use m3, L."},
+        {"field": "rows.2.quantity", "code": "negative", "row": 2, "column": "quantity", "value": "-1", "message": "The quantity cannot be negative."},
+        {"field": "rows.2.unit", "code": "wrong_dimension", "row": 2, "column": "unit", "value": "kWh", "message": "The unit “kWh” cannot be used for Tap water — use m3, L."},
     ]
     assert ActivityRecord.objects.count() == 0
     r = client.post("/api/reporting/activities", {"organisation": world.F1.pk, "rows": rows[:1]}, content_type="application/json",

@@ -54,7 +54,7 @@ def test_token_good_password(world, client):
 def test_token_bad_credentials_401(world, client, username, password):
     r = post_json(client, "/api/auth/token", {"username": username, "password": password}, **{"Accept-Language": "en"})
     assert r.status_code == 401
-    assert r.json() == {"detail": "The user name or password is not correct."}
+    assert r.json() == {"detail": [{"code": "wrong_credentials", "message": "The user name or password is not correct."}]}
     assert ApiToken.objects.count() == 0
 
 
@@ -69,7 +69,8 @@ def test_token_for_inactive_user_401(world, client):
 def test_factories_without_auth_401(world, client):
     r = client.get("/api/registry/factories", headers={"Accept-Language": "en"})
     assert r.status_code == 401
-    assert r.json() == {"detail": "Sign in first: send a bearer token or use a session."}
+    assert r.json() == {"detail": [{"code": "not_signed_in",
+                                    "message": "Sign in first: send a bearer token or use a session."}]}
     assert client.get("/api/registry/factories", headers={"Authorization": "Bearer et_made-up"}).status_code == 401
     assert client.get(f"/api/registry/factories/{world.F1.pk}").status_code == 401
 
@@ -190,7 +191,7 @@ def test_create_factory_bad_diw_422_nothing_saved(world, client, token_for, lang
     r = post_json(client, "/api/registry/factories", factory_payload(world, diw_number="nope"),
                   **token_for(world.users["estate"], lang=lang))
     assert r.status_code == 422
-    assert r.json() == {"detail": [{"field": "diw_number", "message": expected}]}
+    assert r.json() == {"detail": [{"field": "diw_number", "code": "diw_number_invalid", "message": expected}]}
     assert counts() == before
 
 
@@ -199,8 +200,8 @@ def test_create_factory_duplicate_diw_422(world, client, token_for):
     r = post_json(client, "/api/registry/factories", factory_payload(world, diw_number="3-105-1/45ชบ"),
                   **token_for(world.users["admin"], lang="en"))
     assert r.status_code == 422
-    fields = {d["field"]: d["message"] for d in r.json()["detail"]}
-    assert fields["diw_number"] == "DIW registration number 3-105-1/45ชบ is already registered."
+    assert r.json() == {"detail": [{"field": "diw_number", "code": "diw_number_taken",
+                                    "message": "DIW registration number 3-105-1/45ชบ is already registered."}]}
     assert counts() == before
 
 
@@ -209,7 +210,8 @@ def test_create_factory_outside_thailand_422(world, client, token_for):
     r = post_json(client, "/api/registry/factories", factory_payload(world, lat=3.139, lon=101.6869),
                   **token_for(world.users["admin"], lang="en"))
     assert r.status_code == 422
-    assert r.json()["detail"] == [{"field": "lat", "message": "The location (3.139, 101.6869) is outside Thailand."}]
+    assert r.json()["detail"] == [{"field": "lat", "code": "outside_thailand",
+                                   "message": "The location (3.139, 101.6869) is outside Thailand."}]
     assert counts() == before
 
 
@@ -220,7 +222,7 @@ def test_create_factory_missing_field_422(world, client, token_for, missing):
     before = counts()
     r = post_json(client, "/api/registry/factories", data, **token_for(world.users["admin"], lang="en"))
     assert r.status_code == 422
-    assert r.json() == {"detail": [{"field": missing, "message": "This field is required."}]}
+    assert r.json() == {"detail": [{"field": missing, "code": "required", "message": "This field is required."}]}
     assert counts() == before
 
 
@@ -229,14 +231,15 @@ def test_create_factory_wrong_type_422(world, client, token_for):
     r = post_json(client, "/api/registry/factories", factory_payload(world, employees="many"),
                   **token_for(world.users["admin"], lang="en"))
     assert r.status_code == 422
-    assert r.json() == {"detail": [{"field": "employees", "message": "Enter a whole number."}]}
+    assert r.json() == {"detail": [{"field": "employees", "code": "not_a_whole_number", "message": "Enter a whole number."}]}
     assert counts() == before
 
 
-def test_invalid_json_422(world, client, token_for):
+def test_invalid_json_400(world, client, token_for):
     r = client.post("/api/registry/factories", "{nope", content_type="application/json",
                     headers=token_for(world.users["admin"], lang="en"))
-    assert r.status_code in (400, 422)
+    assert r.status_code == 400  # the body does not parse (a body that parses but breaks the schema is 422)
+    assert r.json() == {"detail": [{"code": "invalid_json", "message": "The request body is not valid JSON."}]}
 
 
 def test_create_factory_in_invisible_estate_404_and_forbidden_403(world, client, token_for):
@@ -258,7 +261,7 @@ def test_patch_forbidden_403_invisible_404(world, client, token_for):
     r = client.patch(f"/api/registry/organisations/{world.F1.pk}", json.dumps({"name_en": "X"}),
                      content_type="application/json", headers=token_for(world.users["preparer"], lang="en"))
     assert r.status_code == 403
-    assert r.json() == {"detail": "You may not do this."}
+    assert r.json() == {"detail": [{"code": "forbidden", "message": "You may not do this."}]}
     r = client.patch(f"/api/registry/organisations/{world.F1.pk}", json.dumps({"name_en": "X"}),
                      content_type="application/json", headers=token_for(world.users["preparer2"]))
     assert r.status_code == 404
@@ -274,8 +277,8 @@ def test_create_estate_duplicate_code_422(world, client, token_for):
     r = post_json(client, "/api/registry/estates", {"code": "E1", "name_th": "ก", "name_en": "Dup"},
                   **token_for(world.users["officer"], lang="en"))
     assert r.status_code == 422
-    fields = {d["field"]: d["message"] for d in r.json()["detail"]}
-    assert fields["code"] == "The code E1 is already used by another Industrial estate."
+    assert r.json() == {"detail": [{"field": "code", "code": "code_taken",
+                                    "message": "The code E1 is already used by another Industrial estate."}]}
     assert counts() == before
 
 
@@ -317,7 +320,8 @@ def test_401_message_in_english_and_thai(world, client):
     en = client.get("/api/registry/factories", headers={"Accept-Language": "en"})
     th = client.get("/api/registry/factories", headers={"Accept-Language": "th"})
     assert en.status_code == th.status_code == 401
-    assert en.json()["detail"] == "Sign in first: send a bearer token or use a session."
+    assert en.json() == {"detail": [{"code": "not_signed_in",
+                                     "message": "Sign in first: send a bearer token or use a session."}]}
     assert th.headers["Content-Language"] == "th"
 
 

@@ -206,7 +206,7 @@ def test_api_post_enquiry_missing_field_422(world, client):
     r = client.post("/api/enquiries", json.dumps(data), content_type="application/json",
                     headers={"Accept-Language": "en"})
     assert r.status_code == 422
-    assert r.json() == {"detail": [{"field": "subject", "message": "This field is required."}]}
+    assert r.json() == {"detail": [{"field": "subject", "code": "required", "message": "This field is required."}]}
     assert counts() == before
 
 

@@ -1,12 +1,13 @@
 from __future__ import annotations
 
 from django.contrib.auth import authenticate
-from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
-from ecotown.core.api import BearerToken, Detail, Out, Session
+from ecotown.core.api import BearerToken, Out, Session, StatusBody
+from ecotown.core.errors import status_body
 
 from . import services
+from .errors import AccountsError
 from .services import memberships_of
 
 router = Router(tags=["auth"])
@@ -37,12 +38,12 @@ class MeOut(Out):
     memberships: list[MembershipOut]
 
 
-@router.post("/token", auth=None, response={200: TokenOut, 401: Detail})
+@router.post("/token", auth=None, response={200: TokenOut, 401: StatusBody})
 def create_token(request, payload: TokenIn):
     """Exchange a user name and password for a bearer token (it expires; revoke with DELETE)."""
     user = authenticate(request, username=payload.username, password=payload.password)
     if user is None:
-        return Status(401, {"detail": _("The user name or password is not correct.")})
+        return Status(401, status_body(AccountsError.WRONG_CREDENTIALS))
     token, raw = services.issue_token(user)
     return Status(200, {"token": raw, "expires_at": token.expires_at.isoformat()})
 

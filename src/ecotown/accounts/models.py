@@ -5,7 +5,6 @@ import hashlib
 
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import AbstractUser
-from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -15,6 +14,7 @@ from ecotown.core.history import TrackedModel
 from ecotown.core.models import OrganisationOwned
 from ecotown.core.pdpa import ERASED_EMAIL, SELF, Match, PersonalData
 
+from .errors import AccountsError
 from .roles import Role, role_fits
 
 
@@ -62,10 +62,10 @@ class Membership(OrganisationOwned, TrackedModel):
 
     def clean(self):
         if self.organisation_id and not role_fits(self.role, self.organisation.kind):
-            raise ValidationError(
-                {"role": _("The role “%(role)s” does not fit an organisation of kind “%(kind)s”.")
-                 % {"role": self.get_role_display(), "kind": self.organisation.get_kind_display()}}
-            )
+            from ecotown.registry.models import Kind
+
+            raise AccountsError.ROLE_DOES_NOT_FIT.invalid("role", role=Role(self.role).label,
+                                                          kind=Kind(self.organisation.kind).label)
 
 
 class Assignment(OrganisationOwned, TrackedModel):
@@ -82,7 +82,7 @@ class Assignment(OrganisationOwned, TrackedModel):
 
     def clean(self):
         if self.valid_from and self.valid_to and self.valid_to < self.valid_from:
-            raise ValidationError({"valid_to": _("The end date is before the start date.")})
+            raise AccountsError.END_BEFORE_START.invalid("valid_to")
 
 
 def token_hash(raw: str) -> str:
@@ -115,7 +115,7 @@ class Invitation(OrganisationOwned, TrackedModel):
 
     def clean(self):
         if self.organisation_id and not role_fits(self.role, self.organisation.kind):
-            raise ValidationError({"role": _("This role does not fit the organisation's kind.")})
+            raise AccountsError.ROLE_DOES_NOT_FIT_KIND.invalid("role")
 
     @property
     def is_open(self) -> bool:

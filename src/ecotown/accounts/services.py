@@ -10,15 +10,16 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from ecotown import access
 from ecotown.access import Action
 from ecotown.core import history, workflow
+from ecotown.core.errors import Problems
 from ecotown.core.services import notify
 from ecotown.registry import diw
 from ecotown.registry.models import FactoryDetail, Kind, Organisation
 
+from .errors import AccountsError
 from .models import ApiToken, Assignment, Invitation, Membership, RegistrationRequest, User, token_hash
 from .policies import AccountsAction
 from .roles import Role, role_fits
@@ -45,8 +46,8 @@ def add_membership(actor, user: User, organisation: Organisation, role: str, *, 
 def _check_grant(actor, organisation: Organisation, role: str) -> None:
     """Only an authority admin grants authority roles; others grant roles at their level or below."""
     if not role_fits(role, organisation.kind):
-        raise ValidationError({"role": _("The role “%(role)s” does not fit an organisation of kind “%(kind)s”.") % {
-            "role": Role(role).label, "kind": organisation.get_kind_display()}})
+        raise AccountsError.ROLE_DOES_NOT_FIT.invalid("role", role=Role(role).label,
+                                                      kind=Kind(organisation.kind).label)
     if not access.can(actor, AccountsAction.GRANT_ROLE, Membership(organisation=organisation, role=role)):
         raise access.PermissionDenied
 
@@ -95,7 +96,7 @@ def accept_invitation(raw: str, *, user: User | None = None, username: str = "",
                       first_name: str = "", last_name: str = "") -> Membership:
     inv = find_invitation(raw)
     if inv is None:
-        raise ValidationError({"token": _("This invitation is not valid or has expired.")})
+        raise AccountsError.INVITATION_INVALID.invalid("token")
     if user is None:
         user = _new_user(username, password, email=inv.email, first_name=first_name, last_name=last_name)
     m = add_membership(user, user, inv.organisation, inv.role, check=False)
@@ -106,17 +107,16 @@ def accept_invitation(raw: str, *, user: User | None = None, username: str = "",
 
 
 def _new_user(username: str, password: str, **fields) -> User:
-    errors = {}
+    errors = Problems()
     if not username:
-        errors["username"] = [_("Choose a user name.")]
+        errors.add("username", AccountsError.USERNAME_REQUIRED)
     elif User.objects.filter(username__iexact=username).exists():
-        errors["username"] = [_("This user name is taken.")]
+        errors.add("username", AccountsError.USERNAME_TAKEN)
     try:
         validate_password(password, User(username=username, **fields))
-    except ValidationError as exc:
-        errors["password"] = exc.messages
-    if errors:
-        raise ValidationError(errors)
+    except ValidationError as exc:  # Django's password validators carry their own codes
+        errors.extend(exc, field="password")
+    errors.raise_if_any()
     return User.objects.create_user(username=username, password=password, **fields)
 
 
@@ -127,12 +127,12 @@ def register_with_diw(*, diw_number: str, username: str, password: str, email: s
     try:
         _display, key = diw.normalise(diw_number)
     except diw.DIWNumberError:
-        raise ValidationError({"diw_number": _("This is not a DIW registration number: use the classic form such as 3-105-1/45ชบ or the 14-digit number.")})
+        raise AccountsError.DIW_NUMBER_INVALID.invalid("diw_number") from None
     detail = FactoryDetail.objects.select_related("organisation__parent").filter(diw_key=key).first()
     if detail is None:
-        raise ValidationError({"diw_number": _("No factory with this DIW registration number is registered. Ask your estate office to add it, or send an enquiry.")})
+        raise AccountsError.FACTORY_NOT_REGISTERED.invalid("diw_number")
     if role not in {Role.FACTORY_PREPARER, Role.FACTORY_APPROVER}:
-        raise ValidationError({"role": _("Choose preparer or approver.")})
+        raise AccountsError.ROLE_PREPARER_OR_APPROVER.invalid("role")
     user = _new_user(username, password, email=email, first_name=first_name, last_name=last_name)
     req = history.save(user, RegistrationRequest(user=user, organisation=detail.organisation, role=role))
     estate = detail.organisation.parent

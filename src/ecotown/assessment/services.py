@@ -11,9 +11,7 @@ import copy
 from typing import Any
 
 import yaml
-from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils.translation import gettext as _
 
 from ecotown import access
 from ecotown.access import Action
@@ -23,18 +21,13 @@ from ecotown.calc.framework import framework_to_dict, load_framework_text, shipp
 from ecotown.calc.scoring import assess, validate_values
 from ecotown.core import editions, history, workflow
 from ecotown.core import services as core_services
-from ecotown.core.i18n import ui_lang as _lang
+from ecotown.core.errors import Problems, calc_error, from_calc
 
 from . import kpis
+from .errors import AssessmentError
 from .models import Assessment, AssessmentEvidence, AssessmentResult, Framework, FrameworkVersion
 
 ENGINE = "ecotown.calc.scoring/1"
-
-
-def problems_text(exc: InputError, lang: str | None = None) -> list[str]:
-    """Every problem of a framework/values error, one line each, with its path."""
-    lang = lang or _lang()
-    return [p.format(lang) for p in exc.problems]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -53,7 +46,7 @@ def _parse(text: str, file: str):
     try:
         return load_framework_text(text, file=file)
     except InputError as exc:
-        raise ValidationError({"yaml": problems_text(exc)}) from None
+        raise from_calc("yaml", exc) from None
 
 
 def _framework_row(actor, fw) -> Framework:
@@ -70,9 +63,7 @@ def _store_version(actor, text: str, fw, *, status: str, source: str, based_on=N
     existing = FrameworkVersion.objects.filter(framework=row, version=fw.version).first()
     if existing is not None:
         if existing.is_published:
-            raise ValidationError({"yaml": _(
-                "Version %(version)s of %(framework)s is already published and cannot be changed: "
-                "give the new file another version.") % {"version": fw.version, "framework": fw.id}})
+            raise AssessmentError.VERSION_PUBLISHED_FIXED.invalid("yaml", version=fw.version, framework=fw.id)
         existing.yaml_text = text
         existing.content_hash = fw.content_hash
         existing.applies_to = fw.applies_to
@@ -108,12 +99,11 @@ def upload_framework(actor, text: str, filename: str = "upload.yaml") -> Framewo
     saved."""
     _require_admin(actor)
     if not isinstance(text, str) or not text.strip():
-        raise ValidationError({"yaml": _("The file is empty.")})
+        raise AssessmentError.FILE_EMPTY.invalid("yaml")
     fw = _parse(text, filename)
     existing = Framework.objects.filter(code=fw.id).first()
     if existing is not None and existing.applies_to != fw.applies_to:
-        raise ValidationError({"yaml": _("applies_to: framework %(framework)s applies to %(kind)s; a new version "
-                                         "cannot change that.") % {"framework": fw.id, "kind": existing.applies_to}})
+        raise AssessmentError.APPLIES_TO_FIXED.invalid("yaml", framework=fw.id, kind=existing.applies_to)
     return _store_version(actor, text, fw, status=FrameworkVersion.DRAFT, source=f"upload {filename}"[:200])
 
 
@@ -132,7 +122,7 @@ def edit_framework(actor, version: FrameworkVersion, changes: dict, new_version:
     for d, dim in enumerate(data["dimensions"]):
         for i, ind in enumerate(dim["indicators"]):
             by_id[ind["id"]] = ind
-    problems = []
+    problems = Problems()
     for key, ch in (changes or {}).items():
         if key == "__framework__":
             for lang in ("th", "en"):
@@ -141,7 +131,7 @@ def edit_framework(actor, version: FrameworkVersion, changes: dict, new_version:
             continue
         ind = by_id.get(key)
         if ind is None:
-            problems.append(_("Unknown indicator %(id)s.") % {"id": key})
+            problems.add("changes", AssessmentError.UNKNOWN_INDICATOR, id=key)
             continue
         for lang in ("th", "en"):
             if ch.get(f"name_{lang}") not in (None, ""):
@@ -165,8 +155,7 @@ def edit_framework(actor, version: FrameworkVersion, changes: dict, new_version:
             elif ind["kind"] == "band" and isinstance(tv, str) and tv.strip().isdigit():
                 tv = int(tv.strip())
             ind["thresholds"][lid] = tv
-    if problems:
-        raise ValidationError({"changes": problems})
+    problems.raise_if_any()
     target = version
     if version.is_published:
         base = new_version or _next_version(version)
@@ -182,7 +171,7 @@ def edit_framework(actor, version: FrameworkVersion, changes: dict, new_version:
                               source=f"edit of {version.version}", based_on=version)
     if new_fw.version != version.version and FrameworkVersion.objects.filter(
             framework=version.framework, version=new_fw.version).exists():
-        raise ValidationError({"version": _("This version already exists.")})
+        raise AssessmentError.VERSION_EXISTS.invalid("version")
     version.yaml_text = text
     version.version = new_fw.version
     version.content_hash = new_fw.content_hash
@@ -253,24 +242,23 @@ def start_assessment(actor, org, version: FrameworkVersion, year: int, scenario:
                      *, prefill_kpis: bool = True) -> Assessment:
     """Start (or return the existing) assessment of `org` against `version` for `year`."""
     access.require(actor, Action.VIEW, org)
-    errors = {}
-    if not version.is_published:
-        errors["framework_version"] = _("Only a published framework version can be used for an assessment.")
-    if version.applies_to != org.kind:
-        errors["framework_version"] = _("This framework applies to %(kind)s organisations, not to %(org_kind)s.") % {
-            "kind": version.applies_to, "org_kind": org.kind}
+    errors = Problems()
+    if version.applies_to != org.kind:  # (one problem per field: the kind wins over "not published")
+        errors.add("framework_version", AssessmentError.WRONG_ORGANISATION_KIND, kind=version.applies_to,
+                   org_kind=org.kind)
+    elif not version.is_published:
+        errors.add("framework_version", AssessmentError.VERSION_NOT_PUBLISHED)
     if scenario not in (Assessment.CURRENT, Assessment.INTENDED):
-        errors["scenario"] = _("Choose current or intended performance.")
+        errors.add("scenario", AssessmentError.SCENARIO_INVALID)
     if not isinstance(year, int) or not 2000 <= year <= 2100:
-        errors["year"] = _("Enter a year between 2000 and 2100.")
+        errors.add("year", AssessmentError.YEAR_OUT_OF_RANGE)
     probe = Assessment(organisation=org, framework_version=version, year=year if isinstance(year, int) else 0,
                        scenario=scenario)
     if not access.can(actor, Action.CHANGE, probe):
         from django.core.exceptions import PermissionDenied
 
         raise PermissionDenied
-    if errors:
-        raise ValidationError(errors)
+    errors.raise_if_any()
     existing = Assessment.objects.filter(organisation=org, framework_version=version, year=year,
                                          scenario=scenario).first()
     if existing is not None:
@@ -342,20 +330,19 @@ def answer(actor, assessment: Assessment, answers: dict[str, Any], note: str = "
     access.require(actor, Action.CHANGE, assessment)
     fw = assessment.framework_version.parsed()
     kinds = {ind.id: ind.kind for _, ind in fw.indicators()}
-    errors: dict[str, list[str]] = {}
+    errors = Problems()
     coerced = {}
     for iid, raw in answers.items():
         if iid not in kinds:
-            errors.setdefault(iid, []).append(_("Unknown indicator %(id)s.") % {"id": iid})
+            errors.add(iid, AssessmentError.UNKNOWN_INDICATOR, id=iid)
             continue
         coerced[iid] = _coerce(kinds[iid], raw)
     try:
         validate_values(fw, {k: v for k, v in coerced.items() if v is not None})
     except InputError as exc:
         for p in exc.problems:
-            errors.setdefault(getattr(p, "path", "") or "values", []).append(p.message(_lang()))
-    if errors:
-        raise ValidationError(errors)
+            errors.extend(calc_error(p, where=False), field=getattr(p, "path", "") or "values")
+    errors.raise_if_any()
     values, sources = dict(assessment.values), dict(assessment.sources)
     for iid, v in coerced.items():
         if v is None:
@@ -383,7 +370,7 @@ def attach_evidence(actor, assessment: Assessment, indicator: str, name: str, da
     access.require(actor, Action.CHANGE, assessment)
     fw = assessment.framework_version.parsed()
     if indicator not in {ind.id for _, ind in fw.indicators()}:
-        raise ValidationError({"indicator": _("Unknown indicator %(id)s.") % {"id": indicator}})
+        raise AssessmentError.UNKNOWN_INDICATOR.invalid("indicator", id=indicator)
     f = store_file(actor, assessment.organisation, name, data)
     return history.save(actor, AssessmentEvidence(assessment=assessment, organisation=assessment.organisation,
                                                   indicator=indicator, file=f, note=note[:500]))
@@ -398,7 +385,7 @@ def set_history(actor, assessment: Assessment, held: dict[str, list[int]], note:
     try:
         vals = validate_values(fw, {}, history=held)
     except InputError as exc:
-        raise ValidationError({"history": problems_text(exc)}) from None
+        raise from_calc("history", exc) from None
     assessment.history = {k: list(v) for k, v in vals.history.items()}
     assessment.sources = {**assessment.sources, "__history__": {"source": "manual", "note": note[:500]}}
     return history.save(actor, assessment, note="held levels entered by hand")
@@ -431,7 +418,7 @@ def compute_result(actor, assessment: Assessment, *, refresh_history: bool = Tru
     try:
         vals = validate_values(fw, dict(assessment.values), history=assessment.history)
     except InputError as exc:
-        raise ValidationError({"values": problems_text(exc)}) from None
+        raise from_calc("values", exc) from None
     res = assess(fw, vals, assessment.year)
     workflow.transition(actor, assessment, "complete")
     row = AssessmentResult(
@@ -448,7 +435,7 @@ def reassess(actor, assessment: Assessment, version: FrameworkVersion) -> Assess
     """Authority (or the organisation): assess the same answers against another published
     version of the same framework — a new assessment keeping the answers whose indicators exist."""
     if version.framework_id != assessment.framework_version.framework_id:
-        raise ValidationError({"framework_version": _("Choose a version of the same framework.")})
+        raise AssessmentError.OTHER_FRAMEWORK.invalid("framework_version")
     new = start_assessment(actor, assessment.organisation, version, assessment.year, assessment.scenario)
     ids = {ind.id for _, ind in version.parsed().indicators()}
     manual = {k: v for k, v in assessment.values.items()

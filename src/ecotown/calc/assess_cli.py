@@ -12,7 +12,7 @@ import json
 import sys
 from pathlib import Path
 
-from ecotown.calc.errors import InputError, PathProblem
+from ecotown.calc.errors import CalcError, InputError, PathProblem, errors_format_from, problem_line
 from ecotown.calc.framework import load_framework_file
 from ecotown.calc.lang import default_lang
 from ecotown.calc.scoring import assess, load_values_text
@@ -27,6 +27,8 @@ shares, failed and missing indicators, blockers, and the gaps to the next level.
   --year YYYY          assessment year (held years are YYYY-N … YYYY-1)
   --format json        output format (json only)
   --lang th|en         language of error messages (default: from the locale, else English)
+  --errors text|json   bad-input lines on stderr: text (default) or one JSON object per problem
+                       {path, code, message, file, line}
 
 Exit status: 0 success, 2 bad input (one line per problem on stderr).
 """
@@ -41,12 +43,13 @@ class _UsageError(Exception):
     pass
 
 
-def _msg(en: str, th: str) -> PathProblem:
-    return PathProblem(en, th, file=None)
+def _msg(en: str, th: str, code: CalcError = CalcError.USAGE) -> PathProblem:
+    return PathProblem(en, th, file=None, code=code)
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    errors = errors_format_from(argv)
     lang = default_lang()
     # pick --lang early so usage errors are in the right language too
     for i, a in enumerate(argv):
@@ -64,11 +67,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--year")
     p.add_argument("--format", default="json")
     p.add_argument("--lang", default=None)
+    p.add_argument("--errors", default="text")
     try:
         args = p.parse_args(argv)
     except _UsageError as exc:
         return _fail([_msg(f"{exc} (see ecotown assess --help)",
-                           f"{exc} (ดู ecotown assess --help)")], lang)
+                           f"{exc} (ดู ecotown assess --help)")], lang, errors)
 
     problems: list[PathProblem] = []
     if args.lang is not None and args.lang not in ("th", "en"):
@@ -78,6 +82,9 @@ def main(argv: list[str] | None = None) -> int:
         if getattr(args, opt) is None:
             problems.append(_msg(f"--{opt} is required (see ecotown assess --help)",
                                  f"ต้องระบุ --{opt} (ดู ecotown assess --help)"))
+    if args.errors not in ("text", "json"):
+        problems.append(_msg(f"--errors must be text or json (got {args.errors!r})",
+                             f"--errors ต้องเป็น text หรือ json (ได้ {args.errors!r})"))
     if args.format != "json":
         problems.append(_msg(f"--format must be json (got {args.format!r})",
                              f"--format ต้องเป็น json (ได้ {args.format!r})"))
@@ -103,8 +110,9 @@ def main(argv: list[str] | None = None) -> int:
         try:
             values_text = Path(args.values).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
+            code = CalcError.FILE_NOT_FOUND if isinstance(exc, FileNotFoundError) else CalcError.FILE_UNREADABLE
             problems.append(PathProblem(f"cannot read the file: {exc}", f"อ่านไฟล์ไม่ได้: {exc}",
-                                        file=args.values))
+                                        file=args.values, code=code))
     if framework is not None and values_text is not None:
         try:
             values = load_values_text(framework, values_text, file=args.values)
@@ -114,14 +122,14 @@ def main(argv: list[str] | None = None) -> int:
     else:
         values = None
     if problems or values is None or year is None or framework is None:
-        return _fail(problems, lang)
+        return _fail(problems, lang, errors)
 
     result = assess(framework, values, year)
     sys.stdout.write(json.dumps(result.to_json_dict(), ensure_ascii=False, indent=1) + "\n")
     return 0
 
 
-def _fail(problems: list, lang: str) -> int:
+def _fail(problems: list, lang: str, errors: str = "text") -> int:
     for prob in problems:
-        print(prob.format(lang), file=sys.stderr)
+        print(problem_line(prob, lang, errors), file=sys.stderr)
     return 2

@@ -56,7 +56,7 @@ from typing import Any, Iterable, Mapping
 
 import yaml
 
-from ecotown.calc.errors import FrameworkInvalid, PathProblem
+from ecotown.calc.errors import CalcError, FrameworkInvalid, PathProblem
 
 KINDS = ("metric", "checklist", "band")
 APPLIES_TO = ("estate", "port", "factory", "school")
@@ -241,7 +241,8 @@ def parse_yaml(text: str, file: str | None = None) -> YamlDoc:
         detail = str(getattr(exc, "problem", None) or exc)
         doc.problems.append(
             PathProblem(
-                f"not valid YAML: {detail}", f"ไม่ใช่ YAML ที่ถูกต้อง: {detail}", file=file, line=line
+                f"not valid YAML: {detail}", f"ไม่ใช่ YAML ที่ถูกต้อง: {detail}", file=file, line=line,
+                code=CalcError.YAML_SYNTAX,
             )
         )
         return doc
@@ -267,6 +268,7 @@ def _walk(node: yaml.Node, path: str, doc: YamlDoc, file: str | None) -> None:
                         file=file,
                         line=line,
                         path=sub,
+                        code=CalcError.DUPLICATE_KEY,
                     )
                 )
                 continue
@@ -304,16 +306,16 @@ class _Checker:
             cut = max(p.rfind("."), p.rfind("["))
             p = p[:cut] if cut > 0 else ""
 
-    def add(self, path: str, en: str, th: str, value: Any = None) -> None:
+    def add(self, path: str, en: str, th: str, value: Any = None, *, code: CalcError) -> None:
         self.problems.append(
-            PathProblem(en, th, file=self.file, line=self.line_of(path), path=path, value=value)
+            PathProblem(en, th, file=self.file, line=self.line_of(path), path=path, value=value, code=code)
         )
 
     # --- typed getters: return None (after recording a problem) when wrong ---
 
     def mapping(self, obj: Any, path: str) -> Mapping | None:
         if not isinstance(obj, Mapping):
-            self.add(path, "must be a mapping (key: value)", "ต้องเป็นแมปปิง (คีย์: ค่า)", obj)
+            self.add(path, "must be a mapping (key: value)", "ต้องเป็นแมปปิง (คีย์: ค่า)", obj, code=CalcError.WRONG_TYPE)
             return None
         return obj
 
@@ -325,29 +327,29 @@ class _Checker:
                     join_path(path, key),
                     f"unknown field {key!r} (allowed: {', '.join(sorted(allowed))})",
                     f"ไม่รู้จักฟิลด์ {key!r} (ที่ใช้ได้: {', '.join(sorted(allowed))})",
-                )
+                    code=CalcError.UNKNOWN_FIELD)
 
     def required(self, obj: Mapping, key: str, path: str) -> Any:
         if key not in obj or obj[key] is None:
-            self.add(join_path(path, key), f"missing field {key!r}", f"ไม่มีฟิลด์ {key!r}")
+            self.add(join_path(path, key), f"missing field {key!r}", f"ไม่มีฟิลด์ {key!r}", code=CalcError.MISSING_FIELD)
             return None
         return obj[key]
 
     def string(self, obj: Mapping, key: str, path: str, *, required: bool = True) -> str | None:
         if key not in obj or obj[key] is None:
             if required:
-                self.add(join_path(path, key), f"missing field {key!r}", f"ไม่มีฟิลด์ {key!r}")
+                self.add(join_path(path, key), f"missing field {key!r}", f"ไม่มีฟิลด์ {key!r}", code=CalcError.MISSING_FIELD)
             return None
         v = obj[key]
         if not isinstance(v, str) or not v.strip():
-            self.add(join_path(path, key), "must be a non-empty text", "ต้องเป็นข้อความที่ไม่ว่าง", v)
+            self.add(join_path(path, key), "must be a non-empty text", "ต้องเป็นข้อความที่ไม่ว่าง", v, code=CalcError.WRONG_TYPE)
             return None
         return v
 
     def ident(self, obj: Mapping, key: str, path: str) -> str | None:
         v = obj.get(key)
         if v is None:
-            self.add(join_path(path, key), f"missing field {key!r}", f"ไม่มีฟิลด์ {key!r}")
+            self.add(join_path(path, key), f"missing field {key!r}", f"ไม่มีฟิลด์ {key!r}", code=CalcError.MISSING_FIELD)
             return None
         if not isinstance(v, str) or not _ID_RE.match(v):
             self.add(
@@ -355,7 +357,7 @@ class _Checker:
                 f"must be an id of letters, digits, '.', '_' or '-' (got {v!r})",
                 f"ต้องเป็นรหัสที่ประกอบด้วยตัวอักษร ตัวเลข '.', '_' หรือ '-' (ได้ {v!r})",
                 v,
-            )
+                code=CalcError.WRONG_TYPE)
             return None
         return v
 
@@ -366,7 +368,7 @@ class _Checker:
                     join_path(path, key),
                     f"missing field {key!r} (one of: {', '.join(choices)})",
                     f"ไม่มีฟิลด์ {key!r} (ค่าใดค่าหนึ่งใน: {', '.join(choices)})",
-                )
+                    code=CalcError.MISSING_FIELD)
             return default
         v = obj[key]
         if v not in choices:
@@ -375,7 +377,7 @@ class _Checker:
                 f"must be one of: {', '.join(choices)} (got {v!r})",
                 f"ต้องเป็นค่าใดค่าหนึ่งใน: {', '.join(choices)} (ได้ {v!r})",
                 v,
-            )
+                code=CalcError.NOT_A_CHOICE)
             return None
         return v
 
@@ -386,7 +388,7 @@ class _Checker:
         p = join_path(path, key)
         if not self.is_strict_bool(v, p):
             self.add(p, f"must be true or false (got {self.raw.get(p, v)!r})",
-                     f"ต้องเป็น true หรือ false (ได้ {self.raw.get(p, v)!r})", v)
+                     f"ต้องเป็น true หรือ false (ได้ {self.raw.get(p, v)!r})", v, code=CalcError.WRONG_TYPE)
             return default
         return v
 
@@ -401,7 +403,7 @@ class _Checker:
         if key not in obj or obj[key] is None:
             if required:
                 self.add(join_path(path, key), f"missing field {key!r} ({{th, en}})",
-                         f"ไม่มีฟิลด์ {key!r} ({{th, en}})")
+                         f"ไม่มีฟิลด์ {key!r} ({{th, en}})", code=CalcError.MISSING_FIELD)
             return None
         p = join_path(path, key)
         m = self.mapping(obj[key], p)
@@ -417,15 +419,15 @@ class _Checker:
     def share(self, obj: Mapping, key: str, path: str) -> Fraction | None:
         p = join_path(path, key)
         if key not in obj or obj[key] is None:
-            self.add(p, f"missing field {key!r} (a share from 0 to 1)", f"ไม่มีฟิลด์ {key!r} (สัดส่วน 0 ถึง 1)")
+            self.add(p, f"missing field {key!r} (a share from 0 to 1)", f"ไม่มีฟิลด์ {key!r} (สัดส่วน 0 ถึง 1)", code=CalcError.MISSING_FIELD)
             return None
         v = obj[key]
         if isinstance(v, bool) or not isinstance(v, (int, float)):
-            self.add(p, f"must be a number from 0 to 1 (got {v!r})", f"ต้องเป็นตัวเลข 0 ถึง 1 (ได้ {v!r})", v)
+            self.add(p, f"must be a number from 0 to 1 (got {v!r})", f"ต้องเป็นตัวเลข 0 ถึง 1 (ได้ {v!r})", v, code=CalcError.WRONG_TYPE)
             return None
         f = to_fraction(v)
         if not 0 <= f <= 1:
-            self.add(p, f"must be from 0 to 1 (got {v!r})", f"ต้องอยู่ระหว่าง 0 ถึง 1 (ได้ {v!r})", v)
+            self.add(p, f"must be from 0 to 1 (got {v!r})", f"ต้องอยู่ระหว่าง 0 ถึง 1 (ได้ {v!r})", v, code=CalcError.OUT_OF_RANGE)
             return None
         return f
 
@@ -436,13 +438,13 @@ def _parse_threshold(ck: _Checker, kind: str, value: Any, path: str) -> Threshol
             return Threshold("is", value, value)
         ck.add(path,
                f"a checklist threshold must be true or false (got {ck.raw.get(path, value)!r})",
-               f"เกณฑ์ของรายการตรวจสอบต้องเป็น true หรือ false (ได้ {ck.raw.get(path, value)!r})", value)
+               f"เกณฑ์ของรายการตรวจสอบต้องเป็น true หรือ false (ได้ {ck.raw.get(path, value)!r})", value, code=CalcError.WRONG_TYPE)
         return None
     if kind == "band" and isinstance(value, int) and not isinstance(value, bool):
         if BAND_MIN <= value <= BAND_MAX:
             return Threshold(">=", Fraction(value), value)
         ck.add(path, f"a band threshold must be from 0 to 5 (got {value!r})",
-               f"เกณฑ์ระดับขั้นต้องอยู่ระหว่าง 0 ถึง 5 (ได้ {value!r})", value)
+               f"เกณฑ์ระดับขั้นต้องอยู่ระหว่าง 0 ถึง 5 (ได้ {value!r})", value, code=CalcError.INVALID_THRESHOLD)
         return None
     if isinstance(value, str):
         m = _THRESHOLD_RE.match(value)
@@ -450,7 +452,7 @@ def _parse_threshold(ck: _Checker, kind: str, value: Any, path: str) -> Threshol
             target = Fraction(m.group(2))
             if kind == "band" and not BAND_MIN <= target <= BAND_MAX:
                 ck.add(path, f"a band threshold must be from 0 to 5 (got {value!r})",
-                       f"เกณฑ์ระดับขั้นต้องอยู่ระหว่าง 0 ถึง 5 (ได้ {value!r})", value)
+                       f"เกณฑ์ระดับขั้นต้องอยู่ระหว่าง 0 ถึง 5 (ได้ {value!r})", value, code=CalcError.INVALID_THRESHOLD)
                 return None
             return Threshold(m.group(1), target, value)
     shown = ck.raw.get(path, value)
@@ -459,7 +461,7 @@ def _parse_threshold(ck: _Checker, kind: str, value: Any, path: str) -> Threshol
     ck.add(path,
            f"a {kind} threshold must be a text 'OP NUMBER' with OP one of >= > <= < =={extra_en} (got {shown!r})",
            f"เกณฑ์แบบ {kind} ต้องเป็นข้อความ 'OP ตัวเลข' โดย OP เป็น >= > <= < =={extra_th} (ได้ {shown!r})",
-           value)
+           value, code=CalcError.INVALID_THRESHOLD)
     return None
 
 
@@ -489,10 +491,10 @@ def validate_framework(
     fid = ck.ident(top, "id", "")
     version = top.get("version")
     if version is None:
-        ck.add("version", "missing field 'version'", "ไม่มีฟิลด์ 'version'")
+        ck.add("version", "missing field 'version'", "ไม่มีฟิลด์ 'version'", code=CalcError.MISSING_FIELD)
     elif isinstance(version, bool) or not isinstance(version, (str, int)) or (isinstance(version, str) and not version.strip()):
         ck.add("version", f"must be a text such as \"2026.1\" (quote it; got {version!r})",
-               f"ต้องเป็นข้อความ เช่น \"2026.1\" (ใส่เครื่องหมายคำพูด; ได้ {version!r})", version)
+               f"ต้องเป็นข้อความ เช่น \"2026.1\" (ใส่เครื่องหมายคำพูด; ได้ {version!r})", version, code=CalcError.WRONG_TYPE)
         version = None
     name = ck.text(top, "name", "")
     applies_to = ck.choice(top, "applies_to", "", APPLIES_TO)
@@ -506,7 +508,7 @@ def validate_framework(
     if raw_levels is not None:
         if not isinstance(raw_levels, list) or not raw_levels:
             ck.add("levels", "must be a non-empty list (lowest level first)",
-                   "ต้องเป็นรายการที่ไม่ว่าง (ระดับต่ำสุดก่อน)")
+                   "ต้องเป็นรายการที่ไม่ว่าง (ระดับต่ำสุดก่อน)", code=CalcError.WRONG_TYPE)
         else:
             for i, lv in enumerate(raw_levels):
                 p = f"levels[{i}]"
@@ -518,10 +520,10 @@ def validate_framework(
                 lid = ck.ident(m, "id", p)
                 if lid is not None:
                     if lid in level_ids:
-                        ck.add(f"{p}.id", f"duplicate level id {lid!r}", f"รหัสระดับ {lid!r} ซ้ำ", lid)
+                        ck.add(f"{p}.id", f"duplicate level id {lid!r}", f"รหัสระดับ {lid!r} ซ้ำ", lid, code=CalcError.DUPLICATE_ID)
                         lid = None
                     elif lid in RESERVED_IDS:
-                        ck.add(f"{p}.id", f"{lid!r} is reserved", f"{lid!r} เป็นคำสงวน", lid)
+                        ck.add(f"{p}.id", f"{lid!r} is reserved", f"{lid!r} เป็นคำสงวน", lid, code=CalcError.RESERVED_ID)
                 level_ids.append(lid)
                 lname = ck.text(m, "name", p, required=False)
                 rule = None
@@ -539,12 +541,12 @@ def validate_framework(
                     if isinstance(held, bool) or not isinstance(held, int) or held < 0:
                         ck.add(f"{rp}.held_previous_years",
                                f"must be a whole number ≥ 0 (got {held!r})",
-                               f"ต้องเป็นจำนวนเต็ม ≥ 0 (ได้ {held!r})", held)
+                               f"ต้องเป็นจำนวนเต็ม ≥ 0 (ได้ {held!r})", held, code=CalcError.WRONG_TYPE)
                         held = None
                     elif i == 0 and held > 0:
                         ck.add(f"{rp}.held_previous_years",
                                f"must be 0 on the lowest level: there is no level below to hold (got {held})",
-                               f"ระดับต่ำสุดต้องเป็น 0 เพราะไม่มีระดับที่ต่ำกว่าให้ครองไว้ (ได้ {held})", held)
+                               f"ระดับต่ำสุดต้องเป็น 0 เพราะไม่มีระดับที่ต่ำกว่าให้ครองไว้ (ได้ {held})", held, code=CalcError.OUT_OF_RANGE)
                         held = None
                     if mds is not None and mts is not None and held is not None:
                         rule = Rule(mds, mts, held)
@@ -562,7 +564,7 @@ def validate_framework(
     raw_dims = ck.required(top, "dimensions", "")
     if raw_dims is not None:
         if not isinstance(raw_dims, list) or not raw_dims:
-            ck.add("dimensions", "must be a non-empty list", "ต้องเป็นรายการที่ไม่ว่าง")
+            ck.add("dimensions", "must be a non-empty list", "ต้องเป็นรายการที่ไม่ว่าง", code=CalcError.WRONG_TYPE)
         else:
             for d, dm in enumerate(raw_dims):
                 p = f"dimensions[{d}]"
@@ -573,13 +575,13 @@ def validate_framework(
                 did = ck.ident(m, "id", p)
                 if did is not None:
                     if did in dim_ids:
-                        ck.add(f"{p}.id", f"duplicate dimension id {did!r}", f"รหัสมิติ {did!r} ซ้ำ", did)
+                        ck.add(f"{p}.id", f"duplicate dimension id {did!r}", f"รหัสมิติ {did!r} ซ้ำ", did, code=CalcError.DUPLICATE_ID)
                     dim_ids.add(did)
                 dname = ck.text(m, "name", p)
                 inds: list[Indicator] = []
                 raw_inds = ck.required(m, "indicators", p)
                 if raw_inds is not None and (not isinstance(raw_inds, list) or not raw_inds):
-                    ck.add(f"{p}.indicators", "must be a non-empty list", "ต้องเป็นรายการที่ไม่ว่าง")
+                    ck.add(f"{p}.indicators", "must be a non-empty list", "ต้องเป็นรายการที่ไม่ว่าง", code=CalcError.WRONG_TYPE)
                     raw_inds = None
                 for j, im in enumerate(raw_inds or []):
                     ind = _indicator(ck, im, f"{p}.indicators[{j}]", known_levels, ind_ids, counted_levels)
@@ -594,10 +596,10 @@ def validate_framework(
             if lid and lid not in counted_levels:
                 ck.add(f"levels[{i}]",
                        f"level {lid!r} has no threshold in any indicator",
-                       f"ระดับ {lid!r} ไม่มีเกณฑ์ในตัวชี้วัดใดเลย", lid)
+                       f"ระดับ {lid!r} ไม่มีเกณฑ์ในตัวชี้วัดใดเลย", lid, code=CalcError.INVALID_THRESHOLD)
     if reporting == "compliance" and isinstance(raw_levels, list) and len(raw_levels) != 1:
         ck.add("reporting", "'compliance' reporting needs exactly one level (e.g. 'compliant')",
-               "การรายงานแบบ 'compliance' ต้องมีระดับเดียว (เช่น 'compliant')")
+               "การรายงานแบบ 'compliance' ต้องมีระดับเดียว (เช่น 'compliant')", code=CalcError.INVALID)
 
     if ck.problems:
         raise FrameworkInvalid(ck.problems)
@@ -618,11 +620,11 @@ def _indicator(ck: _Checker, im: Any, p: str, known_levels: set[str], ind_ids: d
     if iid is not None:
         if iid in RESERVED_IDS:
             ck.add(f"{p}.id", f"{iid!r} is reserved for the held-years history; choose another id",
-                   f"{iid!r} สงวนไว้สำหรับประวัติการครองระดับ กรุณาใช้รหัสอื่น", iid)
+                   f"{iid!r} สงวนไว้สำหรับประวัติการครองระดับ กรุณาใช้รหัสอื่น", iid, code=CalcError.RESERVED_ID)
             iid = None
         elif iid in ind_ids:
             ck.add(f"{p}.id", f"duplicate indicator id {iid!r} (also at {ind_ids[iid]})",
-                   f"รหัสตัวชี้วัด {iid!r} ซ้ำ (มีที่ {ind_ids[iid]} แล้ว)", iid)
+                   f"รหัสตัวชี้วัด {iid!r} ซ้ำ (มีที่ {ind_ids[iid]} แล้ว)", iid, code=CalcError.DUPLICATE_ID)
             iid = None
         else:
             ind_ids[iid] = p
@@ -633,13 +635,13 @@ def _indicator(ck: _Checker, im: Any, p: str, known_levels: set[str], ind_ids: d
     points_raw = m.get("points")
     points = None
     if points_raw is None:
-        ck.add(f"{p}.points", "missing field 'points'", "ไม่มีฟิลด์ 'points'")
+        ck.add(f"{p}.points", "missing field 'points'", "ไม่มีฟิลด์ 'points'", code=CalcError.MISSING_FIELD)
     elif isinstance(points_raw, bool) or not isinstance(points_raw, (int, float)) or points_raw != points_raw:
         ck.add(f"{p}.points", f"must be a number > 0 (got {points_raw!r})",
-               f"ต้องเป็นตัวเลขที่มากกว่า 0 (ได้ {points_raw!r})", points_raw)
+               f"ต้องเป็นตัวเลขที่มากกว่า 0 (ได้ {points_raw!r})", points_raw, code=CalcError.WRONG_TYPE)
     elif points_raw <= 0:
         ck.add(f"{p}.points", f"must be > 0 (got {points_raw!r})", f"ต้องมากกว่า 0 (ได้ {points_raw!r})",
-               points_raw)
+               points_raw, code=CalcError.OUT_OF_RANGE)
     else:
         points = to_fraction(points_raw)
     prerequisite = ck.boolean(m, "prerequisite", p, False)
@@ -654,7 +656,7 @@ def _indicator(ck: _Checker, im: Any, p: str, known_levels: set[str], ind_ids: d
     elif isinstance(topic_raw, list) and all(isinstance(t, str) for t in topic_raw):
         topic = tuple(topic_raw)
     elif topic_raw is not None:
-        ck.add(f"{p}.topic", "must be a tag or a list of tags", "ต้องเป็นแท็กหรือรายการแท็ก", topic_raw)
+        ck.add(f"{p}.topic", "must be a tag or a list of tags", "ต้องเป็นแท็กหรือรายการแท็ก", topic_raw, code=CalcError.WRONG_TYPE)
 
     thresholds: list[tuple[str, Threshold]] = []
     tp = f"{p}.thresholds"
@@ -665,14 +667,14 @@ def _indicator(ck: _Checker, im: Any, p: str, known_levels: set[str], ind_ids: d
         if tm is None:
             ok = False
         elif not tm:
-            ck.add(tp, "must name at least one level", "ต้องระบุอย่างน้อยหนึ่งระดับ")
+            ck.add(tp, "must name at least one level", "ต้องระบุอย่างน้อยหนึ่งระดับ", code=CalcError.MISSING_FIELD)
             ok = False
         else:
             for lid, tv in tm.items():
                 sp = f"{tp}.{lid}"
                 if lid not in known_levels:
                     ck.add(sp, f"unknown level id {lid!r} (levels: {', '.join(sorted(known_levels))})",
-                           f"ไม่รู้จักรหัสระดับ {lid!r} (ระดับที่มี: {', '.join(sorted(known_levels))})", lid)
+                           f"ไม่รู้จักรหัสระดับ {lid!r} (ระดับที่มี: {', '.join(sorted(known_levels))})", lid, code=CalcError.UNKNOWN_ID)
                     ok = False
                     continue
                 counted_levels.add(lid)
@@ -718,8 +720,9 @@ def load_framework_file(path: str | Path) -> Framework:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
+        code = CalcError.FILE_NOT_FOUND if isinstance(exc, FileNotFoundError) else CalcError.FILE_UNREADABLE
         raise FrameworkInvalid([PathProblem(f"cannot read the file: {exc}", f"อ่านไฟล์ไม่ได้: {exc}",
-                                            file=str(path))]) from None
+                                            file=str(path), code=code)]) from None
     return load_framework_text(text, file=str(path))
 
 

@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Iterable
 import duckdb
 
 from ecotown.calc import reference, units
-from ecotown.calc.errors import InputError, Problem, UnitProblem
+from ecotown.calc.errors import CalcError, InputError, Problem, UnitProblem
 
 if TYPE_CHECKING:  # pyarrow is imported only where needed (start-up time)
     import pyarrow as pa
@@ -92,8 +92,8 @@ class Conversion:
     status: str = ""
 
 
-def _p(en: str, th: str, file=None, line=None, column=None, value=None) -> Problem:
-    return Problem(message_en=en, message_th=th, file=file, line=line, column=column, value=value)
+def _p(en: str, th: str, file=None, line=None, column=None, value=None, *, code: CalcError) -> Problem:
+    return Problem(message_en=en, message_th=th, file=file, line=line, column=column, value=value, code=code)
 
 
 def _read_small_csv(path: str | Path, required: Iterable[str], problems: list[Problem], text: str | None = None):
@@ -101,18 +101,19 @@ def _read_small_csv(path: str | Path, required: Iterable[str], problems: list[Pr
     try:
         fh = io.StringIO(text, newline="") if text is not None else open(path, newline="", encoding="utf-8-sig")
     except OSError as exc:
-        problems.append(_p(f"cannot open file: {exc.strerror}", f"เปิดไฟล์ไม่ได้: {exc.strerror}", name))
+        problems.append(_p(f"cannot open file: {exc.strerror}", f"เปิดไฟล์ไม่ได้: {exc.strerror}", name,
+                           code=CalcError.FILE_NOT_FOUND if isinstance(exc, FileNotFoundError) else CalcError.FILE_UNREADABLE))
         return None
     with fh:
         reader = csv.reader(fh)
         header = next(reader, None)
         if header is None:
-            problems.append(_p("the file is empty", "ไฟล์ว่าง", name, 1))
+            problems.append(_p("the file is empty", "ไฟล์ว่าง", name, 1, code=CalcError.FILE_EMPTY))
             return None
         header = [h.strip() for h in header]
         missing = [c for c in required if c not in header]
         for c in missing:
-            problems.append(_p(f"missing column {c!r}", f"ไม่มีคอลัมน์ {c!r}", name, 1, c))
+            problems.append(_p(f"missing column {c!r}", f"ไม่มีคอลัมน์ {c!r}", name, 1, c, code=CalcError.MISSING_COLUMN))
         if missing:
             return None
         rows = []
@@ -125,18 +126,21 @@ def _read_small_csv(path: str | Path, required: Iterable[str], problems: list[Pr
 
 def _float(text: str, file, line, column, problems, allow_negative=False):
     if text == "":
-        problems.append(_p("empty value", "ไม่มีค่า", file, line, column))
+        problems.append(_p("empty value", "ไม่มีค่า", file, line, column, code=CalcError.EMPTY_VALUE))
         return None
     try:
         v = float(text)
     except ValueError:
-        problems.append(_p(f"not a number: {text!r}", f"ไม่ใช่ตัวเลข: {text!r}", file, line, column, text))
+        problems.append(_p(f"not a number: {text!r}", f"ไม่ใช่ตัวเลข: {text!r}", file, line, column, text,
+                           code=CalcError.NOT_A_NUMBER))
         return None
     if math.isnan(v) or math.isinf(v):
-        problems.append(_p(f"not a number: {text!r}", f"ไม่ใช่ตัวเลข: {text!r}", file, line, column, text))
+        problems.append(_p(f"not a number: {text!r}", f"ไม่ใช่ตัวเลข: {text!r}", file, line, column, text,
+                           code=CalcError.NOT_A_NUMBER))
         return None
     if v < 0 and not allow_negative:
-        problems.append(_p(f"negative value {text}", f"ค่าติดลบ {text}", file, line, column, text))
+        problems.append(_p(f"negative value {text}", f"ค่าติดลบ {text}", file, line, column, text,
+                           code=CalcError.NEGATIVE_VALUE))
         return None
     return v
 
@@ -148,7 +152,7 @@ def _date(text: str, file, line, column, problems):
         return date.fromisoformat(text)
     except ValueError:
         problems.append(_p(f"not a date (YYYY-MM-DD): {text!r}", f"วันที่ไม่ถูกต้อง (YYYY-MM-DD): {text!r}",
-                           file, line, column, text))
+                           file, line, column, text, code=CalcError.NOT_A_DATE))
         return None
 
 
@@ -169,33 +173,36 @@ def load_factors(path: str | Path | None = None) -> list[Factor]:
     for n, r in rows:
         for c in ("activity", "gas", "unit", "scope"):
             if not r.get(c):
-                problems.append(_p(f"empty {c}", f"ไม่ได้ระบุ {c}", name, n, c))
+                problems.append(_p(f"empty {c}", f"ไม่ได้ระบุ {c}", name, n, c, code=CalcError.EMPTY_VALUE))
         value = _float(r.get("value", ""), name, n, "value", problems)
         scope = r.get("scope", "")
         if scope and scope not in {"1", "2", "3"}:
             problems.append(_p(f"scope must be 1, 2 or 3, not {scope!r}", f"scope ต้องเป็น 1, 2 หรือ 3 ไม่ใช่ {scope!r}",
-                               name, n, "scope", scope))
+                               name, n, "scope", scope, code=CalcError.NOT_A_CHOICE))
         basis = (r.get("basis") or "location").lower()
         if basis not in {"location", "market"}:
             problems.append(_p(f"basis must be location or market, not {basis!r}",
-                               f"basis ต้องเป็น location หรือ market ไม่ใช่ {basis!r}", name, n, "basis", basis))
+                               f"basis ต้องเป็น location หรือ market ไม่ใช่ {basis!r}", name, n, "basis", basis,
+                               code=CalcError.NOT_A_CHOICE))
         elif basis == "market" and scope in {"1", "3"}:
             problems.append(_p("basis 'market' applies only to scope 2", "basis 'market' ใช้ได้กับ scope 2 เท่านั้น",
-                               name, n, "basis", basis))
+                               name, n, "basis", basis, code=CalcError.MARKET_BASIS_SCOPE))
         hb = (r.get("heating_basis") or "").lower()
         if hb not in {"", "ncv", "gcv"}:
             problems.append(_p(f"heating_basis must be ncv or gcv, not {hb!r}",
-                               f"heating_basis ต้องเป็น ncv หรือ gcv ไม่ใช่ {hb!r}", name, n, "heating_basis", hb))
+                               f"heating_basis ต้องเป็น ncv หรือ gcv ไม่ใช่ {hb!r}", name, n, "heating_basis", hb,
+                               code=CalcError.NOT_A_CHOICE))
         if r.get("unit"):
             try:
                 units.parse_unit(r["unit"])
             except UnitProblem as exc:
-                problems.append(_p(exc.message_en, exc.message_th, name, n, "unit", r["unit"]))
+                problems.append(_p(exc.message_en, exc.message_th, name, n, "unit", r["unit"], code=exc.code))
         vf = _date(r.get("valid_from", ""), name, n, "valid_from", problems) or _MIN_DATE
         vt = _date(r.get("valid_to", ""), name, n, "valid_to", problems) or _MAX_DATE
         grace = _date(r.get("grace_until", ""), name, n, "grace_until", problems)
         if vt < vf:
-            problems.append(_p("valid_to is before valid_from", "valid_to มาก่อน valid_from", name, n, "valid_to"))
+            problems.append(_p("valid_to is before valid_from", "valid_to มาก่อน valid_from", name, n, "valid_to",
+                               code=CalcError.END_BEFORE_START))
         if value is None or not r.get("activity") or not r.get("gas") or scope not in {"1", "2", "3"}:
             continue
         out.append(Factor(line=n, file=name, activity=r["activity"], gas=r["gas"], value=value,
@@ -212,7 +219,7 @@ def load_factors(path: str | Path | None = None) -> list[Factor]:
                     f"duplicate factor key (activity={f.activity}, gas={f.gas}, scope={f.scope}, basis={f.basis}): "
                     f"lines {g.line} and {f.line}",
                     f"คีย์ค่าสัมประสิทธิ์ซ้ำ (activity={f.activity}, gas={f.gas}, scope={f.scope}, basis={f.basis}): "
-                    f"บรรทัด {g.line} และ {f.line}", name, f.line, "activity", f.activity))
+                    f"บรรทัด {g.line} และ {f.line}", name, f.line, "activity", f.activity, code=CalcError.DUPLICATE_KEY))
         seen.setdefault(key, []).append(f)
     if problems:
         raise InputError(problems)
@@ -233,7 +240,8 @@ def load_conversions(path: str | Path | None = None) -> list[Conversion]:
         prop = r.get("property", "")
         if prop not in {"density", "heating_value"}:
             problems.append(_p(f"property must be density or heating_value, not {prop!r}",
-                               f"property ต้องเป็น density หรือ heating_value ไม่ใช่ {prop!r}", name, n, "property", prop))
+                               f"property ต้องเป็น density หรือ heating_value ไม่ใช่ {prop!r}", name, n, "property", prop,
+                               code=CalcError.NOT_A_CHOICE))
         value = _float(r.get("value", ""), name, n, "value", problems)
         unit_ok = False
         try:
@@ -242,14 +250,16 @@ def load_conversions(path: str | Path | None = None) -> list[Conversion]:
             dims = u.dimensionality
             if prop == "density" and not (dims.get("[mass]") == 1 and dims.get("[length]") == -3):
                 problems.append(_p(f"a density needs a mass per volume unit, not {r['unit']!r}",
-                                   f"ความหนาแน่นต้องมีหน่วยมวลต่อปริมาตร ไม่ใช่ {r['unit']!r}", name, n, "unit", r["unit"]))
+                                   f"ความหนาแน่นต้องมีหน่วยมวลต่อปริมาตร ไม่ใช่ {r['unit']!r}", name, n, "unit", r["unit"],
+                                   code=CalcError.UNIT_DIMENSION))
                 unit_ok = False
         except UnitProblem as exc:
-            problems.append(_p(exc.message_en, exc.message_th, name, n, "unit", r.get("unit")))
+            problems.append(_p(exc.message_en, exc.message_th, name, n, "unit", r.get("unit"), code=exc.code))
         hb = (r.get("heating_basis") or "").lower()
         if hb not in {"", "ncv", "gcv"}:
             problems.append(_p(f"heating_basis must be ncv or gcv, not {hb!r}",
-                               f"heating_basis ต้องเป็น ncv หรือ gcv ไม่ใช่ {hb!r}", name, n, "heating_basis", hb))
+                               f"heating_basis ต้องเป็น ncv หรือ gcv ไม่ใช่ {hb!r}", name, n, "heating_basis", hb,
+                               code=CalcError.NOT_A_CHOICE))
         if value is None or not unit_ok or prop not in {"density", "heating_value"}:
             continue
         out.append(Conversion(n, name, r["activity"], prop, value, r["unit"], hb, r.get("source", ""),
@@ -490,7 +500,8 @@ class _Run:
     def __init__(self, activities, factors, conversions, gwp, allow_previous_edition, threads, memory_limit):
         if gwp not in GWP_SETS:
             raise InputError([_p(f"unknown GWP set {gwp!r} (use AR4, AR5 or AR6)",
-                                 f"ไม่รู้จักชุด GWP {gwp!r} (ใช้ AR4, AR5 หรือ AR6)", None, None, "--gwp", gwp)])
+                                 f"ไม่รู้จักชุด GWP {gwp!r} (ใช้ AR4, AR5 หรือ AR6)", None, None, "--gwp", gwp,
+                                 code=CalcError.NOT_A_CHOICE)])
         self.gwp = gwp
         self.allow_prev = allow_previous_edition
         problems: list[Problem] = []
@@ -555,14 +566,14 @@ class _Run:
         path = str(activities)
         self.file = path
         if not os.path.exists(path):
-            problems.append(_p("file not found", "ไม่พบไฟล์", path))
+            problems.append(_p("file not found", "ไม่พบไฟล์", path, code=CalcError.FILE_NOT_FOUND))
             return
         if path.lower().endswith((".parquet", ".pq")):
             q = path.replace("'", "''")
             try:
                 cols = [r[0] for r in self.con.execute(f"DESCRIBE SELECT * FROM read_parquet('{q}')").fetchall()]
             except duckdb.Error as exc:
-                problems.append(_p(f"cannot read Parquet: {exc}", f"อ่านไฟล์ Parquet ไม่ได้: {exc}", path))
+                problems.append(_p(f"cannot read Parquet: {exc}", f"อ่านไฟล์ Parquet ไม่ได้: {exc}", path, code=CalcError.FILE_UNREADABLE))
                 return
             self._check_columns(cols, problems)
             self.src = f"read_parquet('{q}')"
@@ -576,10 +587,10 @@ class _Run:
             with open(path, newline="", encoding="utf-8-sig") as fh:
                 header = next(csv.reader(fh), None)
         except (OSError, UnicodeDecodeError) as exc:
-            problems.append(_p(f"cannot read file: {exc}", f"อ่านไฟล์ไม่ได้: {exc}", path))
+            problems.append(_p(f"cannot read file: {exc}", f"อ่านไฟล์ไม่ได้: {exc}", path, code=CalcError.FILE_UNREADABLE))
             return
         if not header:
-            problems.append(_p("the file is empty", "ไฟล์ว่าง", path, 1))
+            problems.append(_p("the file is empty", "ไฟล์ว่าง", path, 1, code=CalcError.FILE_EMPTY))
             return
         header = [h.strip() for h in header]
         self._check_columns(header, problems)
@@ -593,7 +604,7 @@ class _Run:
                                                      strings_can_be_null=False),
             )
         except (pa.ArrowInvalid, OSError) as exc:
-            problems.append(_p(f"cannot parse CSV: {exc}", f"อ่าน CSV ไม่ได้: {exc}", path))
+            problems.append(_p(f"cannot parse CSV: {exc}", f"อ่าน CSV ไม่ได้: {exc}", path, code=CalcError.FILE_UNREADABLE))
             return
         table = table.append_column("line", pa.array(np.arange(2, table.num_rows + 2)))
         self.con.register("activities_tbl", table)
@@ -603,7 +614,7 @@ class _Run:
     def _check_columns(self, cols, problems):
         for c in ACTIVITY_COLUMNS:
             if c not in cols:
-                problems.append(_p(f"missing column {c!r}", f"ไม่มีคอลัมน์ {c!r}", self.file, 1, c))
+                problems.append(_p(f"missing column {c!r}", f"ไม่มีคอลัมน์ {c!r}", self.file, 1, c, code=CalcError.MISSING_COLUMN))
 
     def typed(self, lined: bool) -> str:
         src = self.src_lined if lined else self.src
@@ -615,25 +626,25 @@ class _Run:
 
     # ---- multipliers ----
     def build_segments(self, pairs: list[tuple[str, str]]):
-        """-> (segments, pair_problems: {(activity, unit): (en, th, column)}, factor_problems)."""
+        """-> (segments, pair_problems: {(activity, unit): (en, th, column, code)}, factor_problems)."""
         by_act: dict[str, list[Factor]] = {}
         for f in self.factors:
             by_act.setdefault(f.activity, []).append(f)
         chain = _Chain(self.conversions)
         segments: list[Segment] = []
-        pair_problems: dict[tuple[str, str], tuple[str, str, str]] = {}
+        pair_problems: dict[tuple[str, str], tuple[str, str, str, CalcError]] = {}
         factor_problems: dict[tuple, Problem] = {}
         seg_id = 0
         for activity, unit in pairs:
             if activity is None or activity not in by_act:
                 pair_problems[(activity, unit)] = (
                     f"unknown activity {activity!r} (no factor for it)",
-                    f"ไม่รู้จักกิจกรรม {activity!r} (ไม่มีค่าสัมประสิทธิ์)", "activity")
+                    f"ไม่รู้จักกิจกรรม {activity!r} (ไม่มีค่าสัมประสิทธิ์)", "activity", CalcError.UNKNOWN_ACTIVITY)
                 continue
             try:
                 units.parse_unit(unit)
             except UnitProblem as exc:
-                pair_problems[(activity, unit)] = (exc.message_en, exc.message_th, "unit")
+                pair_problems[(activity, unit)] = (exc.message_en, exc.message_th, "unit", exc.code)
                 continue
             facs = by_act[activity]
             mults: dict[tuple, tuple[float, str]] = {}
@@ -647,18 +658,19 @@ class _Run:
                         bad = (f"factor (line {f.line} of {Path(f.file).name}) is on {f.heating_basis.upper()} basis but the "
                                f"heating value ({Path(c.file).name} line {c.line}) is on {c.heating_basis.upper()} basis",
                                f"ค่าสัมประสิทธิ์ (บรรทัด {f.line} ของ {Path(f.file).name}) ใช้ฐาน {f.heating_basis.upper()} แต่ค่าความร้อน "
-                               f"({Path(c.file).name} บรรทัด {c.line}) ใช้ฐาน {c.heating_basis.upper()}", "unit")
+                               f"({Path(c.file).name} บรรทัด {c.line}) ใช้ฐาน {c.heating_basis.upper()}", "unit",
+                               CalcError.HEATING_BASIS_MISMATCH)
                     elif ce.kind in ("ambiguous_hv", "ambiguous_density"):
                         what = "heating values" if ce.kind == "ambiguous_hv" else "densities"
                         lines = ", ".join(f"{Path(c.file).name}:{c.line}" for c in ce.rows)
                         bad = (f"several {what} for {activity!r} ({lines}) and the factor states no basis to choose one",
                                f"มีค่า{'ความร้อน' if ce.kind == 'ambiguous_hv' else 'ความหนาแน่น'}หลายค่าสำหรับ {activity!r} ({lines})",
-                               "unit")
+                               "unit", CalcError.AMBIGUOUS_CONVERSION)
                     else:
                         bad = (f"unit {unit!r} ({units.dimensionality(unit)}) cannot meet factor unit {f.unit!r} "
                                f"(line {f.line} of {Path(f.file).name}) and no density/heating value conversion reaches it",
                                f"หน่วย {unit!r} ใช้กับหน่วยของค่าสัมประสิทธิ์ {f.unit!r} (บรรทัด {f.line} ของ {Path(f.file).name}) "
-                               f"ไม่ได้ และไม่มีค่าความหนาแน่น/ค่าความร้อนสำหรับแปลง", "unit")
+                               f"ไม่ได้ และไม่มีค่าความหนาแน่น/ค่าความร้อนสำหรับแปลง", "unit", CalcError.NO_CONVERSION)
                     break
             if bad:
                 pair_problems[(activity, unit)] = bad
@@ -675,7 +687,7 @@ class _Run:
                             if g is None:
                                 factor_problems[(f.file, f.line, gas)] = _p(
                                     f"gas {gas!r} has no GWP in {self.gwp}", f"ก๊าซ {gas!r} ไม่มีค่า GWP ในชุด {self.gwp}",
-                                    f.file, f.line, "gas", gas)
+                                    f.file, f.line, "gas", gas, code=CalcError.NO_GWP)
                                 continue
                             kind = "biogenic" if gas == "CO2_biogenic" else ("kyoto" if is_kyoto(gas) else "memo")
                             gas_lines.append(GasLine(gas, f.scope, f.basis, kind, kg * frac, g, f,
@@ -714,27 +726,29 @@ class _Run:
         probs: list[Problem] = []
         lim = MAX_PROBLEMS_PER_KIND
 
-        def run(where: str, en: str, th: str, column: str, value_col: str):
+        def run(where: str, en: str, th: str, column: str, value_col: str, code: CalcError):
             rows = self.con.execute(
                 f"SELECT line, CAST({value_col} AS VARCHAR) FROM {t} WHERE {where} ORDER BY line LIMIT {lim + 1}").fetchall()
             for line, v in rows[:lim]:
-                probs.append(_p(en.format(v=v), th.format(v=v), self.file, int(line), column, v))
+                probs.append(_p(en.format(v=v), th.format(v=v), self.file, int(line), column, v, code=code))
             if len(rows) > lim:
                 n = self.con.execute(f"SELECT count(*) FROM {t} WHERE {where}").fetchone()[0]
                 probs.append(_p(f"... and {n - lim} more lines with this problem in column {column}",
-                                f"... และอีก {n - lim} บรรทัดที่มีปัญหานี้ในคอลัมน์ {column}", self.file, None, column))
+                                f"... และอีก {n - lim} บรรทัดที่มีปัญหานี้ในคอลัมน์ {column}", self.file, None, column,
+                                code=CalcError.MORE_PROBLEMS))
 
         empty = "(raw_q IS NULL OR trim(CAST(raw_q AS VARCHAR)) = '')"
-        run(empty, "empty quantity", "ไม่ได้ระบุปริมาณ", "quantity", "raw_q")
+        run(empty, "empty quantity", "ไม่ได้ระบุปริมาณ", "quantity", "raw_q", CalcError.EMPTY_VALUE)
         run(f"NOT {empty} AND (q IS NULL OR isnan(q) OR isinf(q))", "quantity is not a number: {v!r}",
-            "ปริมาณไม่ใช่ตัวเลข: {v!r}", "quantity", "raw_q")
+            "ปริมาณไม่ใช่ตัวเลข: {v!r}", "quantity", "raw_q", CalcError.NOT_A_NUMBER)
         run("q < 0", "negative quantity {v} (quantities must be >= 0)", "ปริมาณติดลบ {v} (ต้องไม่น้อยกว่า 0)",
-            "quantity", "raw_q")
+            "quantity", "raw_q", CalcError.NEGATIVE_VALUE)
         run("s IS NULL", "unparsable date {v!r} (use YYYY-MM-DD)", "วันที่ไม่ถูกต้อง {v!r} (ใช้ YYYY-MM-DD)",
-            "period_start", "raw_s")
+            "period_start", "raw_s", CalcError.NOT_A_DATE)
         run("e IS NULL", "unparsable date {v!r} (use YYYY-MM-DD)", "วันที่ไม่ถูกต้อง {v!r} (ใช้ YYYY-MM-DD)",
-            "period_end", "raw_e")
-        run("e < s", "period_end {v} is before period_start", "period_end {v} มาก่อน period_start", "period_end", "raw_e")
+            "period_end", "raw_e", CalcError.NOT_A_DATE)
+        run("e < s", "period_end {v} is before period_start", "period_end {v} มาก่อน period_start", "period_end", "raw_e",
+            CalcError.END_BEFORE_START)
         if pair_problems:
             self._table("bad_pairs", [("b_activity", "VARCHAR"), ("b_unit", "VARCHAR"), ("i", "INTEGER")],
                         [(k[0], k[1], i) for i, k in enumerate(pair_problems)])
@@ -745,8 +759,8 @@ class _Run:
                 f"ON a.activity IS NOT DISTINCT FROM b.b_activity AND a.unit IS NOT DISTINCT FROM b.b_unit) "
                 f"WHERE rn <= {lim} ORDER BY line").fetchall()
             for i, line, activity, unit in rows:
-                en, th, col = pair_problems[keys[i]]
-                probs.append(_p(en, th, self.file, int(line), col, activity if col == "activity" else unit))
+                en, th, col, code = pair_problems[keys[i]]
+                probs.append(_p(en, th, self.file, int(line), col, activity if col == "activity" else unit, code=code))
         if dated:
             holes = [s for s in segments if not s.has_factor]
             if holes:
@@ -758,7 +772,7 @@ class _Run:
                 for line, activity, s, e in rows:
                     probs.append(_p(f"no factor for {activity!r} is valid for the whole period {s}..{e}",
                                     f"ไม่มีค่าสัมประสิทธิ์ของ {activity!r} ที่ใช้ได้ตลอดช่วง {s}..{e}",
-                                    self.file, int(line), "period_start", str(s)))
+                                    self.file, int(line), "period_start", str(s), code=CalcError.NO_FACTOR_FOR_PERIOD))
         probs.sort(key=lambda p: (p.line is None, p.line or 0, ACTIVITY_COLUMNS.index(p.column)
                                   if p.column in ACTIVITY_COLUMNS else 9))
         return probs
@@ -1054,7 +1068,8 @@ class Multipliers:
     def __init__(self, factors=None, conversions=None, gwp: str = "AR5", allow_previous_edition: bool = False):
         if gwp not in GWP_SETS:
             raise InputError([_p(f"unknown GWP set {gwp!r} (use AR4, AR5 or AR6)",
-                                 f"ไม่รู้จักชุด GWP {gwp!r} (ใช้ AR4, AR5 หรือ AR6)", None, None, "--gwp", gwp)])
+                                 f"ไม่รู้จักชุด GWP {gwp!r} (ใช้ AR4, AR5 หรือ AR6)", None, None, "--gwp", gwp,
+                                 code=CalcError.NOT_A_CHOICE)])
         run = _Run.__new__(_Run)
         problems: list[Problem] = []
         run.gwp, run.allow_prev = gwp, allow_previous_edition
@@ -1071,8 +1086,8 @@ class Multipliers:
             segs, pair_problems, factor_problems = self._run.build_segments([key])
             if pair_problems or factor_problems:
                 probs = list(factor_problems)
-                for (a, u), (en, th, col) in pair_problems.items():
-                    probs.append(_p(en, th, None, None, col, a if col == "activity" else u))
+                for (a, u), (en, th, col, code) in pair_problems.items():
+                    probs.append(_p(en, th, None, None, col, a if col == "activity" else u, code=code))
                 raise InputError(probs)
             self._pairs[key] = [self._run.fold(s) for s in segs]
         return self._pairs[key]
@@ -1081,7 +1096,7 @@ class Multipliers:
         """-> {(year, month): {bucket: t}} for one activity row."""
         if period_end < period_start:
             raise InputError([_p("period_end is before period_start", "period_end มาก่อน period_start",
-                                 None, None, "period_end", str(period_end))])
+                                 None, None, "period_end", str(period_end), code=CalcError.END_BEFORE_START)])
         days = (period_end - period_start).days + 1
         out: dict[tuple[int, int], dict[str, float]] = {}
         for m in self.segments(activity, unit):
@@ -1093,7 +1108,8 @@ class Multipliers:
             if not m["has_factor"]:
                 raise InputError([_p(f"no factor for {activity!r} is valid for the whole period {period_start}..{period_end}",
                                      f"ไม่มีค่าสัมประสิทธิ์ของ {activity!r} ที่ใช้ได้ตลอดช่วง {period_start}..{period_end}",
-                                     None, None, "period_start", str(period_start))])
+                                     None, None, "period_start", str(period_start),
+                                     code=CalcError.NO_FACTOR_FOR_PERIOD)])
             ps, pe = max(period_start, m["seg_from"]), min(period_end, m["seg_to"])
             part_days = (pe - ps).days + 1
             frac = part_days / days

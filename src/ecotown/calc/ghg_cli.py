@@ -1,7 +1,8 @@
 """`ecotown ghg calc`: a GHG inventory from activity rows, as one JSON object on stdout.
 
 Exit 0 on success; exit 2 on bad input with one line per problem on stderr (file, line, column,
-what is wrong) and nothing on stdout. No Django import.
+what is wrong) and nothing on stdout; `--errors json` makes each line a JSON object with the
+problem's code. No Django import.
 """
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import argparse
 import json
 import sys
 
-from ecotown.calc.errors import InputError, Problem
+from ecotown.calc.errors import CalcError, InputError, Problem, errors_format_from, problem_line
 from ecotown.calc.lang import default_lang
 
 HELP_EN = """Compute a greenhouse-gas inventory from activity rows.
@@ -40,6 +41,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--lines", metavar="OUT.csv|OUT.parquet", help="write one row per activity line x gas")
     p.add_argument("--format", required=True, choices=["json"], help="output format (json)")
     p.add_argument("--lang", choices=["th", "en"], help="message language (default from the locale)")
+    p.add_argument("--errors", choices=["text", "json"], default="text",
+                   help="bad-input lines on stderr: text (default) or one JSON object per problem "
+                        "{path, code, message, file, line}")
     p.add_argument("--allow-previous-edition", action="store_true",
                    help="TGO transition: rows ending by an edition's grace date use the previous edition")
     return p
@@ -57,10 +61,14 @@ def _lang_from(argv: list[str]) -> str:
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     lang = _lang_from(argv)
+    errors = errors_format_from(argv)
     try:
         args = _parser().parse_args(argv)
     except _UsageError as exc:
         msg = str(exc)
+        if errors == "json":
+            print(problem_line(Problem(msg, msg, code=CalcError.USAGE), lang, errors), file=sys.stderr)
+            return 2
         print(("ecotown ghg calc: " if lang == "en" else "ecotown ghg calc: อาร์กิวเมนต์ไม่ถูกต้อง: ") + msg,
               file=sys.stderr)
         return 2
@@ -72,10 +80,11 @@ def main(argv: list[str] | None = None) -> int:
                                allow_previous_edition=args.allow_previous_edition)
     except InputError as exc:
         for p in exc.problems:
-            print(p.format(lang), file=sys.stderr)
+            print(problem_line(p, lang, errors), file=sys.stderr)
         return 2
     except OSError as exc:
-        print(Problem(f"cannot write or read a file: {exc}", f"อ่านหรือเขียนไฟล์ไม่ได้: {exc}").format(lang),
+        print(problem_line(Problem(f"cannot write or read a file: {exc}", f"อ่านหรือเขียนไฟล์ไม่ได้: {exc}",
+                                   code=CalcError.FILE_UNREADABLE), lang, errors),
               file=sys.stderr)
         return 2
     sys.stdout.write(json.dumps(result.to_json_dict(), ensure_ascii=False, default=str) + "\n")

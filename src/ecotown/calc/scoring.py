@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any, Mapping
 
-from ecotown.calc.errors import PathProblem, ValuesInvalid
+from ecotown.calc.errors import CalcError, PathProblem, ValuesInvalid
 from ecotown.calc.framework import (
     BAND_MAX,
     BAND_MIN,
@@ -66,17 +66,17 @@ def validate_values(
     raw = dict(raw or {})
     problems: list[PathProblem] = []
 
-    def add(path: str, en: str, th: str, value: Any = None) -> None:
+    def add(path: str, en: str, th: str, value: Any = None, *, code: CalcError) -> None:
         line = lines.get(path)
         if line is None:
             line = lines.get(path.split(".")[0].split("[")[0])
-        problems.append(PathProblem(en, th, file=file, line=line, path=path, value=value))
+        problems.append(PathProblem(en, th, file=file, line=line, path=path, value=value, code=code))
 
     if data is None:
         data = {}
     if not isinstance(data, Mapping):
         add("", "the values file must be a mapping of indicator id -> value",
-            "ไฟล์ค่าต้องเป็นแมปปิงของรหัสตัวชี้วัด -> ค่า", data)
+            "ไฟล์ค่าต้องเป็นแมปปิงของรหัสตัวชี้วัด -> ค่า", data, code=CalcError.WRONG_TYPE)
         raise ValuesInvalid(problems)
     by_id: dict[str, Indicator] = {ind.id: ind for _, ind in framework.indicators()}
     out: dict[str, Any] = {}
@@ -87,7 +87,7 @@ def validate_values(
         ind = by_id.get(key) if isinstance(key, str) else None
         if ind is None:
             add(path, f"unknown indicator id {key!r} in framework {framework.id}",
-                f"ไม่รู้จักรหัสตัวชี้วัด {key!r} ในกรอบเกณฑ์ {framework.id}", key)
+                f"ไม่รู้จักรหัสตัวชี้วัด {key!r} ในกรอบเกณฑ์ {framework.id}", key, code=CalcError.UNKNOWN_ID)
             continue
         if value is None:
             continue
@@ -95,16 +95,16 @@ def validate_values(
         if ind.kind == "checklist":
             if not isinstance(value, bool) or (path in raw and raw[path].lower() not in ("true", "false")):
                 add(path, f"a checklist value must be true or false (got {shown!r})",
-                    f"ค่าของรายการตรวจสอบต้องเป็น true หรือ false (ได้ {shown!r})", value)
+                    f"ค่าของรายการตรวจสอบต้องเป็น true หรือ false (ได้ {shown!r})", value, code=CalcError.WRONG_TYPE)
                 continue
         elif isinstance(value, bool) or not isinstance(value, (int, float)) or value != value \
                 or value in (float("inf"), float("-inf")):
             add(path, f"a {ind.kind} value must be a number (got {shown!r})",
-                f"ค่าแบบ {ind.kind} ต้องเป็นตัวเลข (ได้ {shown!r})", value)
+                f"ค่าแบบ {ind.kind} ต้องเป็นตัวเลข (ได้ {shown!r})", value, code=CalcError.WRONG_TYPE)
             continue
         elif ind.kind == "band" and (not isinstance(value, int) or not BAND_MIN <= value <= BAND_MAX):
             add(path, f"a band value must be a whole number from 0 to 5 (got {shown!r})",
-                f"ค่าระดับขั้นต้องเป็นจำนวนเต็ม 0 ถึง 5 (ได้ {shown!r})", value)
+                f"ค่าระดับขั้นต้องเป็นจำนวนเต็ม 0 ถึง 5 (ได้ {shown!r})", value, code=CalcError.WRONG_TYPE)
             continue
         out[key] = value
 
@@ -114,24 +114,24 @@ def validate_values(
     if hist_raw is not None:
         if not isinstance(hist_raw, Mapping):
             add(HISTORY_KEY, "must be a mapping {level id: [years held]}",
-                "ต้องเป็นแมปปิง {รหัสระดับ: [ปีที่ครองระดับ]}", hist_raw)
+                "ต้องเป็นแมปปิง {รหัสระดับ: [ปีที่ครองระดับ]}", hist_raw, code=CalcError.WRONG_TYPE)
         else:
             for lid, years in hist_raw.items():
                 path = f"{HISTORY_KEY}.{lid}"
                 if lid not in level_ids:
                     add(path, f"unknown level id {lid!r} (levels: {', '.join(level_ids)})",
-                        f"ไม่รู้จักรหัสระดับ {lid!r} (ระดับที่มี: {', '.join(level_ids)})", lid)
+                        f"ไม่รู้จักรหัสระดับ {lid!r} (ระดับที่มี: {', '.join(level_ids)})", lid, code=CalcError.UNKNOWN_ID)
                     continue
                 if years is None:
                     years = []
                 if not isinstance(years, (list, tuple)):
-                    add(path, "must be a list of years", "ต้องเป็นรายการของปี", years)
+                    add(path, "must be a list of years", "ต้องเป็นรายการของปี", years, code=CalcError.WRONG_TYPE)
                     continue
                 good = []
                 for k, y in enumerate(years):
                     if isinstance(y, bool) or not isinstance(y, int):
                         add(f"{path}[{k}]", f"a year must be a whole number (got {y!r})",
-                            f"ปีต้องเป็นจำนวนเต็ม (ได้ {y!r})", y)
+                            f"ปีต้องเป็นจำนวนเต็ม (ได้ {y!r})", y, code=CalcError.WRONG_TYPE)
                     else:
                         good.append(y)
                 hist[lid] = tuple(sorted(set(good)))

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pint
 
-from ecotown.calc.errors import UnitProblem
+from ecotown.calc.errors import CalcError, UnitProblem
 
 _AMBIGUOUS = {
     "ton": ("ambiguous unit 'ton': write t (metric tonne), short_ton or long_ton",
@@ -57,16 +57,16 @@ def _normalise(text: str) -> str:
 def parse_unit(text: str) -> pint.Unit:
     """Parse a unit string; raise UnitProblem for empty, ambiguous or unknown units."""
     if text is None or not str(text).strip():
-        raise UnitProblem("empty unit", "ไม่ได้ระบุหน่วย", str(text))
+        raise UnitProblem("empty unit", "ไม่ได้ระบุหน่วย", str(text), CalcError.EMPTY_UNIT)
     t = _normalise(text)
     for tok in _TOKEN.findall(t):
         if tok in _AMBIGUOUS:
             en, th = _AMBIGUOUS[tok]
-            raise UnitProblem(en, th, text)
+            raise UnitProblem(en, th, text, CalcError.AMBIGUOUS_UNIT)
     try:
         unit = registry().parse_units(t)
     except Exception:
-        raise UnitProblem(f"unknown unit {text!r}", f"ไม่รู้จักหน่วย {text!r}", text) from None
+        raise UnitProblem(f"unknown unit {text!r}", f"ไม่รู้จักหน่วย {text!r}", text, CalcError.UNKNOWN_UNIT) from None
     return unit
 
 
@@ -88,6 +88,7 @@ def factor(from_unit: str, to_unit: str) -> float:
             f"unit {from_unit!r} ({a.dimensionality}) cannot be converted to {to_unit!r} ({b.dimensionality})",
             f"แปลงหน่วย {from_unit!r} ({a.dimensionality}) เป็น {to_unit!r} ({b.dimensionality}) ไม่ได้",
             from_unit,
+            CalcError.UNIT_DIMENSION,
         )
     ureg = registry()
     return float(ureg.Quantity(1.0, a).to(b).magnitude)

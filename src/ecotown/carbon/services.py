@@ -14,7 +14,7 @@ import hashlib
 import os
 import tempfile
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,9 +26,11 @@ from ecotown.calc import ghg
 from ecotown.calc.errors import InputError
 from ecotown.core import editions, history, workflow
 from ecotown.core import services as core_services
+from ecotown.core.errors import CoreError, Problems, from_calc
 from ecotown.core.i18n import ui_lang as _lang
 
 from . import inputs, library
+from .errors import CarbonError
 from .models import (EstateEnergySale, EstateResult, Factor, FactorSet, FactorStatus, Inventory, InventoryLine,
                      MonthResult)
 
@@ -65,8 +67,7 @@ def sync_builtin_library(actor=None) -> list[FactorSet]:
         if old is not None:
             if (old.activity, old.gas, old.value, old.unit, old.scope, old.basis) != (
                     f.activity, f.gas, f.value, f.unit, f.scope, f.basis):
-                raise ValidationError({"factors": _("Factor %(id)s changed in the built-in file: a factor once loaded "
-                                                    "is never edited, give the new edition a new id.") % {"id": f.factor_id}})
+                raise CarbonError.FACTOR_CHANGED.invalid("factors", id=f.factor_id)
             continue
         row = extra.get(f.line, {})
         groups.setdefault((row.get("set") or f.source, f.edition), []).append((f, row))
@@ -113,32 +114,31 @@ def upload_factor_set(actor, *, data: bytes, file_name: str, name: str, source: 
             raise PermissionDenied
     else:
         access.require(actor, Action.CHANGE, organisation)
-    errors: dict[str, list[str]] = {}
+    errors = Problems()
     for field, value in (("name", name), ("source", source), ("edition", edition)):
         if not (value or "").strip():
-            errors.setdefault(field, []).append(_("This field is required."))
+            errors.add(field, CoreError.REQUIRED)
     if status not in FactorStatus.values:
-        errors.setdefault("status", []).append(_("Choose a valid status."))
+        errors.add("status", CarbonError.STATUS_INVALID)
     if not data:
-        errors.setdefault("file", []).append(_("The file is empty."))
-    if errors:
-        raise ValidationError(errors)
+        errors.add("file", CarbonError.FILE_EMPTY)
+    errors.raise_if_any()
     with tempfile.NamedTemporaryFile("wb", suffix=".csv", delete=False) as tmp:
         tmp.write(data)
     try:
         facs = ghg.load_factors(tmp.name)
     except InputError as exc:
-        raise ValidationError({"file": [m.replace(tmp.name, file_name) for m in _problems(exc)]})
+        raise from_calc("file", exc, limit=50, rewrite=lambda m, tmp=tmp.name: m.replace(tmp, file_name)) from None
     finally:
         os.unlink(tmp.name)
     if not facs:
-        raise ValidationError({"file": _("The file has no factor rows.")})
+        raise CarbonError.NO_FACTOR_ROWS.invalid("file")
     catalogue = ghg.activity_catalogue()
     unknown = sorted({f.activity for f in facs if f.activity not in catalogue})
     if unknown:
-        raise ValidationError({"file": _("Unknown activity codes: %(codes)s") % {"codes": ", ".join(unknown)}})
+        raise CarbonError.UNKNOWN_ACTIVITIES.invalid("file", codes=", ".join(unknown))
     if organisation is None:
-        clashes = []
+        clashes = Problems()
         live = Factor.objects.filter(factor_set__is_active=True, factor_set__organisation__isnull=True,
                                      activity__in={f.activity for f in facs})
         for f in facs:
@@ -147,11 +147,10 @@ def upload_factor_set(actor, *, data: bytes, file_name: str, name: str, source: 
                     continue
                 g_from, g_to = g.valid_from or ghg._MIN_DATE, g.valid_to or ghg._MAX_DATE
                 if f.valid_from <= g_to and g_from <= f.valid_to:
-                    clashes.append(_("line %(line)s overlaps factor %(id)s (%(activity)s, %(gas)s) of the library: give "
-                                     "the new edition dates that do not overlap") % {
-                        "line": f.line, "id": g.factor_id, "activity": g.activity, "gas": g.gas})
-        if clashes:
-            raise ValidationError({"file": clashes[:50]})
+                    if len(clashes.errors.get("file", ())) < 50:
+                        clashes.add("file", CarbonError.OVERLAPS_LIBRARY, line=f.line, id=g.factor_id,
+                                    activity=g.activity, gas=g.gas)
+        clashes.raise_if_any()
     kind = FactorSet.Kind.SUPPLIER if organisation is not None else FactorSet.Kind.AUTHORITY
     fs = history.save(actor, FactorSet(kind=kind, name=name.strip(), source=source.strip(), edition=edition.strip(),
                                        url=url.strip(), status=status, organisation=organisation,
@@ -184,12 +183,11 @@ def set_energy_sales(actor, estate, activities: list[str]) -> list[str]:
     """Which energy (activity codes) the estate operator sells to the organisations in its estate."""
     access.require(actor, Action.CHANGE, estate)
     if estate.kind not in ESTATE_KINDS:
-        raise ValidationError({"estate": _("Only an industrial estate or port sells energy to its members.")})
+        raise CarbonError.NOT_AN_ESTATE.invalid("estate")
     catalogue = ghg.activity_catalogue()
     bad = [a for a in activities if a not in catalogue or catalogue[a]["scope"] != "2"]
     if bad:
-        raise ValidationError({"activities": _("Not a purchased-energy (Scope 2) activity: %(codes)s") % {
-            "codes": ", ".join(bad)}})
+        raise CarbonError.NOT_PURCHASED_ENERGY.invalid("activities", codes=", ".join(bad))
     want = set(activities)
     for sale in EstateEnergySale.objects.filter(estate=estate):
         if sale.activity not in want:
@@ -342,7 +340,7 @@ def set_options(actor, inv: Inventory, *, gwp_set: str | None = None, previous_e
     access.require(actor, Action.CHANGE, inv)
     if gwp_set is not None:
         if gwp_set not in ghg.GWP_SETS:
-            raise ValidationError({"gwp_set": _("Choose AR4, AR5 or AR6.")})
+            raise CarbonError.GWP_SET_INVALID.invalid("gwp_set")
         inv.gwp_set = gwp_set
     if previous_edition is not None:
         inv.previous_edition = bool(previous_edition)

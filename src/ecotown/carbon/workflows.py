@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 from ecotown.core import workflow
 from ecotown.core.workflow import Transition
 
+from .errors import CarbonError
 from .models import Inventory
 from .policies import CarbonAction
 
@@ -17,9 +18,9 @@ S = Inventory.Status
 def _computable(ctx, inventories):
     for inv in inventories:
         if inv.error:
-            yield inv, "inventory_not_computed", _("The inventory could not be computed; correct the data first.")
+            yield inv, CarbonError.NOT_COMPUTED, CarbonError.NOT_COMPUTED.render()
         elif not inv.n_records:
-            yield inv, "inventory_without_records", _("The inventory has no verified records.")
+            yield inv, CarbonError.NO_VERIFIED_RECORDS, CarbonError.NO_VERIFIED_RECORDS.render()
 
 
 def _stamp_final(ctx, inv):

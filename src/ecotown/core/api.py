@@ -1,13 +1,12 @@
 """Helpers for the app API routers (django-ninja): authentication, the language preference,
-paging, problem lists and the shared output schemas (`Out`, `Page[T]`, `Detail`). App routers
-import these, never the root `ecotown.api`."""
+paging, the shared output schemas (`Out`, `Page[T]`) and the error bodies (`ProblemBody` for a
+422, `StatusBody` for a 401/403/404, `ConflictBody` for a 409; built by `ecotown.core.errors`).
+App routers import these, never the root `ecotown.api`."""
 from __future__ import annotations
 
 from typing import Generic, TypeVar
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import translation
-from django.utils.translation import gettext as _
 from ninja import Schema
 from ninja.security import HttpBearer, SessionAuth
 from pydantic import ConfigDict
@@ -38,30 +37,6 @@ class Session(SessionAuth):
         return user
 
 
-SCHEMA_MESSAGES = {
-    "missing": lambda: _("This field is required."),
-    "int_parsing": lambda: _("Enter a whole number."),
-    "int_type": lambda: _("Enter a whole number."),
-    "float_parsing": lambda: _("Enter a number."),
-    "float_type": lambda: _("Enter a number."),
-    "decimal_parsing": lambda: _("Enter a number."),
-    "string_type": lambda: _("Enter text."),
-    "string_too_long": lambda: _("This text is too long."),
-    "bool_parsing": lambda: _("Use true or false."),
-    "date_from_datetime_parsing": lambda: _("Enter a date as YYYY-MM-DD."),
-    "date_parsing": lambda: _("Enter a date as YYYY-MM-DD."),
-    "json_invalid": lambda: _("The request body is not valid JSON."),
-    "extra_forbidden": lambda: _("This field is not accepted."),
-}
-
-
-def problem_list(exc: DjangoValidationError) -> list[dict]:
-    if hasattr(exc, "message_dict"):
-        return [{"field": f if f != "__all__" else None, "message": m}
-                for f, msgs in exc.message_dict.items() for m in msgs]
-    return [{"field": None, "message": m} for m in exc.messages]
-
-
 def paginate(qs, limit: int, offset: int, serialise) -> dict:
     limit = max(1, min(int(limit or 50), 500))
     offset = max(0, int(offset or 0))
@@ -85,7 +60,51 @@ class Page(Out, Generic[T]):
     count: int
 
 
-class Detail(Out):
-    """`{"detail": message}`: a refusal with one message in the caller's language."""
+# --- the error bodies (ecotown.core.errors builds them; the root API documents them on every operation)
 
-    detail: str
+class Problem(Schema):
+    """One problem: the field it is on (null: the whole request), a stable code, the message in the
+    caller's language."""
+
+    field: str | None = None
+    code: str
+    message: str
+
+
+class ProblemBody(Schema):
+    """The body of a 422: `{"detail": [Problem, ...]}`, every problem found at once."""
+
+    detail: list[Problem]
+
+
+class StatusProblem(Schema):
+    """The one problem of a 401, 403 or 404: a stable code and the message."""
+
+    code: str
+    message: str
+
+
+class StatusBody(Schema):
+    """The body of a 401, 403 or 404: `{"detail": [StatusProblem]}`."""
+
+    detail: list[StatusProblem]
+
+
+class ObjectRef(Schema):
+    model: str
+    id: int
+
+
+class ConflictProblem(Schema):
+    """One reason a workflow transition was refused (ecotown.core.workflow): the object concerned."""
+
+    code: str
+    message: str
+    field: str | None = None
+    object: ObjectRef | None = None
+
+
+class ConflictBody(Schema):
+    """The body of a 409: `{"detail": [ConflictProblem, ...]}` (nothing was changed)."""
+
+    detail: list[ConflictProblem]

@@ -5,12 +5,11 @@ import hashlib
 import io
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
+from .errors import CoreError
 from .models import Notification, UploadedFile
 
 
@@ -89,8 +88,10 @@ def check_upload(name: str, data: bytes) -> tuple[str, bytes]:
     if len(data) > settings.ECOTOWN_MAX_UPLOAD_BYTES:
         from django.template.defaultfilters import filesizeformat
 
-        raise ValidationError({"file": _("The file is larger than %(limit)s.") % {
-            "limit": filesizeformat(settings.ECOTOWN_MAX_UPLOAD_BYTES)}})
+        from django.utils.functional import lazy
+
+        # the limit is formatted when the message is read, in the reader's language
+        raise CoreError.FILE_TOO_LARGE.invalid("file", limit=lazy(filesizeformat, str)(settings.ECOTOWN_MAX_UPLOAD_BYTES))
     content_type = _sniff(data)
     ext = ("." + name.rsplit(".", 1)[-1].lower()) if "." in name else ""
     allowed_ext = {"application/pdf": {".pdf"}, "image/jpeg": {".jpg", ".jpeg"}, "image/png": {".png"},
@@ -99,12 +100,12 @@ def check_upload(name: str, data: bytes) -> tuple[str, bytes]:
     if content_type in allowed_ext and ext not in allowed_ext[content_type]:
         content_type = None
     if content_type not in settings.ECOTOWN_UPLOAD_TYPES:
-        raise ValidationError({"file": _("This kind of file is not accepted: use PDF, JPEG, PNG, Excel (.xlsx) or CSV.")})
+        raise CoreError.FILE_TYPE_NOT_ACCEPTED.invalid("file")
     if content_type in {"image/jpeg", "image/png"}:
         try:
             data = _strip_exif(data, content_type)
         except Exception:
-            raise ValidationError({"file": _("The image could not be read.")})
+            raise CoreError.IMAGE_UNREADABLE.invalid("file") from None
     return content_type, data
 
 

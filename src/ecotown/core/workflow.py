@@ -33,10 +33,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from ecotown.core import history
+from ecotown.core.errors import CoreError
 
-WRONG_STATE = "wrong_state"
-REASON_REQUIRED = "reason_required"
-WORKFLOW_RUNNING = "workflow_running"
+WRONG_STATE = CoreError.WRONG_STATE
+REASON_REQUIRED = CoreError.REASON_REQUIRED
+WORKFLOW_RUNNING = CoreError.WORKFLOW_RUNNING
 
 
 class IllegalTransition(ValidationError):
@@ -50,9 +51,9 @@ class IllegalTransition(ValidationError):
     def __init__(self, problems: list[dict], objects: Iterable = ()):
         self.problems = problems
         self.objects = list(objects)
-        by_field: dict[str, list[str]] = {}
-        for p in problems:
-            by_field.setdefault(p["field"] or "__all__", []).append(p["message"])
+        by_field: dict[str, list[ValidationError]] = {}
+        for p in problems:  # each with its code (ecotown.core.errors.problems reads them)
+            by_field.setdefault(p["field"] or "__all__", []).append(ValidationError(p["message"], code=p["code"]))
         super().__init__(by_field)
         self.code = problems[0]["code"] if problems else WRONG_STATE
 
@@ -61,7 +62,7 @@ class IllegalTransition(ValidationError):
 
 
 def problem(code: str, message: str, obj=None, field: str | None = None) -> dict:
-    return {"code": code, "message": str(message), "field": field,
+    return {"code": str(code), "message": str(message), "field": field,
             "object": None if obj is None else {"model": obj._meta.label_lower, "id": obj.pk}}
 
 

@@ -1,16 +1,16 @@
 """Enquiries to the Eco-Industrial Town division: send, assign, answer, close."""
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
-from django.utils.translation import gettext as _
 
 from ecotown import access
 from ecotown.access import Action
 from ecotown.core import history, workflow
+from ecotown.core.errors import CoreError, Problems
 from ecotown.core.services import notify
 
+from .errors import EnquiriesError
 from .models import Enquiry
 from .policies import EnquiryAction, handlers
 
@@ -22,10 +22,13 @@ def submit(actor, data: dict) -> Enquiry:
     """Anyone may send an enquiry; a signed-in user may send it for an organisation they belong to."""
     extra = set(data) - FIELDS
     if extra:
-        raise ValidationError({k: "unknown field" for k in extra})
+        errors = Problems()
+        for k in sorted(extra):
+            errors.add(k, CoreError.UNKNOWN_FIELD)
+        errors.raise_if_any()
     org = data.get("organisation")
     if not access.can(actor, Action.ADD, Enquiry(organisation=org)):
-        raise ValidationError({"organisation": _("You can only send an enquiry for an organisation you belong to.")})
+        raise EnquiriesError.NOT_YOUR_ORGANISATION.invalid("organisation")
     enquiry = Enquiry(submitted_by=actor if getattr(actor, "is_authenticated", False) else None, **data)
     history.save(actor, enquiry)
     for staff in handlers():
@@ -38,7 +41,7 @@ def submit(actor, data: dict) -> Enquiry:
 def assign(actor, enquiry: Enquiry, staff_user) -> Enquiry:
     access.require(actor, Action.ENQUIRY_HANDLE, enquiry)
     if not access.can(staff_user, EnquiryAction.HANDLE):
-        raise ValidationError({"assigned_to": _("Enquiries can only be assigned to authority staff.")})
+        raise EnquiriesError.ASSIGNEE_NOT_STAFF.invalid("assigned_to")
     name = "reassign" if enquiry.status in (Enquiry.Status.ANSWERED, Enquiry.Status.CLOSED) else "assign"
     return workflow.transition(actor, enquiry, name, staff_user=staff_user)[0]
 
@@ -47,7 +50,7 @@ def assign(actor, enquiry: Enquiry, staff_user) -> Enquiry:
 def answer(actor, enquiry: Enquiry, text: str) -> Enquiry:
     access.require(actor, Action.ENQUIRY_HANDLE, enquiry)
     if not text.strip():
-        raise ValidationError({"answer": _("Write an answer.")})
+        raise EnquiriesError.ANSWER_REQUIRED.invalid("answer")
     return workflow.transition(actor, enquiry, "answer", text=text)[0]
 
 

@@ -16,6 +16,7 @@ from ecotown.accounts.models import User
 from ecotown.core.models import ChangeRecord
 
 from . import policies, services
+from .errors import EnquiriesError
 from .models import Enquiry, Programme
 
 
@@ -76,7 +77,7 @@ def enquiry_action(request, pk: int, action: str):
         if action == "assign":
             staff_user = User.objects.filter(pk=request.POST.get("user")).first()
             if staff_user is None:
-                raise ValidationError({"assigned_to": _("Choose a member of staff.")})
+                raise EnquiriesError.CHOOSE_STAFF.invalid("assigned_to")
             services.assign(request.user, enquiry, staff_user)
         elif action == "answer":
             services.answer(request.user, enquiry, request.POST.get("answer", ""))

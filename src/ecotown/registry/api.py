@@ -163,9 +163,9 @@ def create_estate(request, payload: EstateIn):
     if payload.province:
         data["province"] = Province.objects.filter(pk=payload.province).first()
         if data["province"] is None:
-            from django.core.exceptions import ValidationError
+            from ecotown.registry.errors import RegistryError
 
-            raise ValidationError({"province": "unknown province code"})
+            raise RegistryError.UNKNOWN_PROVINCE.invalid("province", code=payload.province)
     for k, v in (payload.area_rai.dict() if payload.area_rai else {}).items():
         data[f"area_{k}_rai"] = v
     org = services.create_estate(request.user, data, kind=payload.kind if payload.kind in {"estate", "port"} else "estate")

@@ -3,14 +3,17 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from ecotown.core.errors import Problems
 from ecotown.core.history import TrackedModel
 from ecotown.core.models import OrganisationOwned
 from ecotown.core.i18n import BilingualName
 from ecotown.core.pdpa import ERASED, Match, PersonalData
 
 from . import diw, geo
+from .errors import BOUNDARY_CODES, RegistryError
 
 
 class Province(BilingualName, models.Model):
@@ -103,45 +106,33 @@ class Organisation(BilingualName, TrackedModel):
         return super().save(*args, **kwargs)
 
     def clean(self):
-        errors = {}
+        errors = Problems()
         if self.parent_id is not None:
             allowed = PARENT_KINDS.get(self.kind, set())
             if self.parent.kind not in allowed:
-                errors["parent"] = _("A %(kind)s cannot belong to a %(parent)s.") % {
-                    "kind": self.get_kind_display(), "parent": self.parent.get_kind_display()}
+                errors.add("parent", RegistryError.PARENT_KIND, kind=Kind(self.kind).label,
+                           parent=Kind(self.parent.kind).label)
         elif self.kind in {Kind.FACTORY, Kind.WASTE_PROCESSOR}:
-            errors["parent"] = _("Choose the estate or port the factory is in.")
+            errors.add("parent", RegistryError.PARENT_REQUIRED)
         if (self.lat is None) != (self.lon is None):
-            errors["lat"] = _("Give both latitude and longitude, or neither.")
+            errors.add("lat", RegistryError.LAT_LON_PAIR)
         elif self.lat is not None:
             if not (-90 <= self.lat <= 90 and -180 <= self.lon <= 180):
-                errors["lat"] = _("Latitude must be between -90 and 90 and longitude between -180 and 180.")
+                errors.add("lat", RegistryError.LAT_LON_RANGE)
             elif not geo.in_thailand(self.lat, self.lon):
-                errors["lat"] = _("The location (%(lat)s, %(lon)s) is outside Thailand.") % {"lat": self.lat, "lon": self.lon}
+                errors.add("lat", RegistryError.OUTSIDE_THAILAND, lat=self.lat, lon=self.lon)
         if self.boundary:
             try:
                 self.boundary = geo.parse_boundary(self.boundary)
             except geo.GeometryError as exc:
-                errors["boundary"] = BOUNDARY_MESSAGES.get(exc.code, _("The boundary is not valid.")) + (
-                    f" ({exc.detail})" if exc.detail else "")
+                code = BOUNDARY_CODES.get(exc.code, RegistryError.BOUNDARY_INVALID)
+                message = format_lazy("{} ({})", code.message, exc.detail) if exc.detail else code.message
+                errors.extend(ValidationError({"boundary": ValidationError(message, code=code.value)}))
         if self.code and self.kind:
             clash = Organisation.objects.filter(kind=self.kind, code=self.code).exclude(pk=self.pk)
             if clash.exists():
-                errors["code"] = _("The code %(code)s is already used by another %(kind)s.") % {
-                    "code": self.code, "kind": self.get_kind_display()}
-        if errors:
-            raise ValidationError(errors)
-
-
-BOUNDARY_MESSAGES = {
-    "not_json": _("The boundary is not valid JSON."),
-    "not_geojson": _("The boundary must be a GeoJSON object."),
-    "not_polygon": _("The boundary must be a GeoJSON Polygon or MultiPolygon."),
-    "malformed": _("The boundary's coordinates are malformed."),
-    "invalid": _("The boundary polygon is not valid (for example, it crosses itself)."),
-    "out_of_range": _("The boundary's coordinates are out of range."),
-    "outside_thailand": _("The boundary lies outside Thailand."),
-}
+                errors.add("code", RegistryError.CODE_TAKEN, code=self.code, kind=Kind(self.kind).label)
+        errors.raise_if_any()
 
 
 class EstateDetail(OrganisationOwned, TrackedModel):
@@ -173,18 +164,17 @@ class EstateDetail(OrganisationOwned, TrackedModel):
     AREA_FIELDS = ("area_industrial_rai", "area_utilities_rai", "area_green_rai")
 
     def clean(self):
-        errors = {}
+        errors = Problems()
         for name in (f.name for f in self._meta.fields if f.name.startswith("area_")):
             value = getattr(self, name)
             if value is not None and value < 0:
-                errors[name] = _("An area cannot be negative.")
+                errors.add(name, RegistryError.AREA_NEGATIVE)
         total = self.area_total_rai
         if total is not None and not errors:
             used = sum((getattr(self, n) or 0) for n in self.AREA_FIELDS)
             if used > total:
-                errors["area_total_rai"] = _("Industrial, utilities and green areas add up to more than the total area.")
-        if errors:
-            raise ValidationError(errors)
+                errors.add("area_total_rai", RegistryError.AREAS_EXCEED_TOTAL)
+        errors.raise_if_any()
 
     @property
     def green_share(self):
@@ -228,13 +218,10 @@ class FactoryDetail(OrganisationOwned, TrackedModel):
         try:
             self.diw_number, self.diw_key = diw.normalise(self.diw_number)
         except diw.DIWNumberError:
-            raise ValidationError({"diw_number": _(
-                "“%(value)s” is not a DIW registration number: use the classic form such as "
-                "3-105-1/45ชบ or the 14-digit number.") % {"value": self.diw_number}})
+            raise RegistryError.DIW_NUMBER_INVALID.invalid("diw_number", value=self.diw_number) from None
         clash = FactoryDetail.objects.filter(diw_key=self.diw_key).exclude(pk=self.pk)
         if clash.exists():
-            raise ValidationError({"diw_number": _("DIW registration number %(value)s is already registered.")
-                                   % {"value": self.diw_number}})
+            raise RegistryError.DIW_NUMBER_TAKEN.invalid("diw_number", value=self.diw_number)
 
 
 class Product(BilingualName, OrganisationOwned, TrackedModel):

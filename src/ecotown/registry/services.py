@@ -7,11 +7,13 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils.translation import gettext as _
 
 from ecotown import access
 from ecotown.access import Action
 from ecotown.core import history
+from ecotown.core.errors import CoreError, Problems
+
+from .errors import RegistryError
 
 from .models import Contact, EstateDetail, FactoryDetail, Kind, Organisation, Product
 
@@ -27,21 +29,22 @@ def _split(data: dict, allowed: set[str]) -> dict:
 
 def _validate(*pairs) -> None:
     """full_clean several objects, merge their field errors, raise once."""
-    errors: dict[str, list] = {}
+    errors = Problems()
     for obj, exclude in pairs:
         try:
             obj.full_clean(exclude=exclude)
         except ValidationError as exc:
-            for key, msgs in exc.message_dict.items():
-                errors.setdefault(key, []).extend(msgs)
-    if errors:
-        raise ValidationError(errors)
+            errors.extend(exc)
+    errors.raise_if_any()
 
 
 def _unknown(data: dict, *allowed: set[str]) -> None:
     extra = set(data) - set().union(*allowed)
     if extra:
-        raise ValidationError({k: "unknown field" for k in sorted(extra)})
+        errors = Problems()
+        for k in sorted(extra):
+            errors.add(k, CoreError.UNKNOWN_FIELD)
+        errors.raise_if_any()
 
 
 @transaction.atomic
@@ -82,7 +85,7 @@ def create_factory(actor, parent: Organisation, data: dict, *, kind: str = Kind.
 def create_member_org(actor, parent: Organisation, kind: str, data: dict) -> Organisation:
     """Create a school, community or other organisation near/in an estate."""
     if kind not in {Kind.SCHOOL, Kind.COMMUNITY}:
-        raise ValidationError({"kind": "unsupported kind"})
+        raise RegistryError.UNSUPPORTED_KIND.invalid("kind")
     access.require(actor, Action.ADD_CHILD, parent)
     _unknown(data, ORG_FIELDS)
     org = Organisation(kind=kind, parent=parent, **_split(data, ORG_FIELDS))
@@ -123,9 +126,9 @@ def update_organisation(actor, org: Organisation, data: dict, note: str = "") ->
 def delete_organisation(actor, org: Organisation, note: str = "") -> None:
     access.require(actor, Action.DELETE, org)
     if org.children.exists():
-        raise ValidationError({"__all__": [_("This organisation still has organisations in it.")]})
+        raise RegistryError.HAS_CHILDREN.invalid()
     if org.files.exists():
-        raise ValidationError({"__all__": [_("This organisation still has files; they are kept as evidence.")]})
+        raise RegistryError.HAS_FILES.invalid()
     from ecotown.accounts.models import Assignment, Invitation, Membership, RegistrationRequest
     from ecotown.enquiries.models import Enquiry
 

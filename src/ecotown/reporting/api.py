@@ -63,10 +63,21 @@ class AcceptedOut(Out):
     flags: Any
 
 
+class RowProblem(Out):
+    """One problem of one cell (row N from 1, the column's code) or of the whole request (row null)."""
+
+    field: Optional[str]
+    code: str
+    row: Optional[int]
+    column: Optional[str]
+    value: str
+    message: str
+
+
 class RowProblemsOut(Out):
     """422: every problem of the rows (all or nothing)."""
 
-    detail: list[dict[str, Any]]
+    detail: list[RowProblem]
 
 
 class MissingOut(Out):
@@ -125,7 +136,7 @@ class RowsIn(Schema):
 @router.post("/activities", response={201: AcceptedOut, 422: RowProblemsOut})
 def post_activities(request, payload: RowsIn):
     """Rows as in the CSV (period_start, period_end, activity, quantity, unit, meter); same checks, all or nothing.
-    Problems: 422 {"detail": [{"field": "rows.N.column", "row": N, "column", "value", "message"}]} (N from 1)."""
+    Problems: 422 {"detail": [{"field": "rows.N.column", "code", "row": N, "column", "value", "message"}]} (N from 1)."""
     return _post_rows(request, kinds.get("activities"), payload)
 
 
@@ -136,8 +147,8 @@ def _post_rows(request, spec, payload: RowsIn):
         result = services.import_records(spec, request.user, org, items=payload.rows, source="api",
                                          replace=payload.replace, reason=payload.reason, lang=lang)
     except services.Rejected as exc:
-        detail = [{"field": f"rows.{p['row']}.{p['column']}" if p["row"] else None, **p}
-                  for p in imports.public_problems(exc.problems, lang)]
+        detail = [{"field": f"rows.{p['row']}.{p['column']}" if p["row"] else None, "code": raw["code"], **p}
+                  for raw, p in zip(exc.problems, imports.public_problems(exc.problems, lang))]
         return Status(422, {"detail": detail})
     return Status(201, {"accepted": result.accepted, "ids": result.ids, "flags": result.flags})
 

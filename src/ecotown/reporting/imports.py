@@ -17,7 +17,8 @@ import re
 from decimal import Decimal, InvalidOperation
 
 from django.utils import translation
-from django.utils.translation import gettext as _
+
+from .errors import ReportingError
 
 from ecotown.core import dates
 
@@ -42,79 +43,12 @@ MAX_QUANTITY = Decimal("99999999999999")  # 14 integer digits (max_digits 20, 6 
 # --- messages -------------------------------------------------------------------------------
 
 def _text(code: str, p: dict) -> str:
-    """One problem in the active language (all user-visible texts go through gettext)."""
-    if code == "missing_column":
-        return _("The column “%(name)s” is missing from the header row.") % p
-    if code == "old_template":
-        return _("This workbook is version %(found)s of the template; the current version is %(current)s. "
-                 "Download the current template and copy your rows into it.") % p
-    if code == "not_template":
-        return _("This workbook is not an EcoTown reporting template.") % p
-    if code == "wrong_kind":
-        return _("This workbook is the template for “%(found)s”, not for “%(kind)s”: upload it there, or download "
-                 "the template for “%(kind)s”.") % p
-    if code == "unknown_kind":
-        return _("Unknown kind of data “%(value)s”.") % p
-    if code == "empty_value":
-        return _("“%(column)s” is empty.") % p
-    if code == "empty_product":
-        return _("The product is empty.") % p
-    if code == "unknown_product":
-        return _("Unknown product “%(value)s”: use one of the organisation's products (%(products)s).") % p
-    if code == "no_products":
-        return _("The organisation has no products yet: add them on the organisation's page first.") % p
-    if code == "not_whole_number":
-        return _("“%(value)s” is not a whole number.") % p
-    if code == "negative_number":
-        return _("The number cannot be negative.") % p
-    if code == "unreadable":
-        return _("The file could not be read as Excel (.xlsx) or CSV.") % p
-    if code == "empty_file":
-        return _("The file has no data rows.") % p
-    if code == "duplicate_file":
-        return _("This file was already imported on %(when)s (import %(batch)s). Nothing was changed.") % p
-    if code == "unknown_activity":
-        return _("Unknown activity “%(value)s”: use a code from the activity list (sheet “lists”).") % p
-    if code == "empty_activity":
-        return _("The activity is empty.") % p
-    if code == "unknown_unit":
-        return _("Unknown unit “%(value)s”: use one of %(units)s.") % p
-    if code == "empty_unit":
-        return _("The unit is empty: use one of %(units)s.") % p
-    if code == "wrong_dimension":
-        return _("The unit “%(value)s” cannot be used for %(activity)s — use %(units)s.") % p
-    if code == "empty_quantity":
-        return _("The quantity is empty.") % p
-    if code == "not_number":
-        return _("“%(value)s” is not a number.") % p
-    if code == "negative":
-        return _("The quantity cannot be negative.") % p
-    if code == "too_large":
-        return _("The quantity is too large.") % p
-    if code == "bad_date":
-        return _("“%(value)s” is not a date: write 2026-03-31, 31/3/2026 or 31/3/2569.") % p
-    if code == "empty_date":
-        return _("The period start is empty.") % p
-    if code == "end_needed":
-        return _("Give the period end (a period starting on another day than the 1st is not a whole month).") % p
-    if code == "end_before_start":
-        return _("The period ends (%(end)s) before it starts (%(start)s).") % p
-    if code == "future":
-        return _("The period ends in the future (%(end)s): report it after it has ended.") % p
-    if code == "org_unknown":
-        return _("Unknown organisation “%(value)s”.") % p
-    if code == "org_forbidden":
-        return _("You may not report for “%(value)s”.") % p
-    if code == "overlap_file":
-        return _("The period overlaps row %(other)s (same organisation, activity and meter).") % p
-    if code == "overlap_series":
-        return _("The period overlaps row %(other)s (same organisation and series).") % p
-    if code == "overlap_existing":
-        return _("The period overlaps a record already reported (%(start)s to %(end)s, %(state)s). "
-                 "Choose “replace” to put this row in its place (the old version is kept).") % p
-    if code == "locked_needs_reason":
-        return _("The record this row replaces is locked: give a reason for the change.") % p
-    return code
+    """One problem in the active language: its code's message (`errors.ReportingError`, else the enum of
+    the app that declared the code)."""
+    from ecotown.core.errors import find
+
+    member = find(code, ReportingError)  # a kind declared by another app brings its own enum
+    return member.render(**p) if member is not None else code
 
 
 def message(problem: dict, lang: str) -> str:
@@ -123,6 +57,8 @@ def message(problem: dict, lang: str) -> str:
         params["activity"] = Catalogue.get().name(params["activity"], lang)
     if "column_th" in params:
         params["column"] = params["column_en"] if lang == "en" else params["column_th"]
+    if "products_th" in params:
+        params["products"] = params["products_en"] if lang == "en" else params["products_th"]
     if problem["code"] == "wrong_kind":
         from . import kinds
 

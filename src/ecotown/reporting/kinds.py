@@ -323,11 +323,12 @@ def _products(ctx) -> dict:
     if found is None:
         from ecotown.registry.models import Product
 
-        found = {"by": {}, "names": []}
+        found = {"by": {}, "names": [], "names_en": []}
         for p in Product.objects.filter(organisation_id=ctx.org.pk).order_by("pk"):
             for k in (str(p.pk), p.name_th.strip().lower(), p.name_en.strip().lower()):
                 found["by"].setdefault(k, p.pk)
             found["names"].append(p.name_th)
+            found["names_en"].append(p.name_en or p.name_th)
         ctx.cache[key] = found
     return found
 
@@ -341,7 +342,8 @@ def _product(raw, ctx) -> int:
     if pk is None:
         if not found["names"]:
             raise Invalid("no_products")
-        raise Invalid("unknown_product", products=", ".join(found["names"][:20]))
+        raise Invalid("unknown_product", products_th=", ".join(found["names"][:20]),
+                      products_en=", ".join(found["names_en"][:20]))  # the reader's language picks one
     return pk
 
 

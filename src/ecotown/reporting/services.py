@@ -22,7 +22,6 @@ import statistics
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -34,10 +33,12 @@ from django.utils.translation import gettext_noop
 from ecotown import access
 from ecotown.access import Action
 from ecotown.core import dates, history, recompute, workflow
+from ecotown.core.errors import Problems
 from ecotown.core.models import UploadedFile
 from ecotown.registry.models import Organisation
 
 from . import imports, kinds, workflows
+from .errors import ReportingError
 from .imports import BadFile, BadValue, Catalogue, problem
 from .models import (RESULT_STATES, ActivityRecord, EmployeeRecord, ImportBatch, ProductionRecord, QualityFlag,
                      ReportingCalendar, ReportingPeriod, Source, State)
@@ -756,9 +757,9 @@ def amend(actor, record: ActivityRecord, data: dict, reason: str = "") -> Activi
     access.require(actor, ReportingAction.REPORT, record)
     record = ActivityRecord.objects.select_for_update().get(pk=record.pk)
     if not record.is_current:
-        raise ValidationError({"__all__": _("This is an old version; change the current one.")})
+        raise ReportingError.OLD_VERSION.invalid()
     if record.state == State.LOCKED and not (reason or "").strip():
-        raise ValidationError({"reason": _("The record is locked: give a reason for the change.")})
+        raise ReportingError.LOCKED_RECORD_NEEDS_REASON.invalid("reason")
     item = {"period_start": record.period_start, "period_end": record.period_end, "activity": record.activity,
             "quantity": record.quantity, "unit": record.unit, "meter": record.meter, **data}
     table = imports.rows_from_dicts([item])
@@ -774,7 +775,7 @@ def amend(actor, record: ActivityRecord, data: dict, reason: str = "") -> Activi
             problems.append(problem(1, "period_start", rows[0].start, "overlap_existing", start=o.period_start.isoformat(),
                                     end=o.period_end.isoformat(), state=o.state))
     if problems:
-        raise ValidationError({p["column"] or "__all__": imports.message(p, lang_of(actor)) for p in problems})
+        raise _as_validation_error(problems, lang_of(actor))
     row = rows[0]
     fields = dict(activity=row.activity, quantity=row.quantity, unit=row.unit, period_start=row.start,
                   period_end=row.end, meter=row.meter)
@@ -830,7 +831,7 @@ def set_calendar(actor, year: int, deadlines: dict[int, dt.date] | None = None, 
     cal = ReportingCalendar.objects.filter(year=year).first() or ReportingCalendar(year=year)
     _require(actor, Action.CHANGE, cal)
     if not 2000 <= year <= 2100:
-        raise ValidationError({"year": _("Give a year between 2000 and 2100.")})
+        raise ReportingError.BAD_YEAR.invalid("year")
     cal.note = note or cal.note
     if remind_days_before is not None:
         cal.remind_days_before = remind_days_before
@@ -838,18 +839,17 @@ def set_calendar(actor, year: int, deadlines: dict[int, dt.date] | None = None, 
         cal.escalate_days_after = escalate_days_after
     history.save(actor, cal, "calendar")
     existing = {p.month: p for p in cal.periods.all()}
-    errors = {}
+    errors = Problems()
     for month in range(1, 13):
         deadline = (deadlines or {}).get(month) or (existing[month].deadline if month in existing else default_deadline(year, month))
         if deadline <= imports.month_end(dt.date(year, month, 1)):
-            errors[f"m{month}"] = _("The deadline must be after the end of the month.")
+            errors.add(f"m{month}", ReportingError.DEADLINE_IN_MONTH)
             continue
         p = existing.get(month) or ReportingPeriod(calendar=cal, year=year, month=month, deadline=deadline)
         if p.pk is None or p.deadline != deadline:
             p.deadline = deadline
             history.save(actor, p, "deadline")
-    if errors:
-        raise ValidationError(errors)
+    errors.raise_if_any()
     return cal
 
 
@@ -934,72 +934,74 @@ def _month_th(period) -> str:
 
 # --- production and employees (for intensity indicators) -----------------------------------------
 
-def _versioned_save(actor, model, current, new, reason: str):
+def _versioned_save(actor, spec: kinds.ImportSpec, current, new, reason: str):
     """Same period again: a draft changes in place; otherwise a new version (reason required after lock)."""
     if current is None:
         return history.save(actor, new, "reported")
     if current.state == State.DRAFT:
-        for f in ("quantity", "employees"):
-            if hasattr(new, f):
-                setattr(current, f, getattr(new, f))
+        for att in spec.fields:
+            setattr(current, att, getattr(new, att))
         return history.save(actor, current, reason or "changed")
     if current.state == State.LOCKED and not (reason or "").strip():
-        raise ValidationError({"reason": _("The record is locked: give a reason for the change.")})
+        raise ReportingError.LOCKED_RECORD_NEEDS_REASON.invalid("reason")
     was = current.state
     current.is_current = False
     history.save(actor, current, f"superseded: {reason}"[:500], validate=False)
     new.series, new.version, new.supersedes, new.reason = current.series, current.version + 1, current, reason
     history.save(actor, new, f"version {new.version}: {reason}"[:500])
     if was in RESULT_STATES:
-        recompute.records_changed(kinds.of(new).code, {new.organisation_id}, new.years(), reason=reason or "new version",
+        recompute.records_changed(spec.code, {new.organisation_id}, new.years(), reason=reason or "new version",
                                   restated=was == State.LOCKED)
     return new
 
 
-def _period_checks(start: dt.date, end: dt.date) -> None:
-    if end < start:
-        raise ValidationError({"period_end": _("The period ends (%(end)s) before it starts (%(start)s).") % {
-            "start": start.isoformat(), "end": end.isoformat()}})
-    if end > timezone.localdate():
-        raise ValidationError({"period_end": _("The period ends in the future (%(end)s): report it after it has ended.") % {
-            "end": end.isoformat()}})
+def _as_validation_error(problems: list[dict], lang: str) -> ValidationError:
+    """The pipeline's problems of one row as a form's coded errors ({column: [message with its code]})."""
+    errs = Problems()
+    for p in problems:
+        errs.extend(ValidationError(imports.message(p, lang), code=p["code"]), p["column"])
+    return errs.exception()
 
 
 @transaction.atomic
+def save_one(kind, actor, org, item: dict, reason: str = ""):
+    """One row of a kind entered on a form: the import's own checks (`check_rows`, the kind's parsers),
+    then the same period again changes a draft in place or makes a new version (a reason after lock);
+    an overlapping other period is refused. Returns the saved record; raises ValidationError with the
+    pipeline's codes (field = the kind's column)."""
+    spec = kinds.get(kind) if isinstance(kind, str) else kind
+    lang = lang_of(actor)
+    access.require(actor, ReportingAction.REPORT, spec.model(organisation=org))
+    rows, problems = check_rows(actor, org, imports.rows_from_dicts([item], spec), spec=spec)
+    current = None
+    if rows and [p["code"] for p in problems] == ["overlap_existing"]:
+        row = rows[0]
+        period = spec.period
+        same = {f"{att}": getattr(row, code) for code, att in spec.key_fields()}
+        same[period.start_field] = row.start
+        if period.end_field:
+            same[period.end_field] = row.end
+        current = spec.model.objects.select_for_update().filter(organisation=org, is_current=True, **same).first()
+        if current is not None:
+            problems = []  # the same period of the same series: a change, not an overlap
+    if problems:
+        raise _as_validation_error(problems, lang)
+    row = rows[0]
+    values = {att: getattr(row, code) for att, code in spec.fields.items()}
+    values[spec.period.start_field] = row.start
+    if spec.period.end_field:
+        values[spec.period.end_field] = row.end
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    new = spec.model(organisation=org, created_by=user, source=Source.FORM, **values)
+    return _versioned_save(actor, spec, current, new, reason)
+
+
 def save_production(actor, org, product, period_start: dt.date, period_end: dt.date, quantity, reason: str = "") -> ProductionRecord:
-    """Production of one of the organisation's products for a period (in the product's unit)."""
-    _require(actor, ReportingAction.REPORT, ProductionRecord(organisation=org))
-    if product.organisation_id != org.pk:
-        raise ValidationError({"product": _("Choose one of the organisation's products.")})
-    try:
-        qty = imports.parse_quantity(quantity)
-    except BadValue:
-        raise ValidationError({"quantity": _("“%(value)s” is not a number.") % {"value": quantity}})
-    if qty < 0:
-        raise ValidationError({"quantity": _("The quantity cannot be negative.")})
-    _period_checks(period_start, period_end)
-    current = ProductionRecord.objects.select_for_update().filter(organisation=org, product=product, is_current=True,
-                                                                  period_start__lte=period_end, period_end__gte=period_start)
-    clash = [c for c in current if (c.period_start, c.period_end) != (period_start, period_end)]
-    if clash:
-        raise ValidationError({"period_start": _("The period overlaps a record already reported (%(start)s to %(end)s, %(state)s). "
-                                                 "Choose “replace” to put this row in its place (the old version is kept).") % {
-            "start": clash[0].period_start.isoformat(), "end": clash[0].period_end.isoformat(), "state": clash[0].get_state_display()}})
-    user = actor if getattr(actor, "is_authenticated", False) else None
-    new = ProductionRecord(organisation=org, product=product, period_start=period_start, period_end=period_end,
-                           quantity=qty.quantize(Decimal("0.000001")), created_by=user, source=Source.FORM)
-    return _versioned_save(actor, ProductionRecord, next(iter(current), None), new, reason)
+    """Production of one of the organisation's products for a period (in the product's unit): `save_one`."""
+    return save_one("production", actor, org, {"period_start": period_start, "period_end": period_end,
+                                               "product": product.pk, "quantity": quantity}, reason)
 
 
-@transaction.atomic
 def save_employees(actor, org, month: dt.date, employees: int, reason: str = "") -> EmployeeRecord:
-    """Employees in a month (any day of the month may be given)."""
-    _require(actor, ReportingAction.REPORT, EmployeeRecord(organisation=org))
-    month = month.replace(day=1)
-    if employees is None or int(employees) < 0:
-        raise ValidationError({"employees": _("Enter a whole number of employees (0 or more).")})
-    _period_checks(month, imports.month_end(month))
-    current = EmployeeRecord.objects.select_for_update().filter(organisation=org, month=month, is_current=True).first()
-    user = actor if getattr(actor, "is_authenticated", False) else None
-    new = EmployeeRecord(organisation=org, month=month, employees=int(employees), created_by=user, source=Source.FORM)
-    return _versioned_save(actor, EmployeeRecord, current, new, reason)
+    """Employees in a month (any day of the month may be given): `save_one`."""
+    return save_one("employees", actor, org, {"month": month, "employees": employees}, reason)

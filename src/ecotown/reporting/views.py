@@ -19,11 +19,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from ecotown import access
 from ecotown.core import dates
+from ecotown.core.errors import Problems
 from ecotown.core.i18n import ui_lang as _lang
 from ecotown.registry.models import Kind, Organisation
 from ecotown.web.forms import add_errors
 
 from . import imports, jobs, kinds, selectors, services
+from .errors import ReportingError
 from .models import (ActivityRecord, EmployeeRecord, ImportBatch, ImportJob, ProductionRecord, QualityFlag,
                      ReportingCalendar, State)
 from .policies import ReportingAction
@@ -119,11 +121,22 @@ class EmployeeForm(forms.Form):
     reason = forms.CharField(label=_l("reason for the change"), required=False)
 
 
+def _form_problems(form) -> Problems:
+    """A bound form's errors with Django's own codes (required, invalid, min_value …)."""
+    errs = Problems()
+    for name, leaves in form.errors.as_data().items():
+        for leaf in leaves:
+            errs.extend(leaf, name)
+    return errs
+
+
 def _month(text) -> dt.date:
     try:
         d, _whole = imports.parse_date(text)
     except imports.BadValue:
-        raise ValidationError({"month": imports.message({"code": "bad_date", "value": text}, _lang())})
+        errs = Problems()
+        errs.extend(ValidationError(imports.message({"code": "bad_date", "value": text}, _lang()), code="bad_date"), "month")
+        raise errs.exception() from None
     return d.replace(day=1)
 
 
@@ -139,7 +152,7 @@ def intensity_input(request, pk: int, kind: str):
     year = timezone.localdate().year
     try:
         if not form.is_valid():
-            raise ValidationError({k: v for k, v in form.errors.items()})
+            _form_problems(form).raise_if_any()
         d = form.cleaned_data
         month = _month(d["month"])
         year = month.year
@@ -289,7 +302,7 @@ def record_action(request, pk: int, action: str):
         elif action == "evidence":
             upload = request.FILES.get("file")
             if upload is None:
-                raise ValidationError({"file": _("Choose a file.")})
+                raise ReportingError.NO_FILE.invalid("file")
             services.add_evidence(request.user, r, upload.name, upload.read())
             messages.success(request, _("File saved."))
         else:

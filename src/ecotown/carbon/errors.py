@@ -1,0 +1,27 @@
+"""Error codes of greenhouse-gas accounting (factor library, inventories, estate energy sales).
+
+Problems found by the calculator (`ecotown.calc`) keep the calculator's own codes (CalcError)."""
+from __future__ import annotations
+
+from django.utils.translation import gettext_noop as _  # marks the msgid; ErrorCode translates it when read
+
+from ecotown.core.errors import ErrorCode
+
+
+class CarbonError(ErrorCode):
+    FACTOR_CHANGED = "factor_changed", _(
+        "Factor %(id)s changed in the built-in file: a factor once loaded is never edited, give the new "
+        "edition a new id.")
+    STATUS_INVALID = "status_invalid", _("Choose a valid status.")
+    FILE_EMPTY = "file_empty", _("The file is empty.")
+    NO_FACTOR_ROWS = "no_factor_rows", _("The file has no factor rows.")
+    UNKNOWN_ACTIVITIES = "unknown_activities", _("Unknown activity codes: %(codes)s")
+    OVERLAPS_LIBRARY = "overlaps_library", _(
+        "line %(line)s overlaps factor %(id)s (%(activity)s, %(gas)s) of the library: give the new edition "
+        "dates that do not overlap")
+    NOT_AN_ESTATE = "not_an_estate", _("Only an industrial estate or port sells energy to its members.")
+    NOT_PURCHASED_ENERGY = "not_purchased_energy", _("Not a purchased-energy (Scope 2) activity: %(codes)s")
+    GWP_SET_INVALID = "gwp_set_invalid", _("Choose AR4, AR5 or AR6.")
+    # guards of the inventory workflow (carbon/workflows.py)
+    NOT_COMPUTED = "inventory_not_computed", _("The inventory could not be computed; correct the data first.")
+    NO_VERIFIED_RECORDS = "inventory_without_records", _("The inventory has no verified records.")
