@@ -32,13 +32,22 @@ def test_organisation_owned_models_pinned():
         "reporting.ProductionRecord", "reporting.QualityFlag", "reporting.Reminder"]
 
 
-def test_mixin_gives_the_link_the_history_organisation_and_the_policy_marker(world):
+def test_mixin_gives_the_link_the_history_organisation_and_the_default_policy(world):
     field = OrganisationOwned._meta.get_field("organisation")
     assert (field.related_model, field.remote_field.on_delete.__name__, field.remote_field.related_name, field.null) == (
         "registry.Organisation", "PROTECT", "%(class)ss", False)
     contact = world.F1.contacts.model(organisation=world.F1, name="x")
     assert contact.history_organisation_id() == world.F1.pk
-    assert contact.DEFAULT_POLICY == "organisation"
+    from ecotown import access
+    from ecotown.registry.models import Contact
+
+    # the default policy: registered for the mixin, so a model no app gives a policy of its own has it
+    assert type(access.policy_for(OrganisationOwned)) is access.OrganisationOwnedPolicy
+
+    class Later(Contact):  # (not a model: only its MRO matters) a subclass keeps what its base has
+        class Meta:
+            abstract = True
+    assert access.policy_for(Later) is access.policy_for(Contact)
 
 
 def test_models_keep_their_own_foreign_keys():

@@ -56,13 +56,12 @@ class OrganisationOwned(models.Model):
     """Abstract: a record that belongs to one organisation.
 
     Gives the organisation link, `history_organisation_id()` (the organisation whose access rules
-    apply to the record's change history) and the marker `DEFAULT_POLICY = "organisation"`: unless
-    the app registers a more specific policy for the model, who may see the organisation may see the
-    record, and who may change the organisation may change it. A model that needs other foreign-key
+    apply to the record's change history) and the default access policy (`access.OrganisationOwnedPolicy`,
+    registered for this class in core/policies.py): unless the app registers a more specific policy
+    for the model, who may see the organisation may see the record, and who may change the
+    organisation may change it. A model that needs other foreign-key
     arguments (related_name, on_delete, null, one-to-one) declares its own `organisation` field.
     """
-
-    DEFAULT_POLICY = "organisation"
 
     organisation = models.ForeignKey("registry.Organisation", on_delete=models.PROTECT, related_name="%(class)ss",
                                      verbose_name=_("organisation"))

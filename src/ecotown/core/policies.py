@@ -5,7 +5,7 @@ from django.db.models import QuerySet
 
 from ecotown.access import Action, OrganisationOwnedPolicy, Policy, Principal, decide
 
-from .models import (ChangeRecord, Notification, ReferenceEdition, Task, TaskState, UploadedFile, Workflow,
+from .models import (ChangeRecord, Notification, OrganisationOwned, ReferenceEdition, Task, TaskState, UploadedFile, Workflow,
                      WorkflowState)
 
 
@@ -88,6 +88,8 @@ class TaskStatePolicy(WorkflowRunPolicy):
 
 
 POLICIES = {
+    # the default of every organisation-owned model: an app registers a more specific policy for its own
+    OrganisationOwned: OrganisationOwnedPolicy(),
     ChangeRecord: ChangeRecordPolicy(),
     Notification: NotificationPolicy(),
     ReferenceEdition: ReferenceEditionPolicy(),
