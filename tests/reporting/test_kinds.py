@@ -469,3 +469,23 @@ def test_the_forms_use_the_kinds_checks_and_codes(world):
     with translation.override("th"):
         assert [(p["field"], p["code"]) for p in problems(exc.value)] == [("period_start", "overlap_existing")]
     assert ProductionRecord.objects.count() == 1
+
+
+def test_pages_name_the_columns_of_problems_in_the_readers_language(world, client):
+    """The problems table shows the kind's column label (not its code) with the cell, in Thai and English."""
+    with pytest.raises(services.Rejected) as exc:
+        services.import_records("employees", world.users["preparer"], world.F1,
+                                csv_bytes([["2025-01", "-3", ""]], header=EMP_HEADER), name="e.csv")
+    client.force_login(world.users["preparer"])
+    url = f"/reporting/imports/{exc.value.batch.pk}/"
+    import re
+
+    def cells(html):
+        row = re.search(r'data-testid="problems">.*?<tbody><tr>(.*?)</tr>', html, re.S).group(1)
+        return [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td>(.*?)</td>", row, re.S)]
+
+    assert cells(client.get(url, HTTP_ACCEPT_LANGUAGE="th").content.decode()) == [
+        "2", "จำนวนพนักงาน (B2)", "-3", "จำนวนต้องไม่ติดลบ"]
+    client.cookies["ecotown_language"] = "en"
+    assert cells(client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()) == [
+        "2", "Employees (B2)", "-3", "The number cannot be negative."]

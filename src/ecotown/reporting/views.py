@@ -444,7 +444,7 @@ def job_progress(request, pk):
 def _job_ctx(job):
     progress = jobs.read_progress(job.pk)
     batch = job.batch
-    problems = [{**p, "message": imports.message(p, _lang())} for p in (batch.problems if batch else [])]
+    problems = _shown_problems(batch.problems if batch else [], job.kind)
     return {"job": job, "org": job.organisation, "progress": progress, "percent": jobs.percent(progress),
             "kind_label": _kind_label(job.kind),
             "batch": batch, "problems": problems[:1000], "n_problems": len(problems),
@@ -454,9 +454,25 @@ def _job_ctx(job):
 @login_required
 def batch_detail(request, pk: int):
     batch = access.get_or_404(request.user, ImportBatch.objects.select_related("organisation", "marked_file", "file"), pk=pk)
-    problems = [{**p, "message": imports.message(p, _lang())} for p in batch.problems]
+    problems = _shown_problems(batch.problems, batch.kind)
     return render(request, "reporting/batch.html", {"batch": batch, "org": batch.organisation, "problems": problems,
                                                     "kind_label": _kind_label(batch.kind)})
+
+
+def _shown_problems(problems: list[dict], kind: str) -> list[dict]:
+    """Problems as the pages show them: the message and the column's label in the reader's language
+    (the code stays in the marked workbook's header and the API)."""
+    lang = _lang()
+    try:
+        labels = {code: (th, en) for code, (th, en) in kinds.get(kind).all_columns.items()}
+    except KeyError:
+        labels = {}
+    out = []
+    for p in problems:
+        th_en = labels.get(p.get("column"))
+        label = (th_en[1] if lang == "en" else th_en[0]) if th_en else p.get("column")
+        out.append({**p, "message": imports.message(p, lang), "column_label": label})
+    return out
 
 
 def _kind_label(code: str) -> str:
