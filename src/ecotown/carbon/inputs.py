@@ -18,10 +18,8 @@ FIELDS = ("id", "organisation_id", "activity", "quantity", "unit", "period_start
 
 
 def record_model():
-    try:
-        return apps.get_model("reporting", "ActivityRecord")
-    except LookupError:
-        return None
+    """Reporting's activity records (the records inventory lines of kind "activities" trace to)."""
+    return source_model(ACTIVITIES)
 
 
 def source_model(kind: str):
@@ -29,11 +27,9 @@ def source_model(kind: str):
     return apps.get_model(*SOURCE_KINDS[kind])
 
 
-def optional_model(name: str):
-    try:
-        return apps.get_model("reporting", name)
-    except LookupError:
-        return None
+def reported_model(name: str):
+    """Another of reporting's record models (production, employees: the intensity denominators)."""
+    return apps.get_model("reporting", name)
 
 
 def used_records_query(organisation_ids, start: dt.date, end: dt.date):
@@ -46,8 +42,6 @@ def used_records_query(organisation_ids, start: dt.date, end: dt.date):
 
 def used_records(organisation_ids, start: dt.date, end: dt.date):
     """Values of the records an inventory uses that overlap [start, end], ordered by id."""
-    if record_model() is None:
-        return []
     return list(used_records_query(organisation_ids, start, end))
 
 

@@ -133,30 +133,28 @@ def intensity(org, year: int) -> dict:
     if total is None:
         return out
     start, end = inputs.year_bounds(year)
-    Emp = inputs.optional_model("EmployeeRecord")
-    if Emp is not None:
-        vals = list(Emp.objects.filter(organisation=org, is_current=True, state__in=inputs.USED_STATES,
-                                       month__gte=start, month__lte=end).values_list("employees", flat=True))
-        if vals:
-            out["employees"], out["employees_source"] = sum(vals) / len(vals), "EmployeeRecord"
+    Emp = inputs.reported_model("EmployeeRecord")
+    vals = list(Emp.objects.filter(organisation=org, is_current=True, state__in=inputs.USED_STATES,
+                                   month__gte=start, month__lte=end).values_list("employees", flat=True))
+    if vals:
+        out["employees"], out["employees_source"] = sum(vals) / len(vals), "EmployeeRecord"
     if out["employees"] is None:
         detail = getattr(org, "factory", None) if org.kind in {"factory", "waste_processor"} else None
         if detail is not None and detail.employees:
             out["employees"], out["employees_source"] = float(detail.employees), "FactoryDetail"
     if out["employees"]:
         out["per_employee"] = total / out["employees"]
-    Prod = inputs.optional_model("ProductionRecord")
-    if Prod is not None:
-        per: dict[tuple, float] = {}
-        for pid, name, unit, q, s, e in Prod.objects.filter(
-                organisation=org, is_current=True, state__in=inputs.USED_STATES, period_start__lte=end,
-                period_end__gte=start).values_list("product_id", "product__name_en", "product__unit", "quantity",
-                                                   "period_start", "period_end"):
-            _s, _e, part = inputs.clip_to(s, e, float(q), start, end)
-            per[(pid, name, unit)] = per.get((pid, name, unit), 0.0) + part
-        for (pid, name, unit), q in sorted(per.items(), key=lambda kv: kv[0][0]):
-            out["per_unit"].append({"product_id": pid, "product": name, "unit": unit, "quantity": q,
-                                    "t_co2e_per_unit": total / q if q else None})
+    Prod = inputs.reported_model("ProductionRecord")
+    per: dict[tuple, float] = {}
+    for pid, name, unit, q, s, e in Prod.objects.filter(
+            organisation=org, is_current=True, state__in=inputs.USED_STATES, period_start__lte=end,
+            period_end__gte=start).values_list("product_id", "product__name_en", "product__unit", "quantity",
+                                               "period_start", "period_end"):
+        _s, _e, part = inputs.clip_to(s, e, float(q), start, end)
+        per[(pid, name, unit)] = per.get((pid, name, unit), 0.0) + part
+    for (pid, name, unit), q in sorted(per.items(), key=lambda kv: kv[0][0]):
+        out["per_unit"].append({"product_id": pid, "product": name, "unit": unit, "quantity": q,
+                                "t_co2e_per_unit": total / q if q else None})
     return out
 
 
