@@ -200,8 +200,7 @@ class InventoryLine(OrganisationOwned):
 
     class Meta:
         ordering = ["id"]
-        indexes = [models.Index(fields=["inventory", "scope", "iso_category"]),
-                   models.Index(fields=["source_kind", "source_id"], name="carbon_line_source_idx")]
+        indexes = [models.Index(fields=["inventory", "scope", "iso_category"])]  # a record's lines: record_id
 
     def __str__(self):
         return f"line {self.pk} ({self.activity}, {self.gas})"
