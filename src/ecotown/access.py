@@ -36,24 +36,12 @@ __all__ = ["Action", "Policy", "OrganisationOwnedPolicy", "Principal", "principa
 
 
 class Action(StrEnum):
-    """Actions every policy understands (VIEW, ADD, CHANGE, DELETE), and — kept so callers keep
-    working — the values of actions owned by the apps' own enums (`RegistryAction`, `AccountsAction`,
-    `EnquiryAction`, …, in each app's policies.py). The values are the contract, not the class."""
+    """Actions every policy understands. An app's own actions are an enum in its policies.py
+    (`RegistryAction`, `AccountsAction`, `EnquiryAction`, `ReportingAction`, `CarbonAction` …)."""
     VIEW = "view"
     ADD = "add"
     CHANGE = "change"
     DELETE = "delete"
-    # registry.policies.RegistryAction
-    ADD_CHILD = "add_child"          # obj = the estate/port a new factory, school ... goes into
-    ADD_ESTATE = "add_estate"        # obj = None
-    PROGRAMME = "programme"          # obj = None: programme-wide views (every organisation)
-    # accounts.policies.AccountsAction
-    MANAGE_MEMBERS = "manage_members"
-    APPROVE_REGISTRATION = "approve_registration"  # obj = the organisation; None: "some registration"
-    ADMIN_PEOPLE = "admin_people"    # PDPA export/erase, users
-    ADMIN_REFERENCE = "admin_reference"
-    # enquiries.policies.EnquiryAction
-    ENQUIRY_HANDLE = "handle"        # assign / answer / close an enquiry
 
 
 @dataclass
@@ -297,20 +285,3 @@ def get_or_404(user, qs: QuerySet, **lookup):
     if obj is None:
         raise Http404
     return obj
-
-
-def __getattr__(name):
-    """Names that moved into the apps' policies.py, still reachable here for callers not yet moved."""
-    if name == "ReportingAction":
-        from ecotown.reporting.policies import ReportingAction
-
-        return ReportingAction
-    if name == "reporting_can_see_completeness":
-        from ecotown.reporting.policies import can_see_completeness
-
-        return can_see_completeness
-    if name == "CARBON_FINALISE":
-        from ecotown.carbon.policies import CarbonAction
-
-        return CarbonAction.FINALISE
-    raise AttributeError(name)

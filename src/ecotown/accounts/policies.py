@@ -12,10 +12,10 @@ from .roles import Role
 
 
 class AccountsAction(StrEnum):
-    MANAGE_MEMBERS = Action.MANAGE_MEMBERS.value              # obj = the organisation
-    APPROVE_REGISTRATION = Action.APPROVE_REGISTRATION.value  # obj = the organisation; object-less: any
-    ADMIN_PEOPLE = Action.ADMIN_PEOPLE.value                  # object-less: PDPA export/erase, users
-    ADMIN_REFERENCE = Action.ADMIN_REFERENCE.value            # object-less: reference data, frameworks
+    MANAGE_MEMBERS = "manage_members"              # obj = the organisation
+    APPROVE_REGISTRATION = "approve_registration"  # obj = the organisation; object-less: any
+    ADMIN_PEOPLE = "admin_people"                  # object-less: PDPA export/erase, users
+    ADMIN_REFERENCE = "admin_reference"            # object-less: reference data, frameworks
     GRANT_ROLE = "grant_role"                                 # obj = a Membership (organisation + role)
 
 

@@ -12,7 +12,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ecotown import access
-from ecotown.access import Action
 from ecotown.core import history, workflow
 from ecotown.core.errors import Problems
 from ecotown.core.services import notify
@@ -30,7 +29,7 @@ INVITATION_DAYS = 14
 @transaction.atomic
 def add_membership(actor, user: User, organisation: Organisation, role: str, *, check: bool = True) -> Membership:
     if check:
-        access.require(actor, Action.MANAGE_MEMBERS, organisation)
+        access.require(actor, AccountsAction.MANAGE_MEMBERS, organisation)
         _check_grant(actor, organisation, role)
     m = Membership.objects.filter(user=user, organisation=organisation, role=role).first()
     if m is not None:
@@ -54,7 +53,7 @@ def _check_grant(actor, organisation: Organisation, role: str) -> None:
 
 @transaction.atomic
 def remove_membership(actor, membership: Membership) -> None:
-    access.require(actor, Action.MANAGE_MEMBERS, membership.organisation)
+    access.require(actor, AccountsAction.MANAGE_MEMBERS, membership.organisation)
     membership.is_active = False
     history.save(actor, membership)
     access.forget(membership.user)
@@ -63,7 +62,7 @@ def remove_membership(actor, membership: Membership) -> None:
 @transaction.atomic
 def invite(actor, organisation: Organisation, email: str, role: str, base_url: str = "") -> tuple[Invitation, str]:
     """Invite someone by e-mail; returns the invitation and the raw token (sent in the link)."""
-    access.require(actor, Action.MANAGE_MEMBERS, organisation)
+    access.require(actor, AccountsAction.MANAGE_MEMBERS, organisation)
     _check_grant(actor, organisation, role)
     raw = secrets.token_urlsafe(32)
     inv = history.save(actor, Invitation(
@@ -152,7 +151,7 @@ def decide_registration(actor, req: RegistrationRequest, approve: bool) -> Regis
 
 @transaction.atomic
 def assign_auditor(actor, auditor: User, organisation: Organisation, valid_from, valid_to, purpose: str = "") -> Assignment:
-    if not access.can(actor, Action.ADMIN_PEOPLE):
+    if not access.can(actor, AccountsAction.ADMIN_PEOPLE):
         raise access.PermissionDenied
     return history.save(actor, Assignment(auditor=auditor, organisation=organisation, valid_from=valid_from,
                                           valid_to=valid_to, purpose=purpose))

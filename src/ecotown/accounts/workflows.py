@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
-from ecotown.access import Action
+from ecotown.accounts.policies import AccountsAction
 from ecotown.core import workflow
 from ecotown.core.services import notify
 from ecotown.core.workflow import Transition
@@ -38,10 +38,10 @@ def _tell(approved: bool):
 _DECIDED = gettext_lazy("This request has already been decided.")
 
 REGISTRATION = workflow.Table("accounts.registration", [
-    Transition("approve", (S.PENDING,), S.APPROVED, Action.APPROVE_REGISTRATION, note="approved",
+    Transition("approve", (S.PENDING,), S.APPROVED, AccountsAction.APPROVE_REGISTRATION, note="approved",
                stamps=(_stamp_decided,), effects=(_add_member, _tell(True)), label=pgettext_lazy("workflow", "approve"),
                wrong_state=_DECIDED),
-    Transition("reject", (S.PENDING,), S.REJECTED, Action.APPROVE_REGISTRATION, note="rejected",
+    Transition("reject", (S.PENDING,), S.REJECTED, AccountsAction.APPROVE_REGISTRATION, note="rejected",
                stamps=(_stamp_decided,), effects=(_tell(False),), label=pgettext_lazy("workflow", "reject"), wrong_state=_DECIDED),
 ])
 

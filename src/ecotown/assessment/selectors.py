@@ -5,6 +5,7 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _l
 
+from ecotown.registry.policies import RegistryAction
 from ecotown import access
 from ecotown.access import Action
 from ecotown.calc import kpi as calc_kpi
@@ -43,7 +44,7 @@ def version_or_404(user, pk: int) -> FrameworkVersion:
 def assessable_orgs(user):
     """Organisations the user may start an assessment for."""
     qs = access.visible_orgs(user, Organisation.objects.filter(kind__in=ASSESSABLE_KINDS)).order_by("kind", "name_th")
-    if access.can(user, Action.PROGRAMME):  # authority staff change every organisation's assessments
+    if access.can(user, RegistryAction.PROGRAMME):  # authority staff change every organisation's assessments
         return qs
     ids = [o.pk for o in qs.only("pk", "parent_id", "kind")
            if access.can(user, Action.CHANGE, Assessment(organisation=o))]

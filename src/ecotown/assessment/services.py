@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 from django.db import transaction
 
+from ecotown.accounts.policies import AccountsAction
 from ecotown import access
 from ecotown.access import Action
 from ecotown.calc import kpi as calc_kpi
@@ -36,7 +37,7 @@ ENGINE = "ecotown.calc.scoring/1"
 
 
 def _require_admin(actor) -> None:
-    if not access.can(actor, Action.ADMIN_REFERENCE):
+    if not access.can(actor, AccountsAction.ADMIN_REFERENCE):
         from django.core.exceptions import PermissionDenied
 
         raise PermissionDenied

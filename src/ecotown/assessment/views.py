@@ -12,6 +12,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_http_methods, require_POST
 
+from ecotown.registry.policies import RegistryAction
+from ecotown.accounts.policies import AccountsAction
 from ecotown import access
 from ecotown.access import Action
 from ecotown.registry.models import Organisation
@@ -46,8 +48,8 @@ def index(request):
     form = StartForm(request.user, initial={"year": timezone.localdate().year})
     rows = selectors.assessments_for(request.user)[:200]
     return render(request, "assessment/index.html", {
-        "form": form, "rows": rows, "is_admin": access.can(request.user, Action.ADMIN_REFERENCE),
-        "is_authority": access.can(request.user, Action.PROGRAMME)})
+        "form": form, "rows": rows, "is_admin": access.can(request.user, AccountsAction.ADMIN_REFERENCE),
+        "is_authority": access.can(request.user, RegistryAction.PROGRAMME)})
 
 
 @login_required
@@ -76,7 +78,7 @@ class UploadForm(forms.Form):
 @login_required
 @require_http_methods(["GET", "POST"])
 def frameworks(request):
-    is_admin = access.can(request.user, Action.ADMIN_REFERENCE)
+    is_admin = access.can(request.user, AccountsAction.ADMIN_REFERENCE)
     form = UploadForm()
     problems: list[str] = []
     status = 200

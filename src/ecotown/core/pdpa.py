@@ -136,9 +136,9 @@ def _email_of(user, email: str) -> str:
 def export_person(actor, user=None, email: str = "") -> dict:
     """Everything EcoTown holds about one person, as JSON-ready data."""
     from ecotown import access
-    from ecotown.access import Action
+    from ecotown.accounts.policies import AccountsAction
 
-    if not access.can(actor, Action.ADMIN_PEOPLE):
+    if not access.can(actor, AccountsAction.ADMIN_PEOPLE):
         raise access.PermissionDenied
     email = _email_of(user, email)
     out: dict = {"exported_at": timezone.now().isoformat(), "email": email}
@@ -158,9 +158,9 @@ def export_person(actor, user=None, email: str = "") -> dict:
 def erase_person(actor, user=None, email: str = "") -> dict:
     """Erase one person's personal data; the records stay, anonymised, so history holds together."""
     from ecotown import access
-    from ecotown.access import Action
+    from ecotown.accounts.policies import AccountsAction
 
-    if not access.can(actor, Action.ADMIN_PEOPLE):
+    if not access.can(actor, AccountsAction.ADMIN_PEOPLE):
         raise access.PermissionDenied
     email = _email_of(user, email)
     counts = {}

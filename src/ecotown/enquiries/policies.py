@@ -11,7 +11,7 @@ from .models import Enquiry
 
 
 class EnquiryAction(StrEnum):
-    HANDLE = Action.ENQUIRY_HANDLE.value  # assign / answer / close; object-less: may handle enquiries at all
+    HANDLE = "handle"  # assign / answer / close; object-less: may handle enquiries at all
 
 
 class EnquiryPolicy(Policy):

@@ -39,7 +39,7 @@ def submit(actor, data: dict) -> Enquiry:
 
 @transaction.atomic
 def assign(actor, enquiry: Enquiry, staff_user) -> Enquiry:
-    access.require(actor, Action.ENQUIRY_HANDLE, enquiry)
+    access.require(actor, EnquiryAction.HANDLE, enquiry)
     if not access.can(staff_user, EnquiryAction.HANDLE):
         raise EnquiriesError.ASSIGNEE_NOT_STAFF.invalid("assigned_to")
     name = "reassign" if enquiry.status in (Enquiry.Status.ANSWERED, Enquiry.Status.CLOSED) else "assign"
@@ -48,7 +48,7 @@ def assign(actor, enquiry: Enquiry, staff_user) -> Enquiry:
 
 @transaction.atomic
 def answer(actor, enquiry: Enquiry, text: str) -> Enquiry:
-    access.require(actor, Action.ENQUIRY_HANDLE, enquiry)
+    access.require(actor, EnquiryAction.HANDLE, enquiry)
     if not text.strip():
         raise EnquiriesError.ANSWER_REQUIRED.invalid("answer")
     return workflow.transition(actor, enquiry, "answer", text=text)[0]

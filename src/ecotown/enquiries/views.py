@@ -9,9 +9,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_POST
 
+from ecotown.enquiries.policies import EnquiryAction
 from ecotown import access
 from ecotown.web.forms import add_errors
-from ecotown.access import Action
 from ecotown.accounts.models import User
 from ecotown.core.models import ChangeRecord
 
@@ -61,7 +61,7 @@ def enquiry_list(request):
 @login_required
 def enquiry_detail(request, pk: int):
     enquiry = access.get_or_404(request.user, Enquiry.objects.select_related("organisation", "assigned_to"), pk=pk)
-    can_handle = access.can(request.user, Action.ENQUIRY_HANDLE, enquiry)
+    can_handle = access.can(request.user, EnquiryAction.HANDLE, enquiry)
     staff = policies.handlers() if can_handle else []
     return render(request, "enquiries/detail.html", {
         "e": enquiry, "can_handle": can_handle, "staff": staff,
@@ -72,7 +72,7 @@ def enquiry_detail(request, pk: int):
 @require_POST
 def enquiry_action(request, pk: int, action: str):
     enquiry = access.get_or_404(request.user, Enquiry.objects.all(), pk=pk)
-    access.require(request.user, Action.ENQUIRY_HANDLE, enquiry)
+    access.require(request.user, EnquiryAction.HANDLE, enquiry)
     try:
         if action == "assign":
             staff_user = User.objects.filter(pk=request.POST.get("user")).first()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.urls import reverse
 from django.utils.translation import pgettext_lazy
 
-from ecotown.access import Action
+from ecotown.enquiries.policies import EnquiryAction
 from ecotown.core import workflow
 from ecotown.core.services import notify
 from ecotown.core.workflow import Transition
@@ -55,13 +55,13 @@ def _stamp_closed(ctx, e):
 
 
 ENQUIRY = workflow.Table("enquiries", [
-    Transition("assign", (S.NEW, S.ASSIGNED), S.ASSIGNED, Action.ENQUIRY_HANDLE, note="assigned",
+    Transition("assign", (S.NEW, S.ASSIGNED), S.ASSIGNED, EnquiryAction.HANDLE, note="assigned",
                stamps=(_assign,), effects=(_tell_assignee,), label=pgettext_lazy("workflow", "assign")),
-    Transition("reassign", (S.ANSWERED, S.CLOSED), None, Action.ENQUIRY_HANDLE, note="assigned",
+    Transition("reassign", (S.ANSWERED, S.CLOSED), None, EnquiryAction.HANDLE, note="assigned",
                stamps=(_assign,), effects=(_tell_assignee,), label=pgettext_lazy("workflow", "assign")),
-    Transition("answer", OPEN, S.ANSWERED, Action.ENQUIRY_HANDLE, note="answered", stamps=(_write_answer,),
+    Transition("answer", OPEN, S.ANSWERED, EnquiryAction.HANDLE, note="answered", stamps=(_write_answer,),
                effects=(_tell_sender,), label=pgettext_lazy("workflow", "answer")),
-    Transition("close", OPEN, S.CLOSED, Action.ENQUIRY_HANDLE, note="closed", stamps=(_stamp_closed,),
+    Transition("close", OPEN, S.CLOSED, EnquiryAction.HANDLE, note="closed", stamps=(_stamp_closed,),
                label=pgettext_lazy("workflow", "close")),
 ])
 

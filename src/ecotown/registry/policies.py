@@ -6,15 +6,16 @@ from enum import StrEnum
 from django.db.models import QuerySet
 
 from ecotown.access import Action, OrganisationOwnedPolicy, Policy, Principal, principal
+from ecotown.accounts.policies import AccountsAction
 from ecotown.accounts.roles import Role
 
 from .models import Contact, EstateDetail, FactoryDetail, Kind, Organisation, Product
 
 
 class RegistryAction(StrEnum):
-    ADD_CHILD = Action.ADD_CHILD.value      # obj = the estate/port a new factory, school ... goes into
-    ADD_ESTATE = Action.ADD_ESTATE.value    # object-less
-    PROGRAMME = Action.PROGRAMME.value      # object-less: programme-wide views over every organisation
+    ADD_CHILD = "add_child"      # obj = the estate/port a new factory, school ... goes into
+    ADD_ESTATE = "add_estate"    # object-less
+    PROGRAMME = "programme"      # object-less: programme-wide views over every organisation
 
 
 class OrganisationPolicy(Policy):
@@ -35,9 +36,9 @@ class OrganisationPolicy(Policy):
             return p.authority_admin
         if action == RegistryAction.ADD_CHILD:
             return org.kind in {Kind.ESTATE, Kind.PORT} and (p.authority_staff or org.id in p.managed_estates)
-        if action == Action.MANAGE_MEMBERS:
+        if action == AccountsAction.MANAGE_MEMBERS:
             return p.authority_admin or p.manages(org) or p.has_role(org, {Role.FACTORY_APPROVER})
-        if action == Action.APPROVE_REGISTRATION:
+        if action == AccountsAction.APPROVE_REGISTRATION:
             return p.authority_staff or p.manages(org)
         return False
 

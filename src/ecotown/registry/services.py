@@ -8,6 +8,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from ecotown.registry.policies import RegistryAction
 from ecotown import access
 from ecotown.access import Action
 from ecotown.core import history
@@ -50,7 +51,7 @@ def _unknown(data: dict, *allowed: set[str]) -> None:
 @transaction.atomic
 def create_estate(actor, data: dict, *, kind: str = Kind.ESTATE, parent: Organisation | None = None) -> Organisation:
     """Create an industrial estate or port with its details."""
-    access.require(actor, Action.ADD_ESTATE)
+    access.require(actor, RegistryAction.ADD_ESTATE)
     _unknown(data, ORG_FIELDS, ESTATE_FIELDS)
     if parent is None:
         parent = Organisation.objects.filter(kind=Kind.AUTHORITY).order_by("pk").first()
@@ -67,7 +68,7 @@ def create_estate(actor, data: dict, *, kind: str = Kind.ESTATE, parent: Organis
 def create_factory(actor, parent: Organisation, data: dict, *, kind: str = Kind.FACTORY,
                    products: list[dict] | None = None) -> Organisation:
     """Create a factory (or waste processor) inside an estate or port."""
-    access.require(actor, Action.ADD_CHILD, parent)
+    access.require(actor, RegistryAction.ADD_CHILD, parent)
     _unknown(data, ORG_FIELDS, FACTORY_FIELDS)
     org = Organisation(kind=kind, parent=parent, **_split(data, ORG_FIELDS))
     detail = FactoryDetail(**_split(data, FACTORY_FIELDS))
@@ -86,7 +87,7 @@ def create_member_org(actor, parent: Organisation, kind: str, data: dict) -> Org
     """Create a school, community or other organisation near/in an estate."""
     if kind not in {Kind.SCHOOL, Kind.COMMUNITY}:
         raise RegistryError.UNSUPPORTED_KIND.invalid("kind")
-    access.require(actor, Action.ADD_CHILD, parent)
+    access.require(actor, RegistryAction.ADD_CHILD, parent)
     _unknown(data, ORG_FIELDS)
     org = Organisation(kind=kind, parent=parent, **_split(data, ORG_FIELDS))
     history.save(actor, org)

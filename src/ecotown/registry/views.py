@@ -11,6 +11,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from ecotown.registry.policies import RegistryAction
+from ecotown.accounts.policies import AccountsAction
 from ecotown import access
 from ecotown.web.forms import add_errors
 from ecotown.access import Action
@@ -72,7 +74,7 @@ def estate_list(request):
     page.object_list = with_factory_counts(page.object_list)
     template = "registry/_estate_rows.html" if request.headers.get("HX-Request") else "registry/estate_list.html"
     return render(request, template, {"form": form, "page": page,
-                                      "can_add": access.can(request.user, Action.ADD_ESTATE)})
+                                      "can_add": access.can(request.user, RegistryAction.ADD_ESTATE)})
 
 
 @login_required
@@ -99,8 +101,8 @@ def factory_list(request):
 def org_detail(request, pk: int):
     org = access.get_or_404(request.user, Organisation.objects.select_related("province", "parent"), pk=pk)
     ctx = {"org": org, "can_change": access.can(request.user, Action.CHANGE, org),
-           "can_add_child": access.can(request.user, Action.ADD_CHILD, org),
-           "can_members": access.can(request.user, Action.MANAGE_MEMBERS, org),
+           "can_add_child": access.can(request.user, RegistryAction.ADD_CHILD, org),
+           "can_members": access.can(request.user, AccountsAction.MANAGE_MEMBERS, org),
            "history": ChangeRecord.for_object(org)[:30],
            "products": org.products.all(), "contacts": org.contacts.all()}
     if org.kind in {Kind.ESTATE, Kind.PORT}:
@@ -150,10 +152,10 @@ def org_edit(request, pk: int):
 def org_create(request, kind: str, parent: int | None = None):
     parent_org = None
     if kind in {Kind.ESTATE, Kind.PORT}:
-        access.require(request.user, Action.ADD_ESTATE)
+        access.require(request.user, RegistryAction.ADD_ESTATE)
     else:
         parent_org = access.get_or_404(request.user, Organisation.objects.all(), pk=parent)
-        access.require(request.user, Action.ADD_CHILD, parent_org)
+        access.require(request.user, RegistryAction.ADD_CHILD, parent_org)
     if kind not in Kind.values or kind == Kind.AUTHORITY:
         return HttpResponse(status=404)
     form = form_class_for(kind)(request.POST or None)

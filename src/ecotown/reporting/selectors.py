@@ -16,6 +16,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 
+from ecotown.registry.policies import RegistryAction
 from ecotown import access
 from ecotown.registry.models import Kind, Organisation
 
@@ -123,7 +124,7 @@ def completeness(user, year: int, month: int, estate: Organisation | None = None
             raise PermissionDenied
         scope = scope.filter(pk=estate.pk)
     factories = Organisation.objects.filter(kind=Kind.FACTORY)
-    if estate is not None or not access.can(user, access.Action.PROGRAMME):
+    if estate is not None or not access.can(user, RegistryAction.PROGRAMME):
         factories = factories.filter(parent__in=scope)
     period = periods_for(year)[month]
     start, end = period.start, period.end
@@ -155,7 +156,7 @@ def escalation_list(user, today: dt.date | None = None, limit: int = 200, estate
         if not scope.filter(pk=estate.pk).exists():
             raise PermissionDenied
         factories = factories.filter(parent=estate)
-    elif not access.can(user, access.Action.PROGRAMME):
+    elif not access.can(user, RegistryAction.PROGRAMME):
         factories = factories.filter(parent__in=scope)
     periods = [pr for pr in ReportingPeriod.objects.select_related("calendar").filter(
         year__in=[today.year - 1, today.year]) if pr.deadline + dt.timedelta(days=pr.calendar.escalate_days_after) < today]

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_http_methods, require_POST
 
+from ecotown.registry.policies import RegistryAction
 from ecotown import access
 from ecotown.core import dates
 from ecotown.core.errors import Problems
@@ -56,7 +57,7 @@ def index(request):
     m = getattr(request, "membership", None)
     org = getattr(m, "organisation", None)  # (a lazy object: None inside for a user without memberships)
     if (org is not None and org.kind in {Kind.FACTORY, Kind.SCHOOL, Kind.WASTE_PROCESSOR}
-            and not access.can(request.user, access.Action.PROGRAMME)):
+            and not access.can(request.user, RegistryAction.PROGRAMME)):
         return redirect("reporting:org", pk=m.organisation_id)
     qs = selectors.visible_reporting_orgs(request.user).filter(kind__in=[Kind.FACTORY, Kind.WASTE_PROCESSOR])
     q = (request.GET.get("q") or "").strip().lower()

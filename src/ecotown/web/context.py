@@ -24,14 +24,16 @@ def reset_demo_cache() -> None:
 
 def ecotown(request):
     from ecotown import access
+    from ecotown.registry.policies import RegistryAction
+    from ecotown.accounts.policies import AccountsAction
 
     ctx = {"demo": is_demo(), "tile_url": settings.ECOTOWN_TILE_URL}
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
         ctx.update(
-            can_admin_people=access.can(user, access.Action.ADMIN_PEOPLE),
-            is_authority=access.can(user, access.Action.PROGRAMME),
-            can_registrations=access.can(user, access.Action.APPROVE_REGISTRATION),
+            can_admin_people=access.can(user, AccountsAction.ADMIN_PEOPLE),
+            is_authority=access.can(user, RegistryAction.PROGRAMME),
+            can_registrations=access.can(user, AccountsAction.APPROVE_REGISTRATION),
             unread_count=user.notifications.filter(read_at__isnull=True).count(),
         )
     return ctx

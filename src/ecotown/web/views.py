@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_POST
 
+from ecotown.accounts.policies import AccountsAction
 from ecotown import access
 from ecotown.web.forms import add_errors
 from ecotown.access import Action
@@ -62,7 +63,7 @@ def home(request):
     visible = access.visible_orgs(request.user)
     counts = dict(visible.values_list("kind").annotate(n=Count("pk")))
     pending = 0
-    if access.can(request.user, Action.APPROVE_REGISTRATION):
+    if access.can(request.user, AccountsAction.APPROVE_REGISTRATION):
         pending = access.visible(request.user, RegistrationRequest.objects.filter(status="pending")).count()
     return render(request, "home.html", {
         "counts": [(Kind(k).label, k, n) for k, n in sorted(counts.items())],
@@ -175,7 +176,7 @@ class InviteForm(forms.Form):
 @login_required
 def members(request, pk: int):
     org = access.get_or_404(request.user, Organisation.objects.all(), pk=pk)
-    access.require(request.user, Action.MANAGE_MEMBERS, org)
+    access.require(request.user, AccountsAction.MANAGE_MEMBERS, org)
     form = InviteForm(request.POST or None)
     from ecotown.accounts.roles import role_fits
 
@@ -200,7 +201,7 @@ def members(request, pk: int):
 @login_required
 def registrations(request):
     qs = access.visible(request.user, RegistrationRequest.objects.select_related("user", "organisation", "organisation__parent"))
-    qs = [r for r in qs.order_by("-created_at")[:200] if access.can(request.user, Action.APPROVE_REGISTRATION, r.organisation)]
+    qs = [r for r in qs.order_by("-created_at")[:200] if access.can(request.user, AccountsAction.APPROVE_REGISTRATION, r.organisation)]
     return render(request, "accounts/registrations.html", {"requests": qs})
 
 
@@ -261,7 +262,7 @@ class PersonForm(forms.Form):
 @login_required
 def people_admin(request):
     """PDPA: export or erase one person's data (authority admin only)."""
-    access.require(request.user, Action.ADMIN_PEOPLE)
+    access.require(request.user, AccountsAction.ADMIN_PEOPLE)
     form = PersonForm(request.POST or request.GET or None)
     result = None
     if form.is_valid() and (form.cleaned_data["username"] or form.cleaned_data["email"]):
@@ -347,7 +348,7 @@ class AssignmentForm(forms.Form):
 @login_required
 def users_admin(request):
     """Authority admin: people, their memberships, auditor assignments."""
-    access.require(request.user, Action.ADMIN_PEOPLE)
+    access.require(request.user, AccountsAction.ADMIN_PEOPLE)
     q = request.GET.get("q", "").strip()
     users = User.objects.filter(is_active=True).order_by("username")
     if q:
@@ -358,7 +359,7 @@ def users_admin(request):
 
 @login_required
 def user_admin(request, pk: int):
-    access.require(request.user, Action.ADMIN_PEOPLE)
+    access.require(request.user, AccountsAction.ADMIN_PEOPLE)
     from ecotown.accounts.models import Assignment
 
     person = User.objects.filter(pk=pk).first()
