@@ -95,3 +95,19 @@ def token_for(client):
         return headers
 
     return _token
+
+
+@pytest.fixture
+def listener():
+    """Capture what reporting tells the results about activity data (ecotown.core.recompute):
+    [{"orgs", "years", "reason", "restated"}]."""
+    from ecotown.core import recompute
+
+    calls = []
+
+    def fn(org_ids, years, *, reason="", restated=False):
+        calls.append({"orgs": org_ids, "years": years, "reason": reason, "restated": restated})
+
+    recompute.register("activities", fn)
+    yield calls
+    recompute.unregister("activities", fn)

@@ -51,21 +51,6 @@ def counts():
 
 
 @pytest.fixture
-def listener():
-    """Capture what reporting tells the results about activity data (ecotown.core.recompute)."""
-    from ecotown.core import recompute
-
-    calls = []
-
-    def fn(org_ids, years, *, reason="", restated=False):
-        calls.append({"orgs": org_ids, "years": years, "reason": reason, "restated": restated})
-
-    recompute.register("activities", fn)
-    yield calls
-    recompute.unregister("activities", fn)
-
-
-@pytest.fixture
 def kind_listener():
     """Capture what reporting tells the results, per kind: [{"kind", "orgs", "years", "reason", "restated"}]."""
     from ecotown.core import recompute

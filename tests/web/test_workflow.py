@@ -27,21 +27,6 @@ def _english():
         yield
 
 
-@pytest.fixture
-def listener():
-    """What the results are told about activity data (ecotown.core.recompute)."""
-    from ecotown.core import recompute
-
-    calls = []
-
-    def fn(org_ids, years, *, reason="", restated=False):
-        calls.append({"orgs": org_ids, "years": years, "reason": reason, "restated": restated})
-
-    recompute.register("activities", fn)
-    yield calls
-    recompute.unregister("activities", fn)
-
-
 def _record(org, month: int, state="draft", activity="diesel", qty=100):
     start = dt.date(2025, month, 1)
     end = (start.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
