@@ -134,6 +134,11 @@ class Inventory(OrganisationOwned, TrackedModel):
     by_scope3_category = models.JSONField(default=dict, blank=True)
     memo = models.JSONField(default=dict, blank=True)
     warnings = models.JSONField(default=list, blank=True)
+    # records left out because their activity has no factor: [{activity, records, quantity, unit}]
+    # (quantity counted in the year, in the records' unit) — a disclosed exclusion (ISO 14064-1 §5.2.3)
+    excluded = models.JSONField(default=list, blank=True)
+    # ISO 14064-1 §8.3: {"pct": ± % of the total (95 %), "method": ..., "lines": n} (carbon/uncertainty.py)
+    uncertainty = models.JSONField(default=dict, blank=True)
     n_records = models.PositiveIntegerField(default=0)
     fingerprint = models.CharField(max_length=64, blank=True)
     computed_at = models.DateTimeField(null=True, blank=True)

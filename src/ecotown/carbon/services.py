@@ -30,6 +30,7 @@ from ecotown.core.errors import CoreError, Problems, from_calc
 from ecotown.core.i18n import ui_lang as _lang
 
 from . import inputs, library
+from . import uncertainty as uncertainty_
 from .errors import CarbonError
 from .models import (EstateEnergySale, EstateResult, Factor, FactorSet, FactorStatus, Inventory, InventoryLine,
                      MonthResult)
@@ -243,9 +244,13 @@ def compute_inventory(org, year: int, *, actor=None, reason: str = "", restated:
     factors, sets = library.factors_for(org.pk)
     known = {f.activity for f in factors}
     excluded: dict[str, int] = {}
+    excluded_q: dict[tuple[str, str], list] = {}  # (activity, unit) -> [records, quantity in the year]
     for r in recs:
         if r[2] not in known:
             excluded[r[2]] = excluded.get(r[2], 0) + 1
+            e = excluded_q.setdefault((r[2], r[4]), [0, 0.0])
+            e[0] += 1
+            e[1] += inputs.clip_to(r[5], r[6], float(r[3]), start, end)[2]
     all_recs, recs = recs, [r for r in recs if r[2] in known]
     rows = {"org": [], "period_start": [], "period_end": [], "activity": [], "quantity": [], "unit": []}
     for r in recs:
@@ -292,6 +297,9 @@ def compute_inventory(org, year: int, *, actor=None, reason: str = "", restated:
         inv.totals = {"co2e_t": 0.0, "scope1_t": 0.0, "scope2_location_t": 0.0, "scope2_market_t": None,
                       "scope3_t": 0.0, "biogenic_co2_t": 0.0}
         inv.by_gas, inv.memo, inv.factors_used, inv.warnings, inv.by_category, inv.by_scope3_category = {}, {}, [], [], {}, {}
+    inv.excluded = [{"activity": a, "records": n, "quantity": _round(q), "unit": u}
+                    for (a, u), (n, q) in sorted(excluded_q.items())]
+    inv.uncertainty = uncertainty_.for_lines(lines)
     for activity, n in sorted(excluded.items()):
         inv.warnings = list(inv.warnings) + [{
             "kind": "no_factor", "activity": activity, "records": n,
