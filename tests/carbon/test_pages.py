@@ -53,11 +53,12 @@ def test_excel_in_iso_category_layout(world, client, inv):
     client.force_login(world.users["approver"])
     r = client.get(f"/carbon/inventory/{inv.pk}/inventory.xlsx")
     wb = load_workbook(io.BytesIO(r.content))
-    assert wb.sheetnames == ["ISO 14064-1", "Lines", "Factors"]
+    assert wb.sheetnames == ["ISO 14064-1", "Lines", "Factors", "Disclosure"]
     rows = [[c for c in row] for row in wb["ISO 14064-1"].iter_rows(values_only=True)]
+    total = next(r for r in rows if r[0] == "ประเภท / Category").index("t CO2e")
     cat_rows = [r for r in rows if r[0] and str(r[0]).startswith("ประเภทที่")]
-    assert len(cat_rows) == 6 and cat_rows[0][7] == 2.7382 and cat_rows[1][7] == 0.9998 and cat_rows[5][7] == 0
-    assert any(r[0] == "รวม / Total (Scope 1 + 2 location + 3)" and r[7] == 3.738 for r in rows)
+    assert len(cat_rows) == 6 and cat_rows[0][total] == 2.7382 and cat_rows[1][total] == 0.9998 and cat_rows[5][total] == 0
+    assert any(r[0] == "รวม / Total (Scope 1 + 2 location + 3)" and r[total] == 3.738 for r in rows)
     assert wb["Lines"].max_row == 5  # header + 4 lines
 
 

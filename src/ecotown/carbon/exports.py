@@ -8,8 +8,11 @@ from django.conf import settings
 from django.template.loader import render_to_string
 
 from ecotown.calc import ghg
+from ecotown.calc import uncertainty as calc_uncertainty
 from ecotown.core import dates
 
+from . import disclosure
+from . import uncertainty as uncertainty_
 from .models import Inventory, InventoryLine
 
 ISO_EN = {
@@ -30,18 +33,25 @@ ISO_TH = {
 }
 
 
+def _factor_text(code: str, status: str, source: str, edition: str) -> str:
+    lab = disclosure.factor_label(status, source, edition)
+    return f"{code}: {lab['th']} / {lab['en']}" if lab["th"] != lab["en"] else f"{code}: {lab['en']}"
+
+
 def category_table(inv: Inventory) -> list[dict]:
-    """ISO 14064-1 categories -> sources (activity) -> gases, location-based, Kyoto gases in t CO2e."""
+    """ISO 14064-1 categories -> sources (activity) -> gases, location-based, Kyoto gases in t CO2e;
+    each source's factors with their status (Thai / English), source and edition."""
     cat = ghg.activity_catalogue()
     rows: dict[int, dict[str, dict]] = {n: {} for n in range(1, 7)}
     for ln in InventoryLine.objects.filter(inventory=inv, basis="location").values(
-            "iso_category", "activity", "gas", "gas_kind", "mass_t", "co2e_t", "scope", "factor_code", "factor_status"):
+            "iso_category", "activity", "gas", "gas_kind", "mass_t", "co2e_t", "scope", "factor_code", "factor_status",
+            "factor_source", "factor_edition"):
         n = ln["iso_category"] or 1
         a = rows[n].setdefault((ln["activity"], ln["scope"]), {
             "activity": ln["activity"], "scope": ln["scope"], "name_th": cat.get(ln["activity"], {}).get("name_th", ln["activity"]),
             "name_en": cat.get(ln["activity"], {}).get("name_en", ln["activity"]), "gases": {}, "co2e_t": 0.0,
             "biogenic_t": 0.0, "factors": set()})
-        a["factors"].add(f"{ln['factor_code']} ({ln['factor_status']})")
+        a["factors"].add(_factor_text(ln["factor_code"], ln["factor_status"], ln["factor_source"], ln["factor_edition"]))
         if ln["gas_kind"] == "biogenic":
             a["biogenic_t"] += ln["mass_t"]
         elif ln["gas_kind"] == "kyoto":
@@ -53,7 +63,7 @@ def category_table(inv: Inventory) -> list[dict]:
     for n in range(1, 7):
         sources = sorted(rows[n].values(), key=lambda a: -a["co2e_t"])
         for s in sources:
-            s["factors"] = ", ".join(sorted(s["factors"]))
+            s["factors"] = "; ".join(sorted(s["factors"]))
         out.append({"n": n, "th": ISO_TH[n], "en": ISO_EN[n], "sources": sources,
                     "co2e_t": sum(s["co2e_t"] for s in sources)})
     return out
@@ -78,34 +88,49 @@ def inventory_workbook(inv: Inventory) -> bytes:
         ws.append(["หมายเหตุ / Note", "ใช้ค่าไฟฟ้าฉบับก่อนหน้าสำหรับข้อมูลที่สิ้นสุดภายใน 31 มี.ค. 2569 / "
                    "previous grid factor edition used for records ending by 31 March 2026 (TGO transition)"])
     ws.append([])
-    header = ["ประเภท / Category", "แหล่งปล่อย / Source", "Scope", "CO2 (t)", "CH4 (t)", "N2O (t)", "HFCs/PFCs/SF6/NF3 (t CO2e)",
-              "t CO2e", "CO2 ชีวภาพ / biogenic CO2 (t)", "ค่าสัมประสิทธิ์ / Factors (status)"]
+    disc = disclosure.build(inv)
+    # one pair of columns per gas (t of gas, t CO2e); a column named after a gas never holds CO2e:
+    # factors published as CO2e have their own column
+    gases = [g["gas"] for g in disc["per_gas"]["gases"]]
+    header = ["ประเภท / Category", "แหล่งปล่อย / Source", "Scope"]
+    for g in gases:
+        header += [f"{g} (t)", f"{g} (t CO2e)"]
+    header += [f"{disclosure.CO2E_LABEL_BOTH} (t CO2e)", "t CO2e", "CO2 ชีวภาพ / biogenic CO2 (t)",
+               "ค่าสัมประสิทธิ์ (สถานะ · แหล่งที่มา · ฉบับ) / Factors (status · source · edition)"]
+    total_col = len(header) - 2
     ws.append(header)
     for c in ws[ws.max_row]:
         c.font, c.fill = bold, fill
     for cat in category_table(inv):
-        ws.append([f"{cat['th']} / {cat['en']}", "", "", "", "", "", "", round(cat["co2e_t"], 6)])
+        row = [f"{cat['th']} / {cat['en']}"] + [""] * (len(header) - 1)
+        row[total_col - 1] = round(cat["co2e_t"], 6)
+        ws.append(row)
         for c in ws[ws.max_row]:
             c.font = bold
         for s in cat["sources"]:
             g = s["gases"]
-            other = sum(v["co2e_t"] for k, v in g.items() if k not in {"CO2", "CH4", "N2O", "CO2e"})
-            ws.append(["", f"{s['name_th']} / {s['name_en']}", s["scope"],
-                       round(g.get("CO2", {}).get("mass_t", 0.0) + g.get("CO2e", {}).get("co2e_t", 0.0), 6),
-                       round(g.get("CH4", {}).get("mass_t", 0.0), 6), round(g.get("N2O", {}).get("mass_t", 0.0), 6),
-                       round(other, 6), round(s["co2e_t"], 6), round(s["biogenic_t"], 6), s["factors"]])
+            row = ["", f"{s['name_th']} / {s['name_en']}", s["scope"]]
+            for gas in gases:
+                row += [round(g.get(gas, {}).get("mass_t", 0.0), 6), round(g.get(gas, {}).get("co2e_t", 0.0), 6)]
+            row += [round(g.get("CO2e", {}).get("co2e_t", 0.0), 6), round(s["co2e_t"], 6), round(s["biogenic_t"], 6),
+                    s["factors"]]
+            ws.append(row)
     t = inv.totals or {}
+    s2 = disc["scope2"]
     ws.append([])
-    for label, key in (("รวม / Total (Scope 1 + 2 location + 3)", "co2e_t"), ("Scope 1", "scope1_t"),
-                       ("Scope 2 (location-based)", "scope2_location_t"), ("Scope 2 (market-based)", "scope2_market_t"),
-                       ("Scope 3", "scope3_t"), ("CO2 ชีวภาพ / biogenic CO2 (reported separately)", "biogenic_co2_t")):
-        ws.append([label, "", "", "", "", "", "", t.get(key)])
+    for label, value, note in (
+            ("รวม / Total (Scope 1 + 2 location + 3)", t.get("co2e_t"), ""),
+            ("Scope 1", t.get("scope1_t"), ""),
+            ("Scope 2 (ตามพื้นที่ / location-based)", s2["location_t"], ""),
+            ("Scope 2 (ตามตลาด / market-based)", s2["market_t"], f"{s2['statement']['th']} / {s2['statement']['en']}"),
+            ("Scope 3", t.get("scope3_t"), ""),
+            ("CO2 ชีวภาพ / biogenic CO2 (reported separately)", t.get("biogenic_co2_t"), ""),
+            ("ความไม่แน่นอน / Uncertainty (± %)", disc["uncertainty"].get("pct"), disc["uncertainty"].get("method", ""))):
+        row = [label] + [""] * (total_col - 2) + [value, note]
+        ws.append(row)
         ws.cell(ws.max_row, 1).font = bold
-    ws.append([])
-    ws.append(["CO2e column: factors given as CO2e (gas split not published by the source) count in column CO2."])
     ws.column_dimensions["A"].width = 48
     ws.column_dimensions["B"].width = 46
-    ws.column_dimensions["J"].width = 40
     for row in ws.iter_rows():
         for c in row:
             c.alignment = Alignment(wrap_text=False, vertical="top")
@@ -115,19 +140,96 @@ def inventory_workbook(inv: Inventory) -> bytes:
             "edition_from", "edition_to", "gas", "gas_kind", "scope", "basis", "iso_category", "scope3_category",
             "mass_t", "gwp", "co2e_t", "gwp_set", "factor_code", "factor_value", "factor_unit", "factor_source",
             "factor_edition", "factor_status", "conversion"]
-    ls.append(cols)
+    extra = ["factor_status_th", "factor_status_en", "counted_days", "record_days", "counted_quantity",
+             "activity_uncertainty_pct", "factor_uncertainty_pct"]
+    ls.append(cols + extra)
     for c in ls[1]:
         c.font = bold
-    for row in InventoryLine.objects.filter(inventory=inv).order_by("id").values_list(*cols):
-        ls.append(list(row))
+    table = calc_uncertainty.defaults()
+    for ln in InventoryLine.objects.filter(inventory=inv).order_by("id"):
+        lab = disclosure.status_label(ln.factor_status)
+        cnt = disclosure.counted(ln.period_start, ln.period_end, ln.quantity, inv.year, ln.edition_from, ln.edition_to)
+        ls.append([getattr(ln, k) for k in cols] + [lab["th"], lab["en"], cnt["days"], cnt["record_days"],
+                                                    round(cnt["quantity"], 6), *uncertainty_.line_pcts(ln, table)])
     fs = wb.create_sheet("Factors")
     fcols = ["factor_id", "activity", "gas", "scope", "basis", "value", "unit", "source", "edition", "status"]
-    fs.append(fcols)
+    fs.append(fcols + ["status_th", "status_en"])
     for f in inv.factors_used:
-        fs.append([f.get(k) for k in fcols])
+        lab = disclosure.status_label(f.get("status", ""))
+        fs.append([f.get(k) for k in fcols] + [lab["th"], lab["en"]])
+    _disclosure_sheet(wb.create_sheet("Disclosure"), inv, disc, bold, fill)
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
+
+
+def _disclosure_sheet(ws, inv: Inventory, disc: dict, bold, fill) -> None:
+    """What a verifier reads: per gas, Scope 2 both ways, exclusions, memo gases, pending corrections,
+    coverage, uncertainty and the completeness statement (Thai and English)."""
+    def head(*cells):
+        ws.append(list(cells))
+        for c in ws[ws.max_row]:
+            c.font, c.fill = bold, fill
+
+    def title(text):
+        ws.append([])
+        ws.append([text])
+        ws.cell(ws.max_row, 1).font = bold
+
+    ws.append(["การเปิดเผยข้อมูล / Disclosure (ISO 14064-1 §5.2.3, §8.3, §9.3)"])
+    ws["A1"].font = bold
+    title("ตามชนิดก๊าซ / By gas")
+    head("ก๊าซ / Gas", "ตันของก๊าซ / t of gas", "t CO2e")
+    pg = disc["per_gas"]
+    for g in pg["gases"]:
+        ws.append([g["gas"], round(g["mass_t"] or 0.0, 6), round(g["co2e_t"] or 0.0, 6)])
+    ws.append([disclosure.CO2E_LABEL_BOTH, None, round(pg["co2e"]["co2e_t"], 6)])
+    ws.append(["CO2 ชีวภาพ / biogenic CO2 (รายงานแยก / reported separately)", round(pg["biogenic_t"], 6), None])
+    title("ขอบเขตที่ 2 / Scope 2")
+    s2 = disc["scope2"]
+    head("", "t CO2e", "หมายเหตุ / Note")
+    ws.append(["ตามพื้นที่ / location-based", s2["location_t"], ""])
+    ws.append(["ตามตลาด / market-based", s2["market_t"], f"{s2['statement']['th']} / {s2['statement']['en']}"])
+    for f in s2["fallbacks"]:
+        ws.append(["ใช้ค่าตามพื้นที่แทน / location factor used as fallback", f"{f['name']['th']} / {f['name']['en']}",
+                   f["activity"]])
+    title("แหล่งที่ไม่นับรวม / Excluded sources")
+    head("กิจกรรม / Activity", "รายการ / Records", "ปริมาณในปี / Quantity in the year", "หน่วย / Unit",
+         "เหตุผล / Reason")
+    for e in disc["excluded"]:
+        ws.append([f"{e['name']['th']} / {e['name']['en']}", e["records"], e["quantity"], e["unit"],
+                   "ไม่มีค่าสัมประสิทธิ์การปล่อย / no emission factor"])
+    if not disc["excluded"]:
+        ws.append(["ไม่มี / none"])
+    title("ก๊าซรายการบันทึก (ไม่รวมในยอดรวม) / Memo gases (not in the total)")
+    head("ก๊าซ / Gas", "ตันของก๊าซ / t of gas", "t CO2e")
+    for m in disc["memo"]:
+        ws.append([m["gas"], m["mass_t"], m["co2e_t"]])
+    if not disc["memo"]:
+        ws.append(["ไม่มี / none"])
+    title("การแก้ไขที่รอการทวนสอบ / Pending corrections")
+    pend = disc["pending"]
+    if pend:
+        ws.append(["จำนวน / Count", pend.get("n"), "t CO2e", pend.get("co2e_delta_t")])
+        head("กิจกรรม / Activity", "เริ่ม / Start", "สิ้นสุด / End", "สถานะ / State", "t CO2e", "counted_id", "pending_id")
+        for r in disc["pending_rows"]:
+            ws.append([f"{r['name']['th']} / {r['name']['en']}", str(r.get("period_start", "")), str(r.get("period_end", "")),
+                       r.get("state"), r.get("co2e_delta_t"), r.get("counted_id"), r.get("pending_id")])
+    else:
+        ws.append(["ไม่มี / none"])
+    title("ความครอบคลุม (เดือนที่รายงานต่อแหล่ง) / Coverage (months reported per source)")
+    head("แหล่งปล่อย / Source", "มิเตอร์ / Meter", "เดือน / Months (th)", "Months (en)", "n / 12")
+    for c in disc["coverage"]:
+        ws.append([f"{c['name']['th']} / {c['name']['en']}", c["meter"], c["text"]["th"], c["text"]["en"], c["n"]])
+    title("ความไม่แน่นอน / Uncertainty (ISO 14064-1 §8.3)")
+    u = disc["uncertainty"]
+    ws.append(["± %", u.get("pct"), disc["uncertainty_text"]["th"], disc["uncertainty_text"]["en"]])
+    ws.append(["วิธี / Method", u.get("method", "")])
+    title("ถ้อยแถลงความครบถ้วน / Completeness statement")
+    ws.append(["ไทย", disc["completeness"]["th"]])
+    ws.append(["English", disc["completeness"]["en"]])
+    ws.column_dimensions["A"].width = 50
+    ws.column_dimensions["B"].width = 30
 
 
 FONTS_DIR = Path(__file__).resolve().parent.parent / "web" / "static" / "vendor" / "fonts"
@@ -141,7 +243,8 @@ def inventory_pdf(inv: Inventory, request=None) -> bytes:
     cats = category_table(inv)
     html = render_to_string("carbon/report_pdf.html", {
         "inv": inv, "org": inv.organisation, "categories": cats, "fonts_dir": FONTS_DIR.as_uri(),
-        "gases": sorted(inv.by_gas.items()), "activity_name": activity_name,
+        "gases": sorted(inv.by_gas.items()), "activity_name": activity_name, "disc": disclosure.build(inv),
+        "factors_used": [{**f, "status_label": disclosure.status_label(f.get("status", ""))} for f in inv.factors_used],
         "warnings": [w for w in inv.warnings if w.get("kind") == "factor_status"],
     }, request=request)
     base = str(Path(settings.BASE_DIR)) if hasattr(settings, "BASE_DIR") else None

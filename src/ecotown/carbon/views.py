@@ -18,12 +18,13 @@ from django.views.decorators.http import require_POST
 from ecotown import access
 from ecotown.access import Action
 from ecotown.calc import ghg
+from ecotown.core.i18n import ui_lang as _ui_lang
 from ecotown.registry.models import Organisation
 from ecotown.web.forms import add_errors
 
 from ecotown.registry import policies as registry_policies
 
-from . import exports, inputs, selectors, services
+from . import disclosure, exports, inputs, selectors, services
 from .models import Factor, FactorSet, FactorStatus, Inventory
 from .policies import CarbonAction
 
@@ -92,7 +93,9 @@ def inventory_detail(request, pk: int):
     return render(request, "carbon/inventory.html", {
         "inv": inv, "org": inv.organisation, "categories": cats, "sources": sources,
         "gases": sorted(inv.by_gas.items()), "memo": sorted(inv.memo.items()),
-        "factors_used": [(f, factors.get(f["factor_id"]), activity_name(f["activity"])) for f in inv.factors_used],
+        "factors_used": [({**f, "status_label": disclosure.in_lang(disclosure.status_label(f.get("status", "")), _ui_lang())},
+                          factors.get(f["factor_id"]), activity_name(f["activity"])) for f in inv.factors_used],
+        "disc": disclosure.in_lang(disclosure.build(inv), _ui_lang()),
         "months": selectors.months(inv.organisation, inv.year), "trend": trend,
         "intensity": intensity, "employees_source": EMPLOYEE_SOURCES.get(intensity["employees_source"], ""),
         "can_change": access.can(request.user, Action.CHANGE, inv),
@@ -118,7 +121,11 @@ def inventory_lines(request, pk: int):
         if hasattr(Record, "evidence"):
             for r in Record.objects.filter(pk__in=ids).prefetch_related("evidence"):
                 evidence[(kind, r.pk)] = list(r.evidence.all())
-    rows = [(ln, activity_name(ln.activity), evidence.get((ln.source_kind, ln.source_id), [])) for ln in page]
+    lang = _ui_lang()
+    rows = [(ln, activity_name(ln.activity), evidence.get((ln.source_kind, ln.source_id), []),
+             disclosure.in_lang(disclosure.line_counted(ln, inv.year)["text"], lang),
+             disclosure.in_lang(disclosure.factor_label(ln.factor_status, ln.factor_source, ln.factor_edition), lang))
+            for ln in page]
     filter_labels = []
     if g.get("scope"):
         filter_labels.append(f"Scope {g['scope']}")
