@@ -68,8 +68,17 @@ def factor_label(status: str, source: str, edition: str) -> dict:
     return {lang: f"{lab[lang]} · {tail}" if tail else lab[lang] for lang in LANGS}
 
 
+def tonnes(x) -> str:
+    """t to the kilogram without trailing zeros: 142.6, 0.274 ("—" when unknown)."""
+    return "—" if x is None else (f"{x:,.3f}".rstrip("0").rstrip(".") or "0")
+
+
 def num(x, places: int = 1) -> str:
-    return "—" if x is None else f"{x:,.{places}f}"
+    """1,000 · 548.4 · 0.3 (a whole number without decimals; "—" when unknown)."""
+    if x is None:
+        return "—"
+    out = f"{x:,.{places}f}"
+    return out[: -(places + 1)] if places and out.endswith("." + "0" * places) else out
 
 
 # --------------------------------------------------------------------------------------------
@@ -245,9 +254,9 @@ def completeness(inv: Inventory, cov: list[dict] | None = None) -> dict:
         th.append(f"ก๊าซนอกพิธีสารเกียวโต ({gases}) แสดงเป็นรายการบันทึก ไม่รวมในยอดรวม")
         en.append(f"Gases outside the Kyoto basket ({gases}) are shown as memo items, not in the total.")
     if pend:
-        th.append(f"มีการแก้ไขที่รอการทวนสอบ {pend.get('n', 0)} รายการ ({num(pend.get('co2e_delta_t'), 3)} t CO2e) "
+        th.append(f"มีการแก้ไขที่รอการทวนสอบ {pend.get('n', 0)} รายการ ({tonnes(pend.get('co2e_delta_t'))} t CO2e) "
                   "ยังไม่รวมในบัญชีนี้: ใช้ฉบับที่ทวนสอบล่าสุด")
-        en.append(f"{pend.get('n', 0)} corrections pending verification ({num(pend.get('co2e_delta_t'), 3)} t CO2e) are not "
+        en.append(f"{pend.get('n', 0)} corrections pending verification ({tonnes(pend.get('co2e_delta_t'))} t CO2e) are not "
                   "yet counted: the last verified versions are used.")
     else:
         th.append("ไม่มีการแก้ไขที่รอการทวนสอบ")

@@ -34,8 +34,9 @@ ISO_TH = {
 
 
 def _factor_text(code: str, status: str, source: str, edition: str) -> str:
-    lab = disclosure.factor_label(status, source, edition)
-    return f"{code}: {lab['th']} / {lab['en']}" if lab["th"] != lab["en"] else f"{code}: {lab['en']}"
+    lab = disclosure.status_label(status)
+    label = f"{lab['th']} / {lab['en']}" if lab["th"] != lab["en"] else lab["en"]
+    return " · ".join(x for x in (f"{code}: {label}", source, edition) if x)
 
 
 def category_table(inv: Inventory) -> list[dict]:
