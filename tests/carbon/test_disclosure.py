@@ -244,3 +244,22 @@ def test_inventory_page_in_thai_and_english(world, client, inv):
     for s in ("ถ้อยแถลงความครบถ้วน", "แหล่งที่ไม่นับรวม", "ความครอบคลุม (เดือนที่รายงานต่อแหล่งปล่อย)", "ตันของก๊าซ",
               "การแก้ไขที่รอการทวนสอบ", "ไม่มีค่าสัมประสิทธิ์การปล่อย"):
         assert s in th, s
+
+
+def test_demo_pdf_lists_exclusions_memo_coverage_completeness_uncertainty(db, tmp_path):
+    from ecotown.core import demo
+    from ecotown.registry.models import Organisation
+
+    demo.load(factories=20)
+    a = Organisation.objects.get(name_en="Demo Auto Parts A Co., Ltd. (synthetic)")
+    inv = Inventory.objects.filter(organisation=a).order_by("year").first()  # the previous year (restated)
+    # the synthetic R-22 top-up (3.5 kg, entered, submitted and verified through reporting's services)
+    assert inv.memo["HCFC-22"]["mass_t"] == 0.0035
+    # factory-a's tap water: 12 monthly records, no factor in the library
+    assert [(e["activity"], e["records"]) for e in inv.excluded] == [("water", 12)]
+    assert inv.uncertainty["pct"] > 0 and inv.uncertainty["lines"] > 0
+    text = _pdf_text(inv, tmp_path)
+    for s in ("Excluded sources", "Tap water", "Memo gases (not in the total)", "HCFC-22",
+              "Coverage (months reported per source)", "Jan–Dec (12/12)", "Completeness statement",
+              "Uncertainty (ISO 14064-1 §8.3)", "95% confidence"):
+        assert s in text, s

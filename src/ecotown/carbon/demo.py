@@ -14,6 +14,7 @@ def load(ctx: dict) -> dict:
     Record = record_model()
     if Record is None:
         return {"inventories": 0}
+    memo = _refrigerant_top_up(ctx, Record)
     pairs = set()
     for org_id, s, e in Record.objects.filter(is_current=True, state__in=USED_STATES).values_list(
             "organisation_id", "period_start", "period_end").distinct():
@@ -26,7 +27,7 @@ def load(ctx: dict) -> dict:
     for org_id, y in sorted(pairs):
         if services.compute_inventory(orgs[org_id], y, reason="demo data") is not None:
             n += 1
-    out = {"inventories": n}
+    out = {"inventories": n, "memo_records": memo}
     a = ctx["fixed"].get("factory-a")
     approver = ctx["users"].get("approver-a")
     locked = Record.objects.filter(organisation=a, is_current=True, state="locked").order_by("period_start").first() if a else None
@@ -49,3 +50,33 @@ def load(ctx: dict) -> dict:
             say(f"carbon demo: no restated case ({exc})")
     say(f"{n} GHG inventories")
     return out
+
+
+def _refrigerant_top_up(ctx: dict, Record) -> int:
+    """A synthetic R-22 (HCFC-22) top-up for factory-a's previous year, entered, submitted and verified
+    through reporting's services, so the demo inventory discloses a memo gas (next to the exclusion of
+    its tap water, which has no factor in the library)."""
+    import datetime as dt
+
+    from django.db import transaction
+
+    from ecotown.reporting import services as reporting
+
+    a, approver, verifier = (ctx["fixed"].get("factory-a"), ctx["users"].get("approver-a"),
+                             ctx["users"].get("estate-manager"))
+    first = Record.objects.filter(organisation=a, is_current=True).order_by("period_start").first() if a else None
+    if first is None or approver is None or verifier is None:
+        return 0
+    year = first.period_start.year
+    try:
+        with transaction.atomic():
+            rec = reporting.save_one("activities", approver, a, {
+                "period_start": dt.date(year, 6, 1), "period_end": dt.date(year, 6, 30),
+                "activity": "refrigerant_r22", "quantity": 3.5, "unit": "kg",
+                "note": "Demo: R-22 chiller top-up (synthetic)"}, reason="demo data (synthetic)")
+            reporting.submit(approver, [rec])
+            reporting.verify(verifier, [rec])
+    except Exception as exc:  # reporting's rules refused it: the demo goes on without a memo gas
+        ctx["say"](f"carbon demo: no R-22 record ({exc})")
+        return 0
+    return 1
