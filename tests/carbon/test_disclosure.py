@@ -133,7 +133,7 @@ def test_coverage_and_completeness(inv):
     assert "ไม่ได้รายงานขอบเขตที่ 3" in text["th"]
 
 
-def test_pending_corrections_are_disclosed_when_present(inv):
+def test_pending_corrections_are_disclosed_when_present(inv, tmp_path):
     inv.pending_corrections = {"n": 2, "co2e_delta_t": 142.6, "scope1_delta_t": 0.0, "scope2_location_delta_t": 142.6,
                                "scope3_delta_t": 0.0, "records": [
                                    {"series": "s1", "counted_id": 1, "pending_id": 2, "state": "draft",
@@ -146,7 +146,12 @@ def test_pending_corrections_are_disclosed_when_present(inv):
 
     wb = load_workbook(io.BytesIO(exports.inventory_workbook(inv)))
     rows = list(wb["Disclosure"].iter_rows(values_only=True))
-    assert ("จำนวน / Count", 2, "t CO2e", 142.6) == rows[[r[0] for r in rows].index("จำนวน / Count")][:4]
+    i = [r[0] for r in rows].index("จำนวน / Count")
+    assert ("จำนวน / Count", 2, "t CO2e", 142.6) == rows[i][:4]
+    assert rows[i + 2][:5] == ("ไฟฟ้าจากระบบสายส่ง / Grid electricity", "2025-03-01", "2025-03-31", "ฉบับร่าง / draft", 142.6)
+    text = _pdf_text(inv, tmp_path)
+    assert "2 รายการ / corrections: 142.600 t CO2e" in text and "1 มี.ค. 2568 – 31 มี.ค. 2568" in text
+    assert "1 Mar 2025 – 31 Mar 2025" in text and "2 corrections pending verification" in text
 
 
 def _xlsx_rows(inv, sheet):

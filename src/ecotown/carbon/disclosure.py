@@ -272,11 +272,42 @@ def uncertainty_text(inv: Inventory) -> dict:
                  f"±{u['pct']:.1f}% (95% confidence, {u['lines']} lines)")
 
 
+def _label_both(choices, code: str) -> dict:
+    label = dict(choices).get(code)
+    if label is None:
+        return _both(code or "—", code or "—")
+    out = {}
+    for lang in LANGS:
+        with translation.override(lang):
+            out[lang] = str(label)
+    return out
+
+
+def _date_both(value) -> dict:
+    if isinstance(value, str):
+        try:
+            value = dt.date.fromisoformat(value)
+        except ValueError:
+            return _both(value, value)
+    if value is None:
+        return _both("—", "—")
+    return {lang: dates.format_date(value, lang) for lang in LANGS}
+
+
+def pending_row(r: dict) -> dict:
+    """One pending correction for a reader: the activity's name, its period (B.E. in Thai), its state."""
+    from ecotown.reporting.models import State
+
+    s, e = _date_both(r.get("period_start")), _date_both(r.get("period_end"))
+    return {**r, "name": activity_names(r.get("activity", "")), "state_label": _label_both(State.choices, r.get("state", "")),
+            "period": {lang: f"{s[lang]} – {e[lang]}" for lang in LANGS}}
+
+
 def build(inv: Inventory) -> dict:
     """Everything the page, the Excel and the PDF disclose, in both languages."""
     cov = coverage(inv)
     pend = pending_corrections(inv)
-    pend_rows = [{**r, "name": activity_names(r.get("activity", ""))} for r in pend.get("records", [])]
+    pend_rows = [pending_row(r) for r in pend.get("records", [])]
     return {
         "per_gas": per_gas(inv),
         "scope2": scope2(inv),

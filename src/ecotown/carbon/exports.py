@@ -215,7 +215,8 @@ def _disclosure_sheet(ws, inv: Inventory, disc: dict, bold, fill) -> None:
         head("กิจกรรม / Activity", "เริ่ม / Start", "สิ้นสุด / End", "สถานะ / State", "t CO2e", "counted_id", "pending_id")
         for r in disc["pending_rows"]:
             ws.append([f"{r['name']['th']} / {r['name']['en']}", str(r.get("period_start", "")), str(r.get("period_end", "")),
-                       r.get("state"), r.get("co2e_delta_t"), r.get("counted_id"), r.get("pending_id")])
+                       f"{r['state_label']['th']} / {r['state_label']['en']}", r.get("co2e_delta_t"), r.get("counted_id"),
+                       r.get("pending_id")])
     else:
         ws.append(["ไม่มี / none"])
     title("ความครอบคลุม (เดือนที่รายงานต่อแหล่ง) / Coverage (months reported per source)")
