@@ -43,12 +43,18 @@ CSV = ("activity,gas,value,unit,scope,source,valid_from,valid_to\n"
 
 
 def test_supplier_set_replaces_library_for_its_organisation_only(world, lib):
-    fs = services.upload_factor_set(world.users["approver"], data=CSV.encode(), file_name="ppa.csv", name="PPA",
+    """Issue 9: the own set replaces the library rows of the same (activity, gas, scope, basis) only
+    (before: every grid_electricity row of the library was dropped for F1)."""
+    data = CSV.replace("2,Supplier PPA", "2,Supplier PPA").replace("source,valid_from", "basis,source,valid_from").replace(
+        "kg/kWh,2,", "kg/kWh,2,market,")
+    fs = services.upload_factor_set(world.users["approver"], data=data.encode(), file_name="ppa.csv", name="PPA",
                                     source="Supplier", edition="2025", organisation=world.F1)
     assert fs.kind == "supplier" and fs.factors.count() == 1
     f1_factors, _sets = library.factors_for(world.F1.pk)
-    grid = [f for f in f1_factors if f.activity == "grid_electricity"]
-    assert [(f.value, f.factor_id, f.status) for f in grid] == [(0.41, f"FS{fs.pk}-2", "user")]
+    grid = sorted((f.basis, f.value, f.factor_id, f.status) for f in f1_factors if f.activity == "grid_electricity")
+    assert grid == [("location", 0.0812, "ET-F0002", "official"), ("location", 0.475, "ET-F0001", "official"),
+                    ("location", 0.4999, "ET-F0003", "secondary_verify"), ("location", 0.5812, "ET-F0004", "official"),
+                    ("market", 0.41, f"FS{fs.pk}-2", "user")]
     f2_grid = sorted(f.value for f in library.factors_for(world.F2.pk)[0] if f.activity == "grid_electricity")
     assert f2_grid == [0.0812, 0.475, 0.4999, 0.5812]
 

@@ -1,7 +1,24 @@
 """Demo data of the carbon capability, loaded by ecotown.core.demo after the registry and reporting:
 the factor library, inventories of every organisation with verified records, the previous year of
 factory-a made final, and — since factory-a's previous year is locked — one restated case (a locked
-record amended through reporting's service, which tells results, which restates the inventory)."""
+record amended through reporting's service, which tells results, which restates the inventory).
+factory-b has a supplier-specific set (a synthetic green tariff, market basis): its market-based
+Scope 2 uses it, its location-based Scope 2 stays the grid average."""
+
+#: synthetic supplier-specific factor of factory-b (a green tariff: market-based Scope 2 only)
+GREEN_TARIFF = ("activity,gas,value,unit,scope,basis,source,status\n"
+                "grid_electricity,CO2e,0.12,kg/kWh,2,market,Demo green electricity tariff (synthetic),supplier\n")
+
+
+def _supplier_set(ctx: dict):
+    from ecotown.carbon import services
+
+    b, actor = ctx["fixed"].get("factory-b"), ctx["users"].get("authority")
+    if b is None or actor is None:
+        return None
+    return services.upload_factor_set(actor, data=GREEN_TARIFF.encode(), file_name="green-tariff-demo.csv",
+                                      name="Green tariff (synthetic)", source="Demo electricity supplier (synthetic)",
+                                      edition="demo", status="supplier", organisation=b)
 
 
 def load(ctx: dict) -> dict:
@@ -11,6 +28,7 @@ def load(ctx: dict) -> dict:
 
     say = ctx["say"]
     services.sync_builtin_library(None)
+    supplier = _supplier_set(ctx)
     Record = record_model()
     if Record is None:
         return {"inventories": 0}
@@ -27,7 +45,7 @@ def load(ctx: dict) -> dict:
     for org_id, y in sorted(pairs):
         if services.compute_inventory(orgs[org_id], y, reason="demo data") is not None:
             n += 1
-    out = {"inventories": n, "memo_records": memo}
+    out = {"inventories": n, "memo_records": memo, "supplier_sets": int(supplier is not None)}
     a = ctx["fixed"].get("factory-a")
     approver = ctx["users"].get("approver-a")
     locked = Record.objects.filter(organisation=a, is_current=True, state="locked").order_by("period_start").first() if a else None

@@ -19,6 +19,9 @@ class CarbonError(ErrorCode):
     OVERLAPS_LIBRARY = "overlaps_library", _(
         "line %(line)s overlaps factor %(id)s (%(activity)s, %(gas)s) of the library: give the new edition "
         "dates that do not overlap")
+    OWN_LOCATION_SCOPE2 = "own_location_scope2", _(
+        "line %(line)s: %(activity)s is a location-based Scope 2 factor; location-based Scope 2 always uses "
+        "the grid average of the library: declare the supplier's factor with basis “market”")
     NOT_AN_ESTATE = "not_an_estate", _("Only an industrial estate or port sells energy to its members.")
     NOT_PURCHASED_ENERGY = "not_purchased_energy", _("Not a purchased-energy (Scope 2) activity: %(codes)s")
     GWP_SET_INVALID = "gwp_set_invalid", _("Choose AR4, AR5 or AR6.")

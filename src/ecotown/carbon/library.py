@@ -44,16 +44,23 @@ def library_key(organisation_id: int | None) -> tuple:
     return ids, own
 
 
+def factor_key(f) -> tuple[str, str, int, str]:
+    """What an organisation's own factor replaces in the library: rows of the same (activity, gas,
+    scope, basis). A market-basis grid factor thus leaves location-based Scope 2 (the grid average)
+    and the Scope 3 upstream row in place."""
+    return f.activity, f.gas, int(f.scope), f.basis
+
+
 @lru_cache(maxsize=256)
 def _factors_for_key(key: tuple) -> tuple[tuple[ghg.Factor, ...], tuple[dict, ...]]:
     global_ids, own_ids = key
     sets = {s.pk: s for s in FactorSet.objects.filter(pk__in=global_ids + own_ids)}
     rows = list(Factor.objects.filter(factor_set_id__in=global_ids + own_ids).order_by("factor_set_id", "line", "pk"))
-    own_activities = {f.activity for f in rows if f.factor_set_id in own_ids}
+    own_keys = {factor_key(f) for f in rows if f.factor_set_id in own_ids}
     out = []
     for f in rows:
-        if f.factor_set_id not in own_ids and f.activity in own_activities:
-            continue  # a supplier-specific factor replaces the library for that activity
+        if f.factor_set_id not in own_ids and factor_key(f) in own_keys:
+            continue  # a supplier-specific factor replaces the library rows of the same key only
         out.append(to_engine(f, sets[f.factor_set_id].name))
     used_sets = sorted({f.factor_set_id for f in rows})
     meta = tuple({"id": s, "name": sets[s].name, "source": sets[s].source, "edition": sets[s].edition,

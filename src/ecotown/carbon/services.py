@@ -109,7 +109,8 @@ def upload_factor_set(actor, *, data: bytes, file_name: str, name: str, source: 
     """A factor set uploaded as CSV (contract columns: activity, gas, value, unit, scope, source;
     optional basis, heating_basis, valid_from, valid_to, status). Without `organisation` it joins the
     library for everyone (authority staff only) and may not overlap active factors; with it, it is
-    that organisation's supplier-specific set and replaces the library for the activities it covers."""
+    that organisation's supplier-specific set and replaces the library rows of the same (activity,
+    gas, scope, basis) only; it may not carry a location-based Scope 2 row where the library has one."""
     if organisation is None:
         if not access.can(actor, Action.CHANGE, FactorSet(organisation=None)):
             raise PermissionDenied
@@ -152,6 +153,8 @@ def upload_factor_set(actor, *, data: bytes, file_name: str, name: str, source: 
                         clashes.add("file", CarbonError.OVERLAPS_LIBRARY, line=f.line, id=g.factor_id,
                                     activity=g.activity, gas=g.gas)
         clashes.raise_if_any()
+    else:
+        _refuse_own_location_scope2(facs)
     kind = FactorSet.Kind.SUPPLIER if organisation is not None else FactorSet.Kind.AUTHORITY
     fs = history.save(actor, FactorSet(kind=kind, name=name.strip(), source=source.strip(), edition=edition.strip(),
                                        url=url.strip(), status=status, organisation=organisation,
@@ -167,6 +170,20 @@ def upload_factor_set(actor, *, data: bytes, file_name: str, name: str, source: 
     history.bulk_create(actor, rows, f"factor set {fs.pk} uploaded")
     library.clear_caches()
     return fs
+
+
+def _refuse_own_location_scope2(facs: list) -> None:
+    """An organisation's own set may not carry a location-based Scope 2 row for an activity whose
+    library has one: location-based Scope 2 is always the grid average (GHG Protocol Scope 2
+    Guidance); the supplier's factor is declared with basis `market`."""
+    in_library = set(Factor.objects.filter(factor_set__is_active=True, factor_set__organisation__isnull=True,
+                                           scope=2, basis="location").values_list("activity", flat=True).distinct())
+    errors = Problems()
+    for f in facs:
+        if int(f.scope) == 2 and f.basis == "location" and f.activity in in_library:
+            if len(errors.errors.get("file", ())) < 50:
+                errors.add("file", CarbonError.OWN_LOCATION_SCOPE2, line=f.line, activity=f.activity)
+    errors.raise_if_any()
 
 
 @transaction.atomic
