@@ -189,6 +189,7 @@ class EstateWideOut(Out):
     n_organisations: int
     months: list[EstateMonthOut]
     organisations: list[EstateMemberOut]
+    gwp_set: str  # the one GWP set the estate-wide total is computed in (setting ECOTOWN_ROLLUP_GWP)
     rule: str
 
 
@@ -215,6 +216,7 @@ class RollupEstateOut(Out):
 class RollupOut(Out):
     year: int
     estates: list[RollupEstateOut]
+    gwp_set: str  # the one GWP set every estate's total is computed in (setting ECOTOWN_ROLLUP_GWP)
     co2e_t: float
     scope1_t: float
     scope2_imported_t: float

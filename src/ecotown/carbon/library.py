@@ -85,6 +85,18 @@ def multipliers_for(organisation_id: int | None, gwp: str = "AR5", previous_edit
     return _multipliers(key or library_key(organisation_id), gwp, previous_edition)
 
 
+def rollup_gwp() -> str:
+    """The authority's GWP set (setting ECOTOWN_ROLLUP_GWP, default AR5): monthly, estate-wide and
+    national results are all computed in it, so a roll-up never sums organisations computed with
+    different GWP sets."""
+    from django.conf import settings
+
+    gwp = getattr(settings, "ECOTOWN_ROLLUP_GWP", "AR5") or "AR5"
+    if gwp not in ghg.GWP_SETS:
+        raise ValueError(f"ECOTOWN_ROLLUP_GWP must be one of {', '.join(ghg.GWP_SETS)}, not {gwp!r}")
+    return gwp
+
+
 def internal_activities(estate_id: int | None) -> frozenset[str]:
     """Activities whose energy the estate sells to its members (their Scope 2 counted once)."""
     if estate_id is None:

@@ -213,7 +213,8 @@ class InventoryLine(OrganisationOwned):
 
 class MonthResult(OrganisationOwned):
     """One organisation's emissions in one calendar month (month 0 = the whole year), kept up to date
-    incrementally when a record changes. `internal_scope2_t` is Scope 2 bought from the estate."""
+    incrementally when a record changes, computed in the roll-up's GWP set (ECOTOWN_ROLLUP_GWP) so
+    estate-wide and national sums use one set (the organisation's inventory keeps its own choice). `internal_scope2_t` is Scope 2 bought from the estate."""
 
     organisation = models.ForeignKey("registry.Organisation", on_delete=models.CASCADE, related_name="+")
     estate = models.ForeignKey("registry.Organisation", null=True, on_delete=models.CASCADE, related_name="+")

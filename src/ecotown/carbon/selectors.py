@@ -9,7 +9,7 @@ from django.db.models import Q
 
 from ecotown import access
 
-from . import inputs
+from . import inputs, library
 from .models import EstateResult, FactorSet, Inventory, InventoryLine, MonthResult
 
 TOTAL_KEYS = ("co2e_t", "scope1_t", "scope2_location_t", "scope2_market_t", "scope3_t", "biogenic_co2_t")
@@ -94,7 +94,7 @@ def estate_wide(estate, year: int, user=None) -> dict | None:
             "months": [{"month": m, "co2e_t": res[m].co2e_t if m in res else 0.0,
                         "scope1_t": res[m].scope1_t if m in res else 0.0,
                         "scope2_imported_t": res[m].scope2_imported_t if m in res else 0.0} for m in range(1, 13)],
-            "organisations": orgs,
+            "organisations": orgs, "gwp_set": library.rollup_gwp(),
             "rule": "sum of Scope 1 of every organisation in the estate + Scope 2 of energy imported into the estate"}
 
 
@@ -109,7 +109,7 @@ def rollup(year: int, user=None) -> dict:
             .select_related("estate", "estate__province").order_by("-co2e_t"))
     items = [{"estate": r.estate, "estate_id": r.estate_id, "co2e_t": r.co2e_t, "scope1_t": r.scope1_t,
               "scope2_imported_t": r.scope2_imported_t, "n_organisations": r.n_organisations} for r in rows]
-    return {"year": year, "estates": items, "co2e_t": round(sum(i["co2e_t"] for i in items), 6),
+    return {"year": year, "estates": items, "gwp_set": library.rollup_gwp(), "co2e_t": round(sum(i["co2e_t"] for i in items), 6),
             "scope1_t": round(sum(i["scope1_t"] for i in items), 6),
             "scope2_imported_t": round(sum(i["scope2_imported_t"] for i in items), 6)}
 

@@ -414,8 +414,10 @@ _COLS = ("scope1_t", "scope2_location_t", "scope2_market_t", "scope3_t", "biogen
 
 
 def _options(org_id: int, year: int) -> tuple[str, bool]:
-    row = Inventory.objects.filter(organisation_id=org_id, year=year).values_list("gwp_set", "previous_edition").first()
-    return row or ("AR5", False)
+    """(GWP set, previous grid edition) of the monthly results: the roll-up's GWP set (one set per
+    published total, `library.rollup_gwp`), the organisation's own choice of grid edition."""
+    prev = Inventory.objects.filter(organisation_id=org_id, year=year).values_list("previous_edition", flat=True).first()
+    return library.rollup_gwp(), bool(prev)
 
 
 def month_values(org_id: int, estate_id: int | None, year: int, months, records, *, mult=None, internal=None) -> dict:
@@ -555,14 +557,15 @@ def _context_params(org_id, estate_id, year) -> list:
 def _from_context(org_id: int, rows):
     glob = tuple(sorted(r[1] for r in rows if r[0] == "fs" and r[2] is None))
     own = tuple(sorted(r[1] for r in rows if r[0] == "fs" and r[2] is not None))
-    opt = next(((r[3], bool(r[1])) for r in rows if r[0] == "opt"), ("AR5", False))
+    opt = (library.rollup_gwp(), next((bool(r[1]) for r in rows if r[0] == "opt"), False))
     internal = frozenset(r[3] for r in rows if r[0] == "sale")
     return library.multipliers_for(org_id, opt[0], opt[1], key=(glob, own)), internal
 
 
 def _context(org_id: int, estate_id: int | None, year: int):
     """What the arithmetic needs, in ONE query: the active factor sets that apply to the organisation
-    (the multipliers cache key), the inventory's options (GWP set, previous grid edition) and the
+    (the multipliers cache key), the inventory's previous-grid-edition option (the GWP set is the
+    roll-up's, `library.rollup_gwp`) and the
     energy its estate sells to its members."""
     from django.db import connection
 

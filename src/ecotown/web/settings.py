@@ -190,6 +190,9 @@ ECOTOWN_TILE_ATTRIBUTION = os.environ.get("ECOTOWN_TILE_ATTRIBUTION", "")
 # fiscal year, October–September), and the day of the following month by which a month is due.
 ECOTOWN_REPORTING_YEAR = os.environ.get("ECOTOWN_REPORTING_YEAR", "calendar")
 ECOTOWN_REPORTING_DEADLINE_DAY = int(os.environ.get("ECOTOWN_REPORTING_DEADLINE_DAY", "15"))
+# Greenhouse gases: the GWP set estate-wide and national totals are computed in (one set per
+# published total; each organisation's own inventory keeps the set it chose).
+ECOTOWN_ROLLUP_GWP = os.environ.get("ECOTOWN_ROLLUP_GWP", "AR5")
 # API tokens expire after this many days.
 ECOTOWN_TOKEN_DAYS = int(os.environ.get("ECOTOWN_TOKEN_DAYS", "30"))
 
