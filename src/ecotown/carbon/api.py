@@ -171,12 +171,21 @@ class EstateMonthOut(Out):
 class EstateMemberOut(Out):
     organisation_id: int
     scope1_t: float
-    scope2_location_t: float
-    scope2_imported_t: float
-    scope2_from_estate_t: float
+    scope2_location_t: float  # after the operator's resale (the resold share is in its Scope 3 cat. 3)
+    scope2_resold_t: float  # the operator: resold share of its Scope 2, counted in the buyers' Scope 2
+    scope2_sold_to_members_t: float  # a member generating power: Scope 2 of what it sold to members (not added again)
     scope3_t: float
     is_operator: bool
     name: str
+
+
+class EnergySaleOut(Out):
+    seller_id: int
+    seller: str
+    is_resale: bool  # the operator's resale (else a member's own generation sold to other members)
+    activity: str
+    quantity: float
+    unit: str
 
 
 class EstateWideOut(Out):
@@ -185,7 +194,9 @@ class EstateWideOut(Out):
     co2e_t: float
     scope1_t: float
     scope2_imported_t: float
-    scope2_from_estate_t: float
+    scope2_sold_between_members_t: float
+    scope2_resold_t: float
+    sales: list[EnergySaleOut]
     n_organisations: int
     months: list[EstateMonthOut]
     organisations: list[EstateMemberOut]
@@ -201,7 +212,9 @@ class EstateOut(Out):
 
 
 class EnergySalesOut(Out):
-    activities: list[str]
+    estate: int
+    year: int
+    items: list[EnergySaleOut]
 
 
 class RollupEstateOut(Out):
@@ -366,14 +379,26 @@ def estate_wide(request, estate_id: int, year: int):
             "operator_inventory": _inv_out(own) if own else None}
 
 
-class SalesIn(Schema):
-    activities: list[str]
+class SaleIn(Schema):
+    year: int
+    activity: str
+    quantity: float  # 0 withdraws the declaration
+    unit: str
+    seller: Optional[int] = None  # default: the estate operator (its resale); else a member selling its own power
+    note: str = ""
 
 
 @router.put("/estates/{estate_id}/energy-sales", response=EnergySalesOut)
-def energy_sales(request, estate_id: int, payload: SalesIn):
+def energy_sales(request, estate_id: int, payload: SaleIn):
+    """Declare the energy sold inside the estate in a year (reconciled with purchases): the
+    operator's resale to members, or a member's own generation sold to other members."""
     estate = access.get_or_404(request.user, Organisation.objects.filter(kind__in=["estate", "port"]), pk=estate_id)
-    return {"activities": services.set_energy_sales(request.user, estate, payload.activities)}
+    seller = None
+    if payload.seller is not None:
+        seller = access.get_or_404(request.user, Organisation.objects.all(), pk=payload.seller)
+    services.declare_energy_sale(request.user, estate, year=payload.year, activity=payload.activity,
+                                 quantity=payload.quantity, unit=payload.unit, seller=seller, note=payload.note)
+    return {"estate": estate.pk, "year": payload.year, "items": selectors.energy_sales(estate, payload.year)}
 
 
 @router.get("/rollup", response=RollupOut)

@@ -11,7 +11,7 @@ from functools import lru_cache
 
 from ecotown.calc import ghg
 
-from .models import EstateEnergySale, Factor, FactorSet
+from .models import Factor, FactorSet
 
 BUILTIN_FILE = ghg._data_path("factors.csv")
 
@@ -95,13 +95,6 @@ def rollup_gwp() -> str:
     if gwp not in ghg.GWP_SETS:
         raise ValueError(f"ECOTOWN_ROLLUP_GWP must be one of {', '.join(ghg.GWP_SETS)}, not {gwp!r}")
     return gwp
-
-
-def internal_activities(estate_id: int | None) -> frozenset[str]:
-    """Activities whose energy the estate sells to its members (their Scope 2 counted once)."""
-    if estate_id is None:
-        return frozenset()
-    return frozenset(EstateEnergySale.objects.filter(estate_id=estate_id).values_list("activity", flat=True))
 
 
 def clear_caches() -> None:

@@ -85,20 +85,38 @@ class Factor(TrackedModel):
 
 
 class EstateEnergySale(TrackedModel):
-    """The estate operator sells this activity's energy (e.g. steam, or electricity from its own
-    network) to the organisations in the estate: their Scope 2 for it is not added again to the
-    estate-wide total (the operator's own emissions or imports already count it once)."""
+    """Energy sold inside an estate in one year, declared by its seller and reconciled:
+
+    - the estate operator (`seller` = the estate) resells to its members part of the energy it
+      bought (at most what its counted records of that activity say it bought in the year). GHG
+      Protocol: energy bought and resold to end users is the reseller's Scope 3 category 3, so the
+      resold share leaves the operator's Scope 2 (location and market) and appears in its Scope 3
+      category 3 (inventory lines of source kind "energy_resale"); the members' Scope 2 counts it;
+    - a member (a small power producer, `seller` = the member) sells electricity it generates to
+      other members: its fuel is already in its Scope 1, so the buyers' Scope 2 for that quantity is
+      not added again to the estate-wide total (nor, through it, to the national roll-up)."""
 
     estate = models.ForeignKey("registry.Organisation", on_delete=models.CASCADE, related_name="energy_sales",
                                verbose_name=_("estate"))
+    seller = models.ForeignKey("registry.Organisation", on_delete=models.CASCADE, related_name="energy_sold",
+                               verbose_name=_("seller"))
+    year = models.PositiveIntegerField(_("year"))
     activity = models.CharField(_("activity"), max_length=80)
+    quantity = models.DecimalField(_("quantity"), max_digits=20, decimal_places=6)
+    unit = models.CharField(_("unit"), max_length=40)
     note = models.CharField(_("note"), max_length=300, blank=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["estate", "activity"], name="uniq_estate_energy_sale")]
+        ordering = ["year", "estate_id", "seller_id", "activity"]
+        constraints = [models.UniqueConstraint(fields=["seller", "year", "activity"], name="uniq_energy_sale")]
 
     def __str__(self):
-        return f"{self.estate_id}: {self.activity}"
+        return f"{self.seller_id} {self.year}: {self.quantity} {self.unit} {self.activity}"
+
+    @property
+    def is_resale(self) -> bool:
+        """The estate operator's resale (else a member's own generation sold to other members)."""
+        return self.seller_id == self.estate_id
 
     @property
     def organisation(self):
@@ -214,7 +232,11 @@ class InventoryLine(OrganisationOwned):
 class MonthResult(OrganisationOwned):
     """One organisation's emissions in one calendar month (month 0 = the whole year), kept up to date
     incrementally when a record changes, computed in the roll-up's GWP set (ECOTOWN_ROLLUP_GWP) so
-    estate-wide and national sums use one set (the organisation's inventory keeps its own choice). `internal_scope2_t` is Scope 2 bought from the estate."""
+    estate-wide and national sums use one set (the organisation's inventory keeps its own choice).
+    Scope 2 and Scope 3 are after the operator's declared resale (`resold_scope2_t`: the resold
+    share of its Scope 2, moved to its Scope 3 category 3). `internal_scope2_t`: the Scope 2
+    (location) of the electricity this organisation, a small power producer, sold to other members
+    (their Scope 2 for it is not added again estate-wide)."""
 
     organisation = models.ForeignKey("registry.Organisation", on_delete=models.CASCADE, related_name="+")
     estate = models.ForeignKey("registry.Organisation", null=True, on_delete=models.CASCADE, related_name="+")
@@ -226,6 +248,7 @@ class MonthResult(OrganisationOwned):
     scope3_t = models.FloatField(default=0.0)
     biogenic_co2_t = models.FloatField(default=0.0)
     internal_scope2_t = models.FloatField(default=0.0)
+    resold_scope2_t = models.FloatField(default=0.0)
     co2e_t = models.FloatField(default=0.0)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -236,7 +259,9 @@ class MonthResult(OrganisationOwned):
 
 class EstateResult(models.Model):
     """Estate-wide emissions (month 0 = year): Σ Scope 1 of every organisation in the estate (the
-    operator included) + Scope 2 of energy imported into the estate (bought from the estate: once)."""
+    operator included) + Σ Scope 2 (location) after the operator's resale (the resold share is in
+    the buyers' Scope 2) − the Scope 2 of power members sold to other members (`scope2_internal_t`,
+    already in the seller's Scope 1): each kWh counted once."""
 
     estate = models.ForeignKey("registry.Organisation", on_delete=models.CASCADE, related_name="+")
     year = models.PositiveIntegerField()

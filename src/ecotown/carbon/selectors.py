@@ -70,10 +70,16 @@ def _estate_visible(user, estate) -> bool:
     return user is None or access.can(user, access.Action.VIEW, estate)
 
 
+RULE = ("sum of Scope 1 of every organisation in the estate + Scope 2 of energy imported into the estate: "
+        "electricity the operator resold to members is counted once (in the members' Scope 2; the operator reports "
+        "it in Scope 3 category 3) and power a member generated and sold to other members is counted once (in "
+        "the seller's Scope 1, not again in the buyers' Scope 2); Scope 3 is not summed")
+
+
 def estate_wide(estate, year: int, user=None) -> dict | None:
     """Estate-wide emissions: Σ Scope 1 of every organisation in the estate (operator included) +
-    Scope 2 of energy imported into the estate (energy the estate sells to its members counted once).
-    Scope 3 is listed per organisation and never summed. None when nothing has been computed."""
+    Scope 2 of energy imported into the estate, each kWh once (`RULE`). Scope 3 is listed per
+    organisation and never summed. None when nothing has been computed."""
     if not _estate_visible(user, estate):
         return None
     res = {r.month: r for r in EstateResult.objects.filter(estate=estate, year=year)}
@@ -85,17 +91,28 @@ def estate_wide(estate, year: int, user=None) -> dict | None:
               .order_by("-scope1_t", "organisation__name_th")):
         orgs.append({"organisation": r.organisation, "organisation_id": r.organisation_id,
                      "scope1_t": r.scope1_t, "scope2_location_t": r.scope2_location_t,
-                     "scope2_imported_t": round(r.scope2_location_t - r.internal_scope2_t, 6),
-                     "scope2_from_estate_t": r.internal_scope2_t, "scope3_t": r.scope3_t,
-                     "is_operator": r.organisation_id == estate.pk})
+                     "scope2_resold_t": r.resold_scope2_t, "scope2_sold_to_members_t": r.internal_scope2_t,
+                     "scope3_t": r.scope3_t, "is_operator": r.organisation_id == estate.pk})
+    sales = energy_sales(estate, year)
     return {"estate_id": estate.pk, "year": year, "co2e_t": y.co2e_t, "scope1_t": y.scope1_t,
-            "scope2_imported_t": y.scope2_imported_t, "scope2_from_estate_t": y.scope2_internal_t,
+            "scope2_imported_t": y.scope2_imported_t, "scope2_sold_between_members_t": y.scope2_internal_t,
+            "scope2_resold_t": round(sum(o["scope2_resold_t"] for o in orgs), 6), "sales": sales,
             "n_organisations": y.n_organisations,
             "months": [{"month": m, "co2e_t": res[m].co2e_t if m in res else 0.0,
                         "scope1_t": res[m].scope1_t if m in res else 0.0,
                         "scope2_imported_t": res[m].scope2_imported_t if m in res else 0.0} for m in range(1, 13)],
             "organisations": orgs, "gwp_set": library.rollup_gwp(),
-            "rule": "sum of Scope 1 of every organisation in the estate + Scope 2 of energy imported into the estate"}
+            "rule": RULE}
+
+
+def energy_sales(estate, year: int) -> list[dict]:
+    """The estate's declared energy sales of the year (the operator's resale first)."""
+    from .models import EstateEnergySale
+
+    rows = EstateEnergySale.objects.filter(estate=estate, year=year).select_related("seller")
+    return sorted(({"seller_id": s.seller_id, "seller": s.seller.name, "is_resale": s.is_resale,
+                    "activity": s.activity, "quantity": float(s.quantity), "unit": s.unit} for s in rows),
+                  key=lambda d: (not d["is_resale"], d["seller"], d["activity"]))
 
 
 def rollup(year: int, user=None) -> dict:

@@ -6,7 +6,8 @@
   `recompute_task` for only the affected organisations and years;
 - results kept incrementally: `refresh_months` (one organisation's months, its year, its estate's
   months and year), `recompute_estate_full` (the same numbers from scratch);
-- `set_energy_sales` (which energy an estate sells to its members: counted once estate-wide).
+- `declare_energy_sale` (energy sold inside an estate in a year, reconciled with purchases: the
+  operator's resale moves to its Scope 3 cat. 3; a member's own power sold to members is counted once).
 """
 from __future__ import annotations
 
@@ -196,27 +197,102 @@ def retire_factor_set(actor, factor_set: FactorSet) -> FactorSet:
     return factor_set
 
 
+def purchased(org_id: int, activity: str, year: int, unit: str, records=None) -> float:
+    """How much of `activity` the organisation bought in `year`, in `unit`: its counted records of
+    that activity, the part of each inside the year (pro rata by days)."""
+    from ecotown.calc import units
+
+    start, end = inputs.year_bounds(year)
+    recs = inputs.used_records([org_id], start, end) if records is None else records
+    total = 0.0
+    for r in recs:
+        if r[1] != org_id or r[2] != activity:
+            continue
+        _s, _e, q = inputs.clip_to(r[5], r[6], float(r[3]), start, end)
+        total += q * units.factor(r[4], unit)
+    return total
+
+
+def _sales_of(seller_id: int, year: int) -> list[tuple]:
+    """The seller's declarations of the year: [(id, activity, quantity, unit, is_resale)]."""
+    return [(s.pk, s.activity, float(s.quantity), s.unit, s.is_resale)
+            for s in EstateEnergySale.objects.filter(seller_id=seller_id, year=year).order_by("activity")]
+
+
+def _resale_shares(org_id: int, year: int, records, sales) -> dict[str, float]:
+    """activity -> the share of the operator's purchases of the year it resold (at most 1)."""
+    out = {}
+    for _pk, activity, q, unit, is_resale in sales:
+        if not is_resale:
+            continue
+        bought = purchased(org_id, activity, year, unit, records)
+        out[activity] = min(1.0, q / bought) if bought > 0 else 0.0
+    return out
+
+
 @transaction.atomic
-def set_energy_sales(actor, estate, activities: list[str]) -> list[str]:
-    """Which energy (activity codes) the estate operator sells to the organisations in its estate."""
-    access.require(actor, Action.CHANGE, estate)
-    if estate.kind not in ESTATE_KINDS:
-        raise CarbonError.NOT_AN_ESTATE.invalid("estate")
-    catalogue = ghg.activity_catalogue()
-    bad = [a for a in activities if a not in catalogue or catalogue[a]["scope"] != "2"]
-    if bad:
-        raise CarbonError.NOT_PURCHASED_ENERGY.invalid("activities", codes=", ".join(bad))
-    want = set(activities)
-    for sale in EstateEnergySale.objects.filter(estate=estate):
-        if sale.activity not in want:
-            history.delete(actor, sale, "estate no longer sells it")
-    have = set(EstateEnergySale.objects.filter(estate=estate).values_list("activity", flat=True))
-    for a in sorted(want - have):
-        history.save(actor, EstateEnergySale(estate=estate, activity=a))
-    years = set(MonthResult.objects.filter(estate=estate).values_list("year", flat=True).distinct())
-    for y in sorted(years):
-        recompute_estate_full(estate, y)
-    return sorted(want)
+def declare_energy_sale(actor, estate, *, year: int, activity: str, quantity, unit: str, seller=None,
+                        note: str = "") -> EstateEnergySale | None:
+    """Declare (or replace; quantity 0 withdraws) the energy sold inside `estate` in `year`.
+
+    `seller` is the estate operator (the default: energy it bought and resold to its members, at
+    most what it bought that year) or a member of the estate generating its own power (a small power
+    producer: at most what the other members bought). Recomputes the operator's inventory and the
+    estate-wide results of the year."""
+    from decimal import Decimal, InvalidOperation
+
+    from ecotown.calc import units
+
+    seller = seller or estate
+    access.require(actor, Action.CHANGE, seller)
+    if estate.kind not in ESTATE_KINDS or estate_of(seller) != estate.pk:
+        raise CarbonError.NOT_AN_ESTATE.invalid("seller")
+    errors = Problems()
+    c = ghg.activity_catalogue().get(activity)
+    if c is None or c["scope"] != "2":
+        errors.add("activity", CarbonError.NOT_PURCHASED_ENERGY, codes=activity)
+    try:
+        qty = Decimal(str(quantity))
+        if not qty.is_finite() or qty < 0:
+            raise InvalidOperation
+    except (InvalidOperation, ValueError):
+        qty = None
+        errors.add("quantity", CarbonError.SALE_QUANTITY_INVALID)
+    try:
+        units.factor(unit, (c or {}).get("default_unit") or unit)
+    except Exception:
+        errors.add("unit", CarbonError.SALE_UNIT_INVALID, unit=unit, activity=activity)
+    errors.raise_if_any()
+    year = int(year)
+    old = EstateEnergySale.objects.filter(seller=seller, year=year, activity=activity).first()
+    if qty == 0:
+        if old is not None:
+            history.delete(actor, old, "energy sale withdrawn")
+    else:
+        if seller.pk == estate.pk:
+            bought = purchased(estate.pk, activity, year, unit)
+            if float(qty) > bought + 1e-9:
+                raise CarbonError.RESALE_EXCEEDS_PURCHASES.invalid(
+                    "quantity", activity=activity, declared=_qty(qty), purchased=_qty(bought), unit=unit, year=year)
+        else:
+            from ecotown.registry.models import Organisation
+
+            others = Organisation.objects.filter(parent=estate, kind__in=MEMBER_KINDS).exclude(pk=seller.pk)
+            bought = sum(purchased(o, activity, year, unit) for o in others.values_list("pk", flat=True))
+            if float(qty) > bought + 1e-9:
+                raise CarbonError.MEMBER_SALE_EXCEEDS_PURCHASES.invalid(
+                    "quantity", activity=activity, declared=_qty(qty), purchased=_qty(bought), unit=unit, year=year)
+        sale = old or EstateEnergySale(estate=estate, seller=seller, year=year, activity=activity)
+        sale.quantity, sale.unit, sale.note = qty, unit, (note or "")[:300]
+        old = history.save(actor, sale, "energy sale declared")
+    if seller.pk == estate.pk and Inventory.objects.filter(organisation=estate, year=year).exists():
+        compute_inventory(estate, year, actor=actor, reason=_("energy resale declared"))
+    recompute_estate_full(estate, year)
+    return None if qty == 0 else old
+
+
+def _qty(x) -> str:
+    return f"{float(x):,.6f}".rstrip("0").rstrip(".")
 
 
 # --------------------------------------------------------------------------------------------
@@ -275,7 +351,8 @@ def compute_inventory(org, year: int, *, actor=None, reason: str = "", restated:
         for k, v in (("org", str(org.pk)), ("period_start", s), ("period_end", e), ("activity", r[2]),
                      ("quantity", q), ("unit", r[4])):
             rows[k].append(v)
-    fp = _fingerprint(all_recs, [f.factor_id for f in factors], inv.gwp_set, inv.previous_edition)
+    resales = [s for s in _sales_of(org.pk, year) if s[4]] if org.kind in ESTATE_KINDS else []
+    fp = _fingerprint([*all_recs, *resales], [f.factor_id for f in factors], inv.gwp_set, inv.previous_edition)
     old_totals = dict(inv.totals or {})
     inv.fingerprint, inv.n_records, inv.computed_at = fp, len(recs), timezone.now()
     inv.engine_version, inv.factor_sets = ghg.ENGINE_VERSION, sets
@@ -299,6 +376,8 @@ def compute_inventory(org, year: int, *, actor=None, reason: str = "", restated:
         inv.memo = {g: {k: _round(v) for k, v in d.items()} for g, d in result.memo.items()}
         inv.factors_used, inv.warnings = result.factors_used, result.warnings
         lines = _lines(inv, org, recs, line_table)
+        if resales:
+            lines += _resale(inv, org, year, recs, factors, resales)
         by_cat: dict[str, float] = {}
         by_s3: dict[str, float] = {}
         for ln in lines:
@@ -332,6 +411,75 @@ def compute_inventory(org, year: int, *, actor=None, reason: str = "", restated:
     InventoryLine.objects.bulk_create(lines, batch_size=2000)
     refresh_months(org, year, range(1, 13))
     return inv
+
+
+def _resale(inv, org, year: int, recs, factors, resales) -> list[InventoryLine]:
+    """The estate operator's declared resale (GHG Protocol: energy bought and resold to end users is
+    the reseller's Scope 3 category 3). The resold share of each purchase record (declared quantity /
+    quantity bought in the year) is computed by the engine like the record itself; its Scope 2 lines
+    come back negated (location and market) and its location lines appear again in Scope 3 category 3
+    (ISO 14064-1 category 4), each traced to the declaration (`source_kind` "energy_resale"). Adjusts
+    the totals; by_gas is unchanged (same gases, other scope). Returns the extra lines."""
+    import pyarrow as pa
+
+    start, end = inputs.year_bounds(year)
+    shares = _resale_shares(org.pk, year, recs, resales)
+    sale_of = {a: pk for pk, a, _q, _u, _r in resales}
+    rows, src = {"org": [], "period_start": [], "period_end": [], "activity": [], "quantity": [], "unit": []}, []
+    for r in recs:
+        share = shares.get(r[2], 0.0)
+        if share <= 0:
+            continue
+        s, e, q = inputs.clip_to(r[5], r[6], float(r[3]), start, end)
+        for k, v in (("org", str(org.pk)), ("period_start", s), ("period_end", e), ("activity", r[2]),
+                     ("quantity", q * share), ("unit", r[4])):
+            rows[k].append(v)
+        src.append(r)
+    for pk, activity, q, unit, _r in resales:
+        bought = purchased(org.pk, activity, year, unit, recs)
+        warn = {"kind": "energy_resale", "activity": activity, "declared": q, "unit": unit, "purchased": bought,
+                "share": shares.get(activity, 0.0),
+                "message_en": f"{activity}: {_qty(q)} {unit} resold to the estate's members (declared) of "
+                              f"{_qty(bought)} {unit} bought: that share of its Scope 2 is reported in Scope 3 category 3",
+                "message_th": f"{activity}: จำหน่ายต่อให้หน่วยงานในนิคมฯ {_qty(q)} {unit} (ตามที่แจ้ง) จากที่ซื้อ "
+                              f"{_qty(bought)} {unit}: ส่วนนั้นของขอบเขตที่ 2 รายงานในขอบเขตที่ 3 ประเภทที่ 3"}
+        if q > bought + 1e-9:
+            warn["message_en"] += " (the declaration exceeds the purchases now counted: capped at 100 %)"
+            warn["message_th"] += " (ปริมาณที่แจ้งเกินปริมาณที่ซื้อที่นับในปัจจุบัน: จำกัดที่ 100 %)"
+        inv.warnings = list(inv.warnings) + [warn]
+    if not src:
+        return []
+    table = pa.table({k: pa.array(v, type=pa.float64() if k == "quantity" else (pa.date32() if k.startswith("period") else pa.string()))
+                      for k, v in rows.items()})
+    result, line_table = ghg.calculate_with_lines(table, factors=factors, gwp=inv.gwp_set,
+                                                  allow_previous_edition=inv.previous_edition, threads=1)
+    x_loc = result.totals["scope2_location_t"] or 0.0
+    x_mkt = result.totals["scope2_market_t"] if result.totals["scope2_market_t"] is not None else x_loc
+    t = dict(inv.totals)
+    t["scope2_location_t"] = _round(t["scope2_location_t"] - x_loc)
+    if t.get("scope2_market_t") is not None:
+        t["scope2_market_t"] = _round(t["scope2_market_t"] - x_mkt)
+    t["scope3_t"] = _round((t["scope3_t"] or 0.0) + x_loc)
+    inv.totals = t
+    moved = _lines(inv, org, src, line_table)
+    out = []
+    for ln, d in zip(moved, line_table.to_pylist()):
+        if ln.scope != 2:
+            continue
+        ln.source_kind, ln.source_id = RESALE, sale_of[ln.activity]
+        ln.quantity = rows["quantity"][d["line"] - 2]  # the resold part of the record's quantity in the year
+        out.append(InventoryLine(**{**_line_fields(ln), "quantity": -ln.quantity, "mass_t": -ln.mass_t,
+                                    "co2e_t": None if ln.co2e_t is None else -ln.co2e_t}))
+        if ln.basis == "location":
+            out.append(InventoryLine(**{**_line_fields(ln), "scope": 3, "iso_category": 4, "scope3_category": 3}))
+    return out
+
+
+RESALE = "energy_resale"
+
+
+def _line_fields(ln: InventoryLine) -> dict:
+    return {f.attname: getattr(ln, f.attname) for f in InventoryLine._meta.concrete_fields if f.name != "id"}
 
 
 def _lines(inv, org, recs, table) -> list[InventoryLine]:
@@ -410,7 +558,8 @@ def recompute_task(org_ids: list[int], years: list[int], reason: str = "", resta
 # --------------------------------------------------------------------------------------------
 # Monthly / yearly results, organisation and estate-wide (incremental)
 # --------------------------------------------------------------------------------------------
-_COLS = ("scope1_t", "scope2_location_t", "scope2_market_t", "scope3_t", "biogenic_co2_t", "internal_scope2_t", "co2e_t")
+_COLS = ("scope1_t", "scope2_location_t", "scope2_market_t", "scope3_t", "biogenic_co2_t", "internal_scope2_t",
+         "resold_scope2_t", "co2e_t")
 
 
 def _options(org_id: int, year: int) -> tuple[str, bool]:
@@ -420,30 +569,48 @@ def _options(org_id: int, year: int) -> tuple[str, bool]:
     return library.rollup_gwp(), bool(prev)
 
 
-def month_values(org_id: int, estate_id: int | None, year: int, months, records, *, mult=None, internal=None) -> dict:
-    """{month: {column: t}} for one organisation from its records (the incremental path's arithmetic)."""
+def month_values(org_id: int, estate_id: int | None, year: int, months, records, *, mult=None, sales=None) -> dict:
+    """{month: {column: t}} for one organisation from its records (the incremental path's arithmetic).
+
+    `sales`: the organisation's own declarations of the year (`_sales_of`). The operator's resale
+    moves the resold share of its Scope 2 to Scope 3 (`records` must then be the whole year's: the
+    share is of the year's purchases); a member's sale to other members gives `internal_scope2_t`,
+    the location-based Scope 2 of that electricity over the year, pro rata by days."""
     months = set(months)
     if mult is None:
         mult = library.multipliers_for(org_id, *_options(org_id, year))
-    internal = library.internal_activities(estate_id) if internal is None else internal
-    if org_id == estate_id:
-        internal = frozenset()  # the operator buys from outside: its Scope 2 is the estate's import
+    sales = _sales_of(org_id, year) if sales is None else sales
+    shares = _resale_shares(org_id, year, records, sales) if org_id == estate_id else {}
     out = {m: dict.fromkeys(_COLS, 0.0) for m in months}
     known = {f.activity for f in mult._run.factors}
     for r in records:
         if r[2] not in known:
             continue  # no factor: excluded (the inventory discloses it)
+        share = shares.get(r[2], 0.0)
         for (y, m), b in mult.month_buckets(r[5], r[6], r[2], float(r[3]), r[4]).items():
             if y != year or m not in months:
                 continue
             d = out[m]
             d["scope1_t"] += b["s1"]
-            d["scope2_location_t"] += b["s2l"]
-            d["scope2_market_t"] += b["s2m"]
-            d["scope3_t"] += b["s3"]
+            d["scope2_location_t"] += b["s2l"] * (1.0 - share)
+            d["scope2_market_t"] += b["s2m"] * (1.0 - share)
+            d["scope3_t"] += b["s3"] + b["s2l"] * share
+            d["resold_scope2_t"] += b["s2l"] * share
             d["biogenic_co2_t"] += b["bio"]
-            if r[2] in internal:
-                d["internal_scope2_t"] += b["s2l"]
+    if org_id != estate_id and estate_id is not None:
+        import datetime as dt
+
+        for _pk, activity, q, unit, is_resale in sales:
+            if is_resale or activity not in known:
+                continue
+            by_month = {m: b["s2l"] for (y, m), b in mult.month_buckets(
+                dt.date(year, 1, 1), dt.date(year, 12, 31), activity, q, unit).items() if y == year}
+            rounded = {m: round(v, PLACES) for m, v in by_month.items()}
+            # December takes the rounding remainder: the 12 months add up to the year's value to the gram
+            rounded[12] = round(round(sum(by_month.values()), PLACES) - sum(v for m, v in rounded.items() if m != 12),
+                                PLACES)
+            for m in months & rounded.keys():
+                out[m]["internal_scope2_t"] += rounded[m]
     for d in out.values():
         d["co2e_t"] = d["scope1_t"] + d["scope2_location_t"] + d["scope3_t"]
         for k in _COLS:
@@ -488,7 +655,8 @@ def _sql_org_year(org_id, estate_id, year, now) -> tuple[str, list]:
 
 def _sql_estate_months(estate_id: int, year: int, months, now) -> tuple[str, list]:
     """The estate's months from its organisations' months (GROUP BY month). Imported Scope 2 = all
-    Scope 2 (location-based) minus what the estate sells to its members."""
+    Scope 2 (location-based; the operator's after its resale, which is in its buyers' Scope 2) minus
+    the Scope 2 of power members sold to other members (already in the seller's Scope 1)."""
     months = sorted(set(months))
     s1, s2 = _round_sql("SUM(scope1_t)"), _round_sql("SUM(scope2_location_t) - SUM(internal_scope2_t)")
     s2i = _round_sql("SUM(internal_scope2_t)")
@@ -543,23 +711,24 @@ def _write(org_id, estate_id, year, values: dict, *, estate_months=None, estate_
 
 
 _CONTEXT_SQL = (
-    "SELECT 'fs', id, organisation_id, '' FROM carbon_factorset "
+    "SELECT 'fs', id, organisation_id, '', '', 0.0 FROM carbon_factorset "
     "WHERE is_active AND (organisation_id IS NULL OR organisation_id = %s) "
-    "UNION ALL SELECT 'opt', CASE WHEN previous_edition THEN 1 ELSE 0 END, NULL, gwp_set FROM carbon_inventory "
+    "UNION ALL SELECT 'opt', CASE WHEN previous_edition THEN 1 ELSE 0 END, NULL, gwp_set, '', 0.0 FROM carbon_inventory "
     "WHERE organisation_id = %s AND year = %s "
-    "UNION ALL SELECT 'sale', 0, NULL, activity FROM carbon_estateenergysale WHERE estate_id = %s")
+    "UNION ALL SELECT 'sale', id, CASE WHEN seller_id = estate_id THEN 1 ELSE 0 END, activity, unit, "
+    "CAST(quantity AS DOUBLE PRECISION) FROM carbon_estateenergysale WHERE seller_id = %s AND year = %s")
 
 
 def _context_params(org_id, estate_id, year) -> list:
-    return [org_id, org_id, year, estate_id if estate_id is not None else -1]
+    return [org_id, org_id, year, org_id, year]
 
 
 def _from_context(org_id: int, rows):
     glob = tuple(sorted(r[1] for r in rows if r[0] == "fs" and r[2] is None))
     own = tuple(sorted(r[1] for r in rows if r[0] == "fs" and r[2] is not None))
     opt = (library.rollup_gwp(), next((bool(r[1]) for r in rows if r[0] == "opt"), False))
-    internal = frozenset(r[3] for r in rows if r[0] == "sale")
-    return library.multipliers_for(org_id, opt[0], opt[1], key=(glob, own)), internal
+    sales = sorted(((r[1], r[3], float(r[5]), r[4], bool(r[2])) for r in rows if r[0] == "sale"), key=lambda s: s[1])
+    return library.multipliers_for(org_id, opt[0], opt[1], key=(glob, own)), sales
 
 
 def _context(org_id: int, estate_id: int | None, year: int):
@@ -585,8 +754,8 @@ def _context_and_records_pg(org_id: int, estate_id: int | None, year: int, start
         ctx = cur.fetchall()
         cur.nextset()
         recs = cur.fetchall()
-    mult, internal = _from_context(org_id, ctx)
-    return mult, internal, recs
+    mult, sales = _from_context(org_id, ctx)
+    return mult, sales, recs
 
 
 def refresh_months(org, year: int, months) -> None:
@@ -605,17 +774,19 @@ def refresh_months(org, year: int, months) -> None:
     if not months:
         return
     estate_id = estate_of(org)
+    if org.pk == estate_id:
+        months = list(range(1, 13))  # a resale is a share of the year's purchases: every month moves with it
     s, _e = inputs.month_bounds(year, months[0])
     _s, e = inputs.month_bounds(year, months[-1])
     if connection.vendor == "postgresql":
-        mult, internal, recs = _context_and_records_pg(org.pk, estate_id, year, s, e)
-        values = month_values(org.pk, estate_id, year, months, recs, mult=mult, internal=internal)
+        mult, sales, recs = _context_and_records_pg(org.pk, estate_id, year, s, e)
+        values = month_values(org.pk, estate_id, year, months, recs, mult=mult, sales=sales)
         _write(org.pk, estate_id, year, values, estate_months=months)
         return
     with transaction.atomic():
-        mult, internal = _context(org.pk, estate_id, year)
+        mult, sales = _context(org.pk, estate_id, year)
         recs = inputs.used_records([org.pk], s, e)
-        values = month_values(org.pk, estate_id, year, months, recs, mult=mult, internal=internal)
+        values = month_values(org.pk, estate_id, year, months, recs, mult=mult, sales=sales)
         _write(org.pk, estate_id, year, values, estate_months=months)
 
 
@@ -629,15 +800,18 @@ def recompute_estate_full(estate, year: int) -> None:
     by_org: dict[int, list] = {}
     for r in inputs.used_records(orgs, start, end):
         by_org.setdefault(r[1], []).append(r)
-    internal = library.internal_activities(estate.pk)
+    sales: dict[int, list] = {}
+    for pk, seller, activity, q, unit in EstateEnergySale.objects.filter(estate=estate, year=year).order_by(
+            "activity").values_list("pk", "seller_id", "activity", "quantity", "unit"):
+        sales.setdefault(seller, []).append((pk, activity, float(q), unit, seller == estate.pk))
     with transaction.atomic():
         MonthResult.objects.filter(organisation_id__in=orgs, year=year).delete()
         EstateResult.objects.filter(estate=estate, year=year).delete()
         for org_id in orgs:
             recs = by_org.get(org_id, [])
-            if not recs:
+            if not recs and org_id not in sales:
                 continue
-            values = month_values(org_id, estate.pk, year, range(1, 13), recs, internal=internal)
+            values = month_values(org_id, estate.pk, year, range(1, 13), recs, sales=sales.get(org_id, []))
             _write(org_id, estate.pk, year, values, estate_months=None, estate_year=False)
         now = _now()
         _run([_sql_estate_months(estate.pk, year, range(1, 13), now), _sql_estate_year(estate.pk, year, now)])

@@ -12,7 +12,7 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.http import require_POST
 
 from ecotown import access
@@ -221,7 +221,9 @@ def estate_view(request, pk: int):
     year = _year(request, years[0] if years else None)
     wide = selectors.estate_wide(estate, year, user=request.user)
     own = selectors.organisation_inventory(estate, year, user=request.user)
-    sales = list(estate.energy_sales.values_list("activity", flat=True))
+    sales = selectors.energy_sales(estate, year)
+    for s in sales:
+        s["activity_name"] = activity_name(s["activity"])
     if wide:
         inv_ids = dict(Inventory.objects.filter(year=year, organisation_id__in=[
             o["organisation_id"] for o in wide["organisations"]]).values_list("organisation_id", "pk"))
@@ -229,7 +231,7 @@ def estate_view(request, pk: int):
             o["inventory_id"] = inv_ids.get(o["organisation_id"])
     return render(request, "carbon/estate.html", {
         "estate": estate, "year": year, "years": years, "wide": wide, "own": own,
-        "sales": [activity_name(a) for a in sales],
+        "sales": sales,
         "can_change_sales": access.can(request.user, Action.CHANGE, estate)})
 
 
@@ -237,27 +239,48 @@ def _scope2_activities() -> list[tuple[str, str]]:
     return [(code, activity_name(code)) for code, c in ghg.activity_catalogue().items() if c["scope"] == "2"]
 
 
+class SaleForm(forms.Form):
+    seller = forms.TypedChoiceField(label=gettext_lazy("seller"), coerce=int)
+    year = forms.IntegerField(label=gettext_lazy("year"), min_value=2000, max_value=2100)
+    activity = forms.ChoiceField(label=gettext_lazy("activity"))
+    quantity = forms.DecimalField(label=gettext_lazy("quantity sold in the year"), min_value=0, max_digits=20,
+                                  decimal_places=6, help_text=gettext_lazy("0 withdraws the declaration."))
+    unit = forms.CharField(label=gettext_lazy("unit"), max_length=40, initial="kWh")
+    note = forms.CharField(label=gettext_lazy("note"), max_length=300, required=False)
+
+
 @login_required
 def energy_sales(request, pk: int):
-    """The estate manager declares which purchased energy (Scope 2 activities) the estate operator
-    resells to the organisations in its estate: counted once in the estate-wide total."""
+    """Energy sold inside the estate in a year, declared by its seller and reconciled with purchases:
+    the operator's resale to its members (at most what it bought; moved from its Scope 2 to Scope 3
+    category 3), or a member's own generation sold to other members (counted once estate-wide)."""
     estate = access.get_or_404(request.user, Organisation.objects.filter(kind__in=["estate", "port"]), pk=pk)
     access.require(request.user, Action.CHANGE, estate)
-    choices = _scope2_activities()
-    current = set(estate.energy_sales.values_list("activity", flat=True))
-    errors = []
-    if request.method == "POST":
-        chosen = request.POST.getlist("activities")
+    sellers = [estate] + [o for o in Organisation.objects.filter(parent=estate, kind__in=services.MEMBER_KINDS)
+                          .order_by("name_th") if access.can(request.user, Action.CHANGE, o)]
+    by_pk = {o.pk: o for o in sellers}
+    year = _year(request)
+    form = SaleForm(request.POST or None, initial={"seller": estate.pk, "year": year, "unit": "kWh"})
+    form.fields["seller"].choices = [(o.pk, o.name + (" · " + pgettext("organisation role", "estate operator") if o.pk == estate.pk else ""))
+                                     for o in sellers]
+    form.fields["activity"].choices = _scope2_activities()
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
         try:
-            services.set_energy_sales(request.user, estate, chosen)
+            services.declare_energy_sale(request.user, estate, year=d["year"], activity=d["activity"],
+                                         quantity=d["quantity"], unit=d["unit"], seller=by_pk[d["seller"]],
+                                         note=d["note"])
         except ValidationError as exc:
-            errors = [m for msgs in exc.message_dict.values() for m in msgs]
-            current = set(chosen)
+            add_errors(form, exc)
         else:
             messages.success(request, _("Saved. The estate-wide results were recomputed."))
-            return redirect("carbon:estate", pk=estate.pk)
-    return render(request, "carbon/energy_sales.html", {
-        "estate": estate, "choices": [(code, name, code in current) for code, name in choices], "errors": errors})
+            return redirect(reverse("carbon:estate", args=[estate.pk]) + f"?year={d['year']}")
+    if request.method == "POST" and str(form.data.get("year", "")).isdigit():
+        year = int(form.data["year"])
+    sales = selectors.energy_sales(estate, year)
+    for s in sales:
+        s["activity_name"] = activity_name(s["activity"])
+    return render(request, "carbon/energy_sales.html", {"estate": estate, "form": form, "year": year, "sales": sales})
 
 
 @login_required
