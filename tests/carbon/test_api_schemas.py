@@ -56,7 +56,9 @@ def test_bodies_are_the_serialisers_output(world, client, inv, token_for):
     assert estate["operator_inventory"] is None
     roll = get("/api/carbon/rollup?year=2025")
     assert [e["estate_id"] for e in roll["estates"]] == [world.E1.pk]
-    assert set(roll) == {"year", "estates", "co2e_t", "scope1_t", "scope2_imported_t"}
+    assert set(roll) == {"year", "estates", "gwp_set", "co2e_t", "scope1_t", "scope2_imported_t"}
+    assert estate["estate_wide"]["gwp_set"] == roll["gwp_set"] == "AR5"
+    assert estate["estate_wide"]["sales"] == [] and estate["estate_wide"]["rule"] == selectors.RULE
     sets = get("/api/carbon/factor-sets")
     assert sets["items"] == plain([api._set_out(s) for s in selectors.factor_sets(admin)][:50])
     factors = get("/api/carbon/factors?activity=diesel")

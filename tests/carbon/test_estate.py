@@ -1,5 +1,6 @@
-"""Estate-wide emissions (Scope 1 of all + imported Scope 2, energy sold by the estate once), the
-authority roll-up, and incremental results identical to a full recompute."""
+"""Estate-wide emissions (Scope 1 of all + imported Scope 2, energy resold by the estate once), the
+authority roll-up, and incremental results identical to a full recompute. The reconciled energy
+declarations themselves: tests/carbon/test_energy_sales.py."""
 from __future__ import annotations
 
 import datetime as dt
@@ -39,19 +40,22 @@ def test_estate_wide_counts_energy_sold_by_the_estate_once(world, lib):
     wide = selectors.estate_wide(world.E1, 2025)
     # without sales declared: every Scope 2 is treated as imported
     assert (wide["scope1_t"], wide["scope2_imported_t"], wide["co2e_t"]) == (11.4412, 7.9984, 19.4396)
-    services.set_energy_sales(world.users["estate"], world.E1, ["grid_electricity"])
+    # the operator declares it resold 6,000 kWh of the 10,000 it bought to F1 and F2
+    services.declare_energy_sale(world.users["estate"], world.E1, year=2025, activity="grid_electricity",
+                                 quantity=6000, unit="kWh")
     wide = selectors.estate_wide(world.E1, 2025)
-    # Scope 1: 5.62 + 2.7078 + 3.1134 = 11.4412; imported Scope 2: only the operator's 4.999
-    assert (wide["scope1_t"], wide["scope2_imported_t"], wide["scope2_from_estate_t"], wide["co2e_t"]) == (
+    # Scope 1: 5.62 + 2.7078 + 3.1134 = 11.4412; Scope 2: the operator's own 1.9996 + the members' 2.9994
+    assert (wide["scope1_t"], wide["scope2_imported_t"], wide["scope2_resold_t"], wide["co2e_t"]) == (
         11.4412, 4.999, 2.9994, 16.4402)
     assert wide["n_organisations"] == 3
     march = wide["months"][2]
-    assert (march["scope1_t"], march["scope2_imported_t"]) == (8.3278, 4.999)
+    assert (march["scope1_t"], march["scope2_imported_t"]) == (8.3278, 3.9992)  # E1 1.9996 + F1 1.9996
     f1 = next(o for o in wide["organisations"] if o["organisation_id"] == world.F1.pk)
-    assert (f1["scope1_t"], f1["scope2_imported_t"], f1["scope2_from_estate_t"]) == (2.7078, 0.0, 1.9996)
-    # the operator's own inventory is a separate thing (ISO 14064-1 of the operator alone)
+    assert (f1["scope1_t"], f1["scope2_location_t"], f1["scope2_sold_to_members_t"]) == (2.7078, 1.9996, 0.0)
+    # the operator's own inventory is a separate thing (ISO 14064-1 of the operator alone): the resold
+    # share of its Scope 2 is in its Scope 3 category 3, the total is the same
     own = selectors.organisation_inventory(world.E1, 2025)
-    assert own.totals["co2e_t"] == round(5.62 + 4.999 + 10000 * 0 , 6)  # 2025: no TGO Scope 3 add-on yet
+    assert own.totals["co2e_t"] == round(5.62 + 4.999, 6)  # 2025: no TGO Scope 3 add-on yet
     # roll-up: estate-wide totals of E1 and E2, no Scope 3
     roll = selectors.rollup(2025)
     assert [(r["estate_id"], r["co2e_t"]) for r in roll["estates"]] == [(world.E1.pk, 16.4402), (world.E2.pk, 2.7078)]
@@ -66,10 +70,12 @@ def test_estate_wide_counts_energy_sold_by_the_estate_once(world, lib):
 def test_energy_sales_refusals_change_nothing(world, lib):
     for who in ("approver", "port"):  # E1 is not theirs to see
         with pytest.raises(Http404):
-            services.set_energy_sales(world.users[who], world.E1, ["grid_electricity"])
+            services.declare_energy_sale(world.users[who], world.E1, year=2025, activity="grid_electricity",
+                                         quantity=1, unit="kWh")
     with pytest.raises(ValidationError) as exc:
-        services.set_energy_sales(world.users["estate"], world.E1, ["diesel"])
-    assert exc.value.message_dict == {"activities": ["Not a purchased-energy (Scope 2) activity: diesel"]}
+        services.declare_energy_sale(world.users["estate"], world.E1, year=2025, activity="diesel", quantity=1,
+                                     unit="L")
+    assert exc.value.message_dict == {"activity": ["Not a purchased-energy (Scope 2) activity: diesel"]}
     assert EstateEnergySale.objects.count() == 0
 
 
@@ -87,7 +93,10 @@ def test_incremental_updates_equal_a_full_recompute(world, lib):
             for act, unit in (("grid_electricity", "kWh"), ("diesel", "L"), ("lpg", "kg")):
                 recs.append(record(org, act, rnd.randint(100, 9999), unit, s, e))
     record(world.F1, "grid_electricity", 3100, "kWh", "2025-12-15", "2026-01-14")  # spans years and editions
-    services.set_energy_sales(world.users["estate"], world.E1, ["grid_electricity"])
+    services.declare_energy_sale(world.users["estate"], world.E1, year=2025, activity="grid_electricity",
+                                 quantity=20000, unit="kWh")  # of the operator's 12 months of purchases
+    services.declare_energy_sale(world.users["estate"], world.E1, year=2025, activity="grid_electricity",
+                                 quantity=9000, unit="kWh", seller=world.F2)  # F2 generates and sells to F1
     for org in orgs:
         services.compute_inventory(org, 2025)
     for _ in range(25):  # edit one factory-month at a time, incrementally
@@ -96,12 +105,12 @@ def test_incremental_updates_equal_a_full_recompute(world, lib):
         history.save(None, r, validate=False)
         services.refresh_months(r.organisation, 2025, [r.period_start.month])
     inc_m = sorted(MonthResult.objects.filter(year=2025).values_list("organisation_id", "month", "scope1_t", "scope2_location_t",
-                                                                     "scope3_t", "internal_scope2_t", "co2e_t"))
+                                                                     "scope3_t", "internal_scope2_t", "resold_scope2_t", "co2e_t"))
     inc_e = sorted(EstateResult.objects.filter(year=2025).values_list("estate_id", "month", "scope1_t", "scope2_imported_t",
                                                                       "scope2_internal_t", "co2e_t", "n_organisations"))
     services.recompute_estate_full(world.E1, 2025)
     full_m = sorted(MonthResult.objects.filter(year=2025).values_list("organisation_id", "month", "scope1_t", "scope2_location_t",
-                                                                      "scope3_t", "internal_scope2_t", "co2e_t"))
+                                                                      "scope3_t", "internal_scope2_t", "resold_scope2_t", "co2e_t"))
     full_e = sorted(EstateResult.objects.filter(year=2025).values_list("estate_id", "month", "scope1_t", "scope2_imported_t",
                                                                        "scope2_internal_t", "co2e_t", "n_organisations"))
     assert len(inc_m) == 3 * 13 and len(inc_e) == 13

@@ -100,29 +100,34 @@ def test_estate_manager_declares_energy_sold_to_members(world, client, settings,
     from ecotown.carbon.models import EstateEnergySale
 
     services.sync_builtin_library(None)
-    record(world.E1, "grid_electricity", 10000, "kWh", "2025-03-01", "2025-03-31")  # 4.999 t imported
+    record(world.E1, "grid_electricity", 10000, "kWh", "2025-03-01", "2025-03-31")  # 4.999 t bought
     record(world.F1, "grid_electricity", 4000, "kWh", "2025-03-01", "2025-03-31")   # 1.9996 t bought from E1
     for org in (world.E1, world.F1):
         services.compute_inventory(org, 2025)
-    assert selectors.estate_wide(world.E1, 2025)["co2e_t"] == 6.9986
+    assert selectors.estate_wide(world.E1, 2025)["co2e_t"] == 6.9986  # the 4,000 kWh counted twice
     client.force_login(world.users["estate"])
+    url = f"/carbon/estate/{world.E1.pk}/energy-sales/?year=2025"
     with translation.override("en"):
-        page = client.get(f"/carbon/estate/{world.E1.pk}/energy-sales/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+        page = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert 'value="grid_electricity"' in page and 'value="steam"' in page and 'value="diesel"' not in page
-    # a Scope 1 activity is refused with the reason; nothing is saved
+    # more than the operator bought is refused with the quantities; nothing is saved
     before = ChangeRecord.objects.count()
-    r = client.post(f"/carbon/estate/{world.E1.pk}/energy-sales/", {"activities": ["grid_electricity", "diesel"]},
-                    HTTP_ACCEPT_LANGUAGE="en")
-    assert r.status_code == 200 and "Not a purchased-energy (Scope 2) activity: diesel" in r.content.decode()
+    body = {"seller": world.E1.pk, "year": 2025, "activity": "grid_electricity", "quantity": "12000", "unit": "kWh"}
+    with translation.override("en"):
+        r = client.post(url, body, HTTP_ACCEPT_LANGUAGE="en")
+    assert r.status_code == 200
+    assert ("grid_electricity: the declared resale (12,000 kWh) exceeds what the estate operator bought in 2025 "
+            "(10,000 kWh, its counted activity records).") in r.content.decode()
     assert EstateEnergySale.objects.count() == 0 and ChangeRecord.objects.count() == before
-    r = client.post(f"/carbon/estate/{world.E1.pk}/energy-sales/", {"activities": ["grid_electricity"]})
-    assert r.status_code == 302 and r["Location"] == f"/carbon/estate/{world.E1.pk}/"
-    assert list(EstateEnergySale.objects.values_list("estate_id", "activity")) == [(world.E1.pk, "grid_electricity")]
+    r = client.post(url, {**body, "quantity": "4000"})
+    assert r.status_code == 302 and r["Location"] == f"/carbon/estate/{world.E1.pk}/?year=2025"
+    assert list(EstateEnergySale.objects.values_list("seller_id", "year", "activity", "quantity")) == [
+        (world.E1.pk, 2025, "grid_electricity", 4000)]
     wide = selectors.estate_wide(world.E1, 2025)
-    assert (wide["co2e_t"], wide["scope2_imported_t"], wide["scope2_from_estate_t"]) == (4.999, 4.999, 1.9996)
+    assert (wide["co2e_t"], wide["scope2_imported_t"], wide["scope2_resold_t"]) == (4.999, 4.999, 1.9996)
     with translation.override("th"):
         html = client.get(f"/carbon/estate/{world.E1.pk}/?year=2025", HTTP_ACCEPT_LANGUAGE="th").content.decode()
-    assert "ไฟฟ้าจากระบบสายส่ง" in html  # the declared sale, named in Thai
-    # untick everything: counted as imported again
-    client.post(f"/carbon/estate/{world.E1.pk}/energy-sales/", {})
+    assert "ไฟฟ้าจากระบบสายส่ง" in html and "4,000 kWh" in html  # the declared resale, named in Thai
+    # withdrawn (quantity 0): counted as bought by both again
+    client.post(url, {**body, "quantity": "0"})
     assert EstateEnergySale.objects.count() == 0 and selectors.estate_wide(world.E1, 2025)["co2e_t"] == 6.9986

@@ -118,12 +118,13 @@ def test_carbon_error_code_and_messages(world):
 
     before = counts()
     with pytest.raises(ValidationError) as exc:
-        services.set_energy_sales(world.users["estate"], world.E1, ["diesel", "lpg"])
+        services.declare_energy_sale(world.users["estate"], world.E1, year=2025, activity="diesel", quantity=1,
+                                     unit="L")
     assert both(exc.value) == (
-        [{"field": "activities", "code": "not_purchased_energy",
-          "message": "Not a purchased-energy (Scope 2) activity: diesel, lpg"}],
-        [{"field": "activities", "code": "not_purchased_energy",
-          "message": "ไม่ใช่กิจกรรมการซื้อพลังงาน (Scope 2): diesel, lpg"}])
+        [{"field": "activity", "code": "not_purchased_energy",
+          "message": "Not a purchased-energy (Scope 2) activity: diesel"}],
+        [{"field": "activity", "code": "not_purchased_energy",
+          "message": "ไม่ใช่กิจกรรมการซื้อพลังงาน (Scope 2): diesel"}])
     assert EstateEnergySale.objects.count() == 0
     assert counts() == before
 
