@@ -59,5 +59,7 @@ def test_own_location_scope2_row_is_refused_naming_the_line(world, lib):
         with pytest.raises(ValidationError) as exc:
             services.upload_factor_set(world.users["approver"], data=data, file_name="ppa.csv", name="PPA",
                                        source="Supplier", edition="2025", organisation=world.F1)
-    assert "บรรทัด 3" in exc.value.message_dict["file"][0] and "market" in exc.value.message_dict["file"][0]
+        assert exc.value.message_dict == {"file": [
+            "บรรทัด 3: grid_electricity เป็นค่าสัมประสิทธิ์ Scope 2 แบบอิงสถานที่ (location-based) "
+            "ซึ่งต้องใช้ค่าเฉลี่ยของระบบสายส่งจากคลังค่าสัมประสิทธิ์เสมอ: ให้ระบุค่าสัมประสิทธิ์ของผู้จำหน่ายด้วย basis “market”"]}
     assert (FactorSet.objects.count(), Factor.objects.count()) == before
