@@ -63,3 +63,25 @@ def test_own_location_scope2_row_is_refused_naming_the_line(world, lib):
             "บรรทัด 3: grid_electricity เป็นค่าสัมประสิทธิ์ Scope 2 แบบอิงสถานที่ (location-based) "
             "ซึ่งต้องใช้ค่าเฉลี่ยของระบบสายส่งจากคลังค่าสัมประสิทธิ์เสมอ: ให้ระบุค่าสัมประสิทธิ์ของผู้จำหน่ายด้วย basis “market”"]}
     assert (FactorSet.objects.count(), Factor.objects.count()) == before
+
+
+def test_demo_factory_b_has_a_green_tariff_and_keeps_the_grid_average(db):
+    """The demo's supplier-specific set (synthetic, status `supplier`): factory-b's market-based
+    Scope 2 uses 0.12 kg/kWh, its location-based Scope 2 is its kWh x the grid average."""
+    from ecotown.carbon.models import Inventory, InventoryLine
+    from ecotown.core import demo
+
+    demo.load(factories=4)
+    fs = FactorSet.objects.get(kind="supplier")
+    assert (fs.status, fs.factors.get().basis, fs.factors.get().value) == ("supplier", "market", 0.12)
+    b = fs.organisation
+    inv = Inventory.objects.filter(organisation=b).order_by("-year").first()
+    grid = InventoryLine.objects.filter(inventory=inv, activity="grid_electricity", source_kind="activities")
+    loc = grid.filter(scope=2, basis="location")
+    mkt = grid.filter(scope=2, basis="market")
+    assert loc.count() > 0 and mkt.count() == loc.count()
+    assert {ln.factor_code for ln in loc} <= {"ET-F0001", "ET-F0003", "ET-F0004"}  # the grid average
+    assert {ln.factor_code for ln in mkt} == {f"FS{fs.pk}-2"}
+    kwh = sum(ln.quantity * ln.period_share for ln in mkt)
+    assert abs(sum(ln.co2e_t for ln in mkt) - kwh * 0.12 / 1000) < 1e-6
+    assert inv.totals["scope2_location_t"] > inv.totals["scope2_market_t"] > 0
