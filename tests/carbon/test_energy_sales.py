@@ -72,7 +72,7 @@ def test_resale_above_purchases_is_refused_naming_activity_and_quantities(world,
     assert before is None or history.ChangeRecord.objects.count() == before
 
 
-def test_operator_resale_moves_its_share_from_scope2_to_scope3_cat3_and_counts_electricity_once(world, estate):
+def test_operator_resale_moves_its_share_from_scope2_to_scope3_cat3_and_counts_electricity_once(world, estate, client):
     """Wrong (before): the 6,000 kWh E1 resold to F1 and F2 stayed in E1's Scope 2 (4.999 t) and were
     counted again in the members' Scope 2: estate-wide Scope 2 7.9984 t, total 19.4396 t (and
     declaring "the estate sells electricity" with no quantity excluded all members' Scope 2 whatever
@@ -93,6 +93,9 @@ def test_operator_resale_moves_its_share_from_scope2_to_scope3_cat3_and_counts_e
     assert resale == [(2, "location", -6000.0, -2.9994, None, sale.pk, "ET-F0003"),
                       (3, "location", 6000.0, 2.9994, 3, sale.pk, "ET-F0003")]
     assert any(w["kind"] == "energy_resale" and w["share"] == 0.6 for w in own.warnings)
+    client.force_login(world.users["estate"])  # the operator's lines page lists the traced resale lines
+    page = client.get(f"/carbon/inventory/{own.pk}/lines/?scope=3")
+    assert page.status_code == 200 and "6,000" in page.content.decode()
     wide = selectors.estate_wide(world.E1, 2025)
     assert (wide["scope1_t"], wide["scope2_imported_t"], wide["scope2_resold_t"], wide["co2e_t"]) == (
         11.4412, 4.999, 2.9994, 16.4402)

@@ -12,8 +12,9 @@ from django.apps import apps
 
 USED_STATES = ("verified", "locked")
 ACTIVITIES = "activities"
+RESALE = "energy_resale"  # the estate operator's declared resale (carbon's EstateEnergySale)
 #: source kind of an inventory line -> (app label, model) of the record it traces to
-SOURCE_KINDS = {ACTIVITIES: ("reporting", "ActivityRecord")}
+SOURCE_KINDS = {ACTIVITIES: ("reporting", "ActivityRecord"), RESALE: ("carbon", "EstateEnergySale")}
 FIELDS = ("id", "organisation_id", "activity", "quantity", "unit", "period_start", "period_end", "version", "state")
 
 

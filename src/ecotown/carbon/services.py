@@ -475,7 +475,7 @@ def _resale(inv, org, year: int, recs, factors, resales) -> list[InventoryLine]:
     return out
 
 
-RESALE = "energy_resale"
+RESALE = inputs.RESALE
 
 
 def _line_fields(ln: InventoryLine) -> dict:
