@@ -221,7 +221,7 @@ def estate_view(request, pk: int):
     year = _year(request, years[0] if years else None)
     wide = selectors.estate_wide(estate, year, user=request.user)
     own = selectors.organisation_inventory(estate, year, user=request.user)
-    sales = selectors.energy_sales(estate, year)
+    sales = wide["sales"] if wide else selectors.energy_sales(estate, year)
     for s in sales:
         s["activity_name"] = activity_name(s["activity"])
     if wide:
