@@ -11,7 +11,7 @@ def drop_unreconciled(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('carbon', '0003_indexes_where_used'),
+        ('carbon', '0004_disclosure'),
         ('registry', '0001_initial'),
     ]
 
