@@ -42,6 +42,23 @@ def test_a_market_factor_keeps_location_scope2_and_the_upstream_row(world, lib):
     assert f2 == [(2, "location", 0.475), (2, "location", 0.4999), (2, "location", 0.5812), (3, "location", 0.0812)]
 
 
+def test_own_per_gas_rows_replace_the_library_co2e_row_of_that_part(world, lib):
+    """An own per-gas set for diesel (CO2, CH4, N2O per litre, synthetic) and the library's CO2e row
+    (TGO 2.7078 kg CO2e/L) stand for the same emissions. Wrong (keying on the gas alone): both
+    applied, 1,000 L counted 2.7078 t + 2.6 + 0.1 x 28/1000 + 0.02 x 265/1000 t = 5.3164 t. Right:
+    the per-gas rows replace the CO2e row: 2.6 + 0.0028 + 0.0053 = 2.6081 t."""
+    data = ("activity,gas,value,unit,scope,source\n"
+            "diesel,CO2,2.6,kg/L,1,Supplier lab (synthetic)\n"
+            "diesel,CH4,0.1,g/L,1,Supplier lab (synthetic)\n"
+            "diesel,N2O,0.02,g/L,1,Supplier lab (synthetic)\n").encode()
+    services.upload_factor_set(world.users["approver"], data=data, file_name="diesel.csv", name="Diesel lab",
+                               source="Supplier lab", edition="2025", status="supplier", organisation=world.F1)
+    record(world.F1, "diesel", 1000, "L", "2025-05-01", "2025-05-31")
+    inv = services.compute_inventory(world.F1, 2025)
+    assert inv.totals["scope1_t"] == 2.6081
+    assert sorted(inv.lines.values_list("gas", flat=True)) == ["CH4", "CO2", "N2O"]
+
+
 def test_own_location_scope2_row_is_refused_naming_the_line(world, lib):
     before = (FactorSet.objects.count(), Factor.objects.count())
     data = ("activity,gas,value,unit,scope,source\n"

@@ -44,11 +44,23 @@ def library_key(organisation_id: int | None) -> tuple:
     return ids, own
 
 
-def factor_key(f) -> tuple[str, str, int, str]:
-    """What an organisation's own factor replaces in the library: rows of the same (activity, gas,
-    scope, basis). A market-basis grid factor thus leaves location-based Scope 2 (the grid average)
-    and the Scope 3 upstream row in place."""
-    return f.activity, f.gas, int(f.scope), f.basis
+def _greenhouse_part(gas: str) -> str:
+    """Which part of the emissions a factor row covers: a CO2e row covers every greenhouse gas, so it
+    and per-gas rows (CO2, CH4, N2O, HFCs …) of the same activity, scope and basis are one part;
+    biogenic CO2 is reported apart and is a part of its own."""
+    return "biogenic" if gas == "CO2_biogenic" else "ghg"
+
+
+def replaces(own, library_row) -> bool:
+    """An own row replaces a library row of the same key; and, since a CO2e row stands for all the
+    gases, an own CO2e row replaces the library's per-gas rows of that (activity, scope, basis) and
+    own per-gas rows replace a library CO2e row (otherwise the same emissions would count twice)."""
+    if (own.activity, int(own.scope), own.basis) != (library_row.activity, int(library_row.scope), library_row.basis):
+        return False
+    if own.gas == library_row.gas:
+        return True
+    return ("CO2e" in (own.gas, library_row.gas)
+            and _greenhouse_part(own.gas) == _greenhouse_part(library_row.gas) == "ghg")
 
 
 @lru_cache(maxsize=256)
@@ -56,11 +68,14 @@ def _factors_for_key(key: tuple) -> tuple[tuple[ghg.Factor, ...], tuple[dict, ..
     global_ids, own_ids = key
     sets = {s.pk: s for s in FactorSet.objects.filter(pk__in=global_ids + own_ids)}
     rows = list(Factor.objects.filter(factor_set_id__in=global_ids + own_ids).order_by("factor_set_id", "line", "pk"))
-    own_keys = {factor_key(f) for f in rows if f.factor_set_id in own_ids}
+    own = [f for f in rows if f.factor_set_id in own_ids]
+    by_part: dict[tuple, list] = {}
+    for f in own:
+        by_part.setdefault((f.activity, int(f.scope), f.basis), []).append(f)
     out = []
     for f in rows:
-        if f.factor_set_id not in own_ids and factor_key(f) in own_keys:
-            continue  # a supplier-specific factor replaces the library rows of the same key only
+        if f.factor_set_id not in own_ids and any(replaces(o, f) for o in by_part.get((f.activity, int(f.scope), f.basis), ())):
+            continue  # a supplier-specific factor replaces the library rows it stands for, nothing else
         out.append(to_engine(f, sets[f.factor_set_id].name))
     used_sets = sorted({f.factor_set_id for f in rows})
     meta = tuple({"id": s, "name": sets[s].name, "source": sets[s].source, "edition": sets[s].edition,
