@@ -20,11 +20,14 @@ def gather_inputs(kpi_id: str, org, year: int, query: inputs.Query | None = None
 
 
 def compute(kpi_id: str, org, year: int, query: inputs.Query | None = None) -> calc_kpi.KpiValue:
-    """Value + inputs of one KPI for an organisation and year."""
-    return calc_kpi.compute(kpi_id, gather_inputs(kpi_id, org, year, query))
+    """Value + inputs (+ the providers' notes on them) of one KPI for an organisation and year."""
+    q = query or inputs.Query(org, year)
+    values = gather_inputs(kpi_id, org, year, q)
+    notes = [n for name in values for n in q.notes.get(name, ())]
+    return calc_kpi.compute(kpi_id, values, notes=notes)
 
 
 def compute_many(kpi_ids, org, year: int) -> dict[str, calc_kpi.KpiValue]:
     """Several KPIs of one organisation and year; an input several KPIs share is read once."""
     q = inputs.Query(org, year)
-    return {k: compute(k, org, year, q) for k in kpi_ids if k in calc_kpi.library()}
+    return {k: compute(k, org, year, q) for k in kpi_ids if calc_kpi.knows(k)}

@@ -69,7 +69,7 @@ def indicator_rows(fw) -> list[dict]:
             "dim": dim, "dim_name": dim.name.get(lang), "ind": ind, "name": ind.name.get(lang),
             "thresholds": [(lv.id, ind.threshold(lv.id).written if ind.threshold(lv.id) else None) for lv in fw.levels],
             "status": status_badge(ind.threshold_status), "points": ind.points_written,
-            "kpi": calc_kpi.library().get(ind.metric) if ind.metric else None,
+            "kpi": calc_kpi.library().get(calc_kpi.resolve(ind.metric)) if ind.metric else None,
         })
     return rows
 
@@ -92,6 +92,7 @@ def answer_rows(a: Assessment, fw, evidence: dict) -> list[dict]:
         src = a.sources.get(ind.id, {})
         r.update(value=a.values.get(ind.id), source=src.get("source", ""), src=src,
                  inputs=src.get("inputs") or {}, reason=(src.get("reason") or {}).get(lang, ""),
+                 notes=[n.get(lang) or n.get("en", "") for n in src.get("notes") or ()],
                  evidence=evidence.get(ind.id, []), kpi_name=r["kpi"].name.get(lang) if r["kpi"] else "")
         rows.append(r)
     return rows

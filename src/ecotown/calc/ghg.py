@@ -418,6 +418,35 @@ class _Chain:
         raise _ChainError("dimension", [])
 
 
+@lru_cache(maxsize=1)
+def _builtin_chain() -> "_Chain":
+    return _Chain(load_conversions())
+
+
+reference.on_clear(_builtin_chain.cache_clear)
+
+#: the pseudo-factor `energy_of` chains to: 1 kg per MWh (NCV), so "kg of gas" reads as MWh of energy
+_MWH = Factor(0, "", "", "energy", 1.0, "kg/MWh", 1, "location", "ncv", "energy content (NCV)")
+
+
+def energy_of(activity: str, quantity: float, unit: str, conversions: "list[Conversion] | None" = None) -> float | None:
+    """MWh (net calorific value) in `quantity` `unit` of `activity`, by the engine's own chain: an
+    energy unit converts directly; a mass or volume unit goes through at most one density and one
+    heating value of the activity (built-in conversions.csv unless `conversions` is given), exactly as
+    the engine reaches a per-energy factor. None when no chain reaches energy (no heating value, a
+    GCV-only heating value, or an ambiguous one): the caller leaves the row out and says so.
+
+        >>> round(energy_of("lpg", 1000, "kg"), 6)   # 1 t x 47.3 TJ/Gg (IPCC 2006 NCV) = 47.3 GJ
+        13.138889
+    """
+    chain = _builtin_chain() if conversions is None else _Chain(conversions)
+    try:
+        per_unit, _desc = chain.multiplier(activity, unit, _MWH)
+    except (_ChainError, UnitProblem):
+        return None
+    return float(quantity) * per_unit
+
+
 class _ChainError(Exception):
     def __init__(self, kind: str, rows: list[Conversion]):
         super().__init__(kind)

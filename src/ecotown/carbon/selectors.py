@@ -140,9 +140,93 @@ def years_available(user=None) -> list[int]:
     return sorted(years, reverse=True)
 
 
+def scope12_location_t(totals: dict | None) -> float | None:
+    """Scope 1 + Scope 2 (location-based) of an inventory's totals: the boundary of the KPIs
+    `ghg.scope12_location_t` and `ghg.intensity_per_employee` (None without totals)."""
+    if not totals or totals.get("scope1_t") is None:
+        return None
+    return round(totals["scope1_t"] + (totals.get("scope2_location_t") or 0.0), 6)
+
+
+def employees(org_ids, year: int) -> dict[int, tuple[float, str]]:
+    """{organisation id: (employees, source)} for the year: the average of its current verified
+    monthly EmployeeRecords ("reported") when it has any, else the factory registry ("registry");
+    organisations with neither are left out."""
+    start, end = inputs.year_bounds(year)
+    ids = list(org_ids)
+    Emp = inputs.reported_model("EmployeeRecord")
+    months: dict[int, list[int]] = {}
+    for oid, n in Emp.objects.filter(organisation_id__in=ids, is_current=True, state__in=inputs.USED_STATES,
+                                     month__gte=start, month__lte=end).values_list("organisation_id", "employees"):
+        months.setdefault(oid, []).append(n)
+    out = {oid: (sum(v) / len(v), "reported") for oid, v in months.items()}
+    from ecotown.registry.models import FactoryDetail
+
+    for oid, n in FactoryDetail.objects.filter(organisation_id__in=[i for i in ids if i not in out]).values_list(
+            "organisation_id", "employees"):
+        if n:
+            out[oid] = (float(n), "registry")
+    return out
+
+
+def per_employee(org, year: int, *, estate_wide: bool | None = None) -> dict:
+    """Scope 1 + 2 (location) t CO2e per employee, counting in the denominator the employees of the
+    organisations whose emissions are in the numerator — one definition for the inventory page, the
+    API and the KPI `ghg.intensity_per_employee`. An organisation: its inventory / its employees
+    (`employees`). An estate (estate_wide, the default for estates and ports): the estate-wide total
+    (`estate_wide`) / the employees of the organisations of the estate with a year result and
+    verified activity records in the year. -> {co2e_t, employees, per_employee, organisation_ids,
+    sources: {"reported": n, "registry": n, "unknown": n}}."""
+    if estate_wide is None:
+        estate_wide = org.kind in ("estate", "port")
+    out = {"co2e_t": None, "employees": None, "per_employee": None, "organisation_ids": [],
+           "sources": {"reported": 0, "registry": 0, "unknown": 0}}
+    if estate_wide:
+        out["co2e_t"] = (EstateResult.objects.filter(estate=org, year=year, month=0)
+                         .values_list("co2e_t", flat=True).first())
+        with_result = set(MonthResult.objects.filter(estate=org, year=year, month=0)
+                          .values_list("organisation_id", flat=True))
+        ids = sorted(reporting_organisations(with_result, year)) if with_result else []
+    else:
+        inv = organisation_inventory(org, year)
+        out["co2e_t"] = scope12_location_t(inv.totals if inv else None)
+        ids = [org.pk]
+    if out["co2e_t"] is None:
+        return out
+    out["organisation_ids"] = ids
+    known = employees(ids, year)
+    for oid in ids:
+        out["sources"][known[oid][1] if oid in known else "unknown"] += 1
+    if known:
+        out["employees"] = sum(v for v, _s in known.values())
+        if out["employees"]:
+            out["per_employee"] = out["co2e_t"] / out["employees"]
+    return out
+
+
+def months_reported(org_ids, year: int) -> dict[int, int]:
+    """{organisation id: calendar months of the year with at least one counted activity record}
+    (organisations without any are left out)."""
+    start, end = inputs.year_bounds(year)
+    covered: dict[int, set[int]] = {}
+    for oid, s, e in (inputs.used_records_query(org_ids, start, end).order_by()
+                      .values_list("organisation_id", "period_start", "period_end").distinct()):
+        first = 1 if s < start else s.month
+        last = 12 if e > end else e.month
+        covered.setdefault(oid, set()).update(range(first, last + 1))
+    return {oid: len(m) for oid, m in covered.items()}
+
+
+def reporting_organisations(org_ids, year: int) -> set[int]:
+    """Of `org_ids`, those with counted activity records in the year."""
+    return set(months_reported(org_ids, year))
+
+
 def intensity(org, year: int) -> dict:
-    """t CO2e per unit of production (per product unit) and per employee, from reporting's verified
-    ProductionRecord / EmployeeRecord when present, else the factory's registered employees."""
+    """t CO2e per unit of production (per product unit) and per employee. Per employee: Scope 1 +
+    Scope 2 (location) of the organisation's inventory / its employees (`per_employee`, the KPI's
+    definition); employees from reporting's verified EmployeeRecords when present, else the factory's
+    registered employees."""
     inv = organisation_inventory(org, year)
     total = (inv.totals or {}).get("co2e_t") if inv else None
     out = {"organisation_id": org.pk, "year": year, "co2e_t": total, "per_employee": None, "employees": None,
@@ -150,17 +234,11 @@ def intensity(org, year: int) -> dict:
     if total is None:
         return out
     start, end = inputs.year_bounds(year)
-    Emp = inputs.reported_model("EmployeeRecord")
-    vals = list(Emp.objects.filter(organisation=org, is_current=True, state__in=inputs.USED_STATES,
-                                   month__gte=start, month__lte=end).values_list("employees", flat=True))
-    if vals:
-        out["employees"], out["employees_source"] = sum(vals) / len(vals), "EmployeeRecord"
-    if out["employees"] is None:
-        detail = getattr(org, "factory", None) if org.kind in {"factory", "waste_processor"} else None
-        if detail is not None and detail.employees:
-            out["employees"], out["employees_source"] = float(detail.employees), "FactoryDetail"
-    if out["employees"]:
-        out["per_employee"] = total / out["employees"]
+    pe = per_employee(org, year, estate_wide=False)
+    if pe["employees"] is not None:
+        out["employees"] = pe["employees"]
+        out["employees_source"] = "EmployeeRecord" if pe["sources"]["reported"] else "FactoryDetail"
+        out["per_employee"] = pe["per_employee"]
     Prod = inputs.reported_model("ProductionRecord")
     per: dict[tuple, float] = {}
     for pid, name, unit, q, s, e in Prod.objects.filter(

@@ -14,6 +14,11 @@ one provider in its own app. A provider returns a value or None (no data: the KP
 the indicator is entered by hand with evidence — never silently zero). `gather(names, org, year)`
 calls the providers of the names asked for; `Query.once(key, fn)` lets providers of one app share a
 computation (e.g. renewable and total energy from one pass over the records).
+
+A provider that must say something about its value (coverage, annualisation, rows left out, where
+a denominator came from) returns `Noted(value, notes)`; `gather` gives the value and keeps the notes
+on the query (`Query.notes[name]`), and the KPI result carries them (ecotown.calc.kpi.Note) so the
+page shows them in Thai and English.
 """
 from __future__ import annotations
 
@@ -26,6 +31,14 @@ Provider = Callable[["Query"], Any]
 _providers: dict[str, tuple[str, Provider]] = {}
 
 
+@dataclass(frozen=True)
+class Noted:
+    """A provided value with notes about it (`ecotown.calc.kpi.Note`: code, en, th)."""
+
+    value: Any
+    notes: tuple = ()
+
+
 @dataclass
 class Query:
     """What a provider is asked about: one organisation and one year (and a per-gather memo)."""
@@ -33,6 +46,7 @@ class Query:
     org: Any
     year: int
     _memo: dict = field(default_factory=dict, repr=False)
+    notes: dict = field(default_factory=dict, repr=False)  # {input name: (Note, ...)} filled by gather
 
     @property
     def is_estate(self) -> bool:
@@ -46,7 +60,7 @@ class Query:
 
     def at(self, year: int) -> "Query":
         """The same organisation in another year (sharing the memo)."""
-        return Query(self.org, year, self._memo)
+        return Query(self.org, year, self._memo, self.notes)
 
 
 def provider(name: str) -> Callable[[Provider], Provider]:
@@ -85,7 +99,11 @@ def gather(wanted: Iterable[str], org, year: int, query: Query | None = None) ->
             _where, fn = _providers[name]
         except KeyError:
             raise KeyError(f"no app provides the input {name!r} (see ecotown.core.inputs)") from None
-        out[name] = fn(q)
+        value = fn(q)
+        if isinstance(value, Noted):
+            q.notes[name] = tuple(value.notes)
+            value = value.value
+        out[name] = value
     return out
 
 

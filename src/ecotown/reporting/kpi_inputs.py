@@ -1,10 +1,10 @@
-"""KPI inputs reporting provides (see ecotown.core.inputs): energy from verified records, on-time share."""
+"""KPI inputs reporting provides (see ecotown.core.inputs): energy from verified records (fuels by mass or
+volume converted to energy at NCV), on-time share."""
 from __future__ import annotations
 
 from decimal import Decimal
 
-from ecotown.calc import ghg, units
-from ecotown.calc.errors import UnitProblem
+from ecotown.calc import ghg, kpi
 from ecotown.core import inputs
 
 from .models import ActivityRecord
@@ -13,10 +13,12 @@ from .selectors import on_time_share
 USED_STATES = ("verified", "locked")
 
 
-def _energy(q: inputs.Query) -> tuple[Decimal | None, Decimal | None]:
-    """(renewable MWh, total MWh) of the year's current verified records reported in energy units
-    (renewable: the catalogue's `renewable` column); (None, None) when there are none. Fuels reported
-    by mass or volume are not counted here."""
+def _energy(q: inputs.Query) -> tuple:
+    """(renewable MWh, total MWh, notes) of the year's current verified records of energy carriers
+    (the catalogue's activities in energy units, and fuels by mass or volume converted to energy at
+    their net calorific value by `ecotown.calc.ghg.energy_of`, the engine's own density / heating-value
+    chain); renewable: the catalogue's `renewable` column. Records that cannot be converted (no heating
+    value) are left out and listed in a note. (None, None, notes) when nothing could be counted."""
     def compute():
         catalogue = ghg.activity_catalogue()
         renewable_codes = ghg.renewable_activities()
@@ -27,30 +29,47 @@ def _energy(q: inputs.Query) -> tuple[Decimal | None, Decimal | None]:
                                              period_start__year=q.year).values_list("activity", "quantity", "unit")
         total = renewable = Decimal(0)
         seen = False
+        left_out: dict[tuple[str, str], int] = {}
         for activity, qty, unit in rows:
-            try:
-                mwh = Decimal(qty) * Decimal(str(units.factor(unit, "MWh")))
-            except UnitProblem:  # not an energy unit (fuel by mass or volume): not counted here
+            if not _is_energy_carrier(catalogue.get(activity)):
+                continue  # water, refrigerants, wastewater: not energy
+            mwh = ghg.energy_of(activity, 1.0, unit)
+            if mwh is None:
+                left_out[(activity, unit)] = left_out.get((activity, unit), 0) + 1
                 continue
-            if (catalogue.get(activity) or {}).get("dimension", "energy") != "energy":
-                continue
+            mwh = Decimal(qty) * Decimal(str(mwh))
             seen = True
             total += mwh
             if activity in renewable_codes:
                 renewable += mwh
-        return (renewable, total) if seen else (None, None)
+        notes = (kpi.left_out_note([(a, u, n) for (a, u), n in sorted(left_out.items())]),) if left_out else ()
+        return ((renewable, total) if seen else (None, None)) + (notes,)
 
     return q.once("reporting.energy", compute)
 
 
+def _is_energy_carrier(entry: dict | None) -> bool:
+    """Purchased energy (electricity, steam) and fuels burnt: the catalogue's energy-dimension rows and
+    its fuel-combustion method. Unknown codes are not energy."""
+    if not entry:
+        return False
+    return entry.get("dimension") == "energy" or entry.get("method") == "fuel_combustion"
+
+
+def _noted(value, notes):
+    return inputs.Noted(value, notes) if notes else value
+
+
 @inputs.provider("reporting.renewable_energy_mwh")
 def renewable_energy_mwh(q: inputs.Query):
-    return _energy(q)[0]
+    r = _energy(q)
+    return _noted(r[0], r[2])
 
 
 @inputs.provider("reporting.energy_mwh")
 def energy_mwh(q: inputs.Query):
-    return _energy(q)[1]
+    r = _energy(q)
+    return _noted(r[1], r[2])
 
 
 def _on_time(q: inputs.Query) -> tuple[int | None, int | None]:
