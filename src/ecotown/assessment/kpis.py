@@ -23,7 +23,7 @@ def compute(kpi_id: str, org, year: int, query: inputs.Query | None = None) -> c
     """Value + inputs (+ the providers' notes on them) of one KPI for an organisation and year."""
     q = query or inputs.Query(org, year)
     values = gather_inputs(kpi_id, org, year, q)
-    notes = [n for name in values for n in q.notes.get(name, ())]
+    notes = list(dict.fromkeys(n for name in values for n in q.notes.get(name, ())))  # shared: once
     return calc_kpi.compute(kpi_id, values, notes=notes)
 
 

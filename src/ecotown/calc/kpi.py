@@ -85,9 +85,10 @@ def left_out_note(rows) -> Note:
                 f"ไม่ได้นับรวม (ไม่มีค่าความร้อนสำหรับแปลงเป็นพลังงาน): {what} รายการ")
 
 
-def employees_note(reported: int, registered: int, without: int = 0) -> Note:
-    """Where the employees of the organisations in the numerator came from."""
-    if reported + registered + without == 1:
+def employees_note(reported: int, registered: int, without: int = 0, *, estate: bool = False) -> Note:
+    """Where the employees of the organisations in the numerator came from (an estate: how many
+    organisations from which source)."""
+    if not estate and reported + registered + without == 1:
         if reported:
             return Note("employees_reported", "Employees: the average of the monthly employee records reported",
                         "จำนวนพนักงาน: ค่าเฉลี่ยของจำนวนพนักงานรายเดือนที่รายงาน")

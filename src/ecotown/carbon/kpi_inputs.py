@@ -60,7 +60,7 @@ def employees(q: inputs.Query):
     if pe.get("employees") is None:
         return None
     s = pe["sources"]
-    return inputs.Noted(pe["employees"], (calc_kpi.employees_note(s["reported"], s["registry"], s["unknown"]),))
+    return inputs.Noted(pe["employees"], (calc_kpi.employees_note(s["reported"], s["registry"], s["unknown"], estate=q.is_estate),))
 
 
 @inputs.provider("ghg.base_year")
