@@ -20,7 +20,7 @@ def test_every_metric_binding_of_every_shipped_framework_is_a_kpi_of_the_library
 
 def test_library_holds_the_kpis_of_the_issue_with_names_and_units():
     lib = kpi.library()
-    for kid in ("ghg.total_t", "ghg.intensity_per_employee", "ghg.change_vs_base_year_pct",
+    for kid in ("ghg.scope12_location_t", "ghg.scope123_location_t", "ghg.intensity_per_employee", "ghg.change_vs_base_year_pct",
                 "energy.renewable_share_pct", "land.green_area_share_pct", "land.industrial_area_share_pct",
                 "reporting.on_time_share_pct", "network.ghg_reduction_member_share_pct"):
         d = lib[kid]
@@ -31,9 +31,10 @@ def test_library_holds_the_kpis_of_the_issue_with_names_and_units():
 
 @pytest.mark.parametrize("kid,inputs,expected", [
     ("land.green_area_share_pct", {"registry.area_green_rai": 150, "registry.area_total_rai": 1000}, Fraction(15)),
-    ("ghg.total_t", {"ghg.total_co2e_t": 1234.5}, Fraction("1234.5")),
-    ("ghg.intensity_per_employee", {"ghg.total_co2e_t": 1000, "registry.employees": 400}, Fraction(5, 2)),
-    ("ghg.change_vs_base_year_pct", {"ghg.total_co2e_t": 90, "ghg.base_year_co2e_t": 100}, Fraction(-10)),
+    ("ghg.scope12_location_t", {"ghg.scope12_location_t": 1234.5}, Fraction("1234.5")),
+    ("ghg.intensity_per_employee", {"ghg.scope12_location_t": 1000, "ghg.employees": 400}, Fraction(5, 2)),
+    ("ghg.change_vs_base_year_pct", {"ghg.scope12_location_annualised_t": 90,
+                                     "ghg.base_year_scope12_location_annualised_t": 100}, Fraction(-10)),
     ("network.ghg_reduction_member_share_pct", {"registry.factories_in_ghg_network": 1, "registry.factories": 3},
      Fraction(100, 3)),
     ("reporting.on_time_share_pct", {"reporting.factories_on_time": 0, "reporting.factories_expected": 4}, Fraction(0)),
@@ -48,8 +49,9 @@ def test_missing_input_gives_no_value_never_zero():
     v = kpi.compute("land.green_area_share_pct", {"registry.area_green_rai": None, "registry.area_total_rai": 1000})
     assert v.value is None and v.missing == ("registry.area_green_rai",)
     assert v.reason_en == "no data for: registry.area_green_rai"
-    z = kpi.compute("ghg.change_vs_base_year_pct", {"ghg.total_co2e_t": 10, "ghg.base_year_co2e_t": 0})
-    assert z.value is None and z.missing == ("ghg.base_year_co2e_t",)
+    z = kpi.compute("ghg.change_vs_base_year_pct", {"ghg.scope12_location_annualised_t": 10,
+                                                    "ghg.base_year_scope12_location_annualised_t": 0})
+    assert z.value is None and z.missing == ("ghg.base_year_scope12_location_annualised_t",)
     w = kpi.compute("water.reuse_share_pct", {})
     assert w.value is None and "by hand" in w.reason_en
 

@@ -1,7 +1,9 @@
 """KPI inputs come from providers the apps register (ecotown.core.inputs); the KPI file names them.
 
 The values below were computed by the gatherer before it became a loop over declared inputs (the
-if-chain with import guards) on the same data, and must not change."""
+if-chain with import guards) on the same data; issue 9 changed the GHG and energy ones on purpose
+(each change states the value of before: tests/assessment/test_kpi_like_for_like.py has one test per
+point)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -24,10 +26,13 @@ def test_every_input_a_computed_kpi_names_is_provided_by_an_app():
 
 def test_the_providers_live_in_the_app_that_stores_the_data():
     assert inputs.provided_by("registry.employees") == "ecotown.registry.kpi_inputs.employees"
-    assert inputs.provided_by("ghg.total_co2e_t") == "ecotown.carbon.kpi_inputs.total_co2e_t"
+    assert inputs.provided_by("ghg.scope12_location_t") == "ecotown.carbon.kpi_inputs.scope12_location_t"
+    assert inputs.provided_by("ghg.employees") == "ecotown.carbon.kpi_inputs.employees"
     assert inputs.provided_by("reporting.energy_mwh") == "ecotown.reporting.kpi_inputs.energy_mwh"
     assert sorted(inputs.names()) == [
-        "ghg.base_year", "ghg.base_year_co2e_t", "ghg.total_co2e_t",
+        "ghg.base_year", "ghg.base_year_months_reported", "ghg.base_year_scope12_location_annualised_t",
+        "ghg.employees", "ghg.months_reported", "ghg.scope123_location_t", "ghg.scope12_location_annualised_t",
+        "ghg.scope12_location_t",
         "registry.area_green_rai", "registry.area_industrial_rai", "registry.area_total_rai",
         "registry.area_utilities_rai", "registry.employees", "registry.factories", "registry.factories_in_ghg_network",
         "reporting.energy_mwh", "reporting.factories_expected", "reporting.factories_on_time",
@@ -70,7 +75,7 @@ def stored(world):
     record(F1, "diesel", 1500, "L", "2026-02-01", "2026-02-28")
     record(F1, "grid_electricity", 10000, "kWh", "2026-01-01", "2026-01-31")
     record(F1, "grid_electricity_certified", 2000, "kWh", "2026-03-01", "2026-03-31")
-    record(F1, "wood", 500, "kg", "2026-04-01", "2026-04-30")  # renewable, but by mass: not in the energy KPI
+    record(F1, "wood", 500, "kg", "2026-04-01", "2026-04-30")  # renewable, by mass: 2.166667 MWh at its NCV
     record(F1, "steam", 10, "GJ", "2026-05-01", "2026-05-31")
     record(F2, "natural_gas", 36000, "MJ", "2026-06-01", "2026-06-30", state="locked")
     record(F2, "grid_electricity", 5, "MWh", "2026-07-01", "2026-07-31", state="submitted")  # not verified
@@ -85,19 +90,27 @@ def _values(org):
     return {k: kpis.compute(k, org, 2026) for k in calc_kpi.library()}
 
 
-def test_kpi_values_of_a_factory_are_unchanged(stored):
+def test_kpi_values_of_a_factory(stored):
     v = _values(stored.F1)
-    assert v["ghg.total_t"].value == Fraction(105889, 10000)
-    assert v["ghg.total_t"].inputs == {"ghg.total_co2e_t": 10.5889}
-    assert v["ghg.intensity_per_employee"].value == Fraction(105889, 1000000)
-    assert v["ghg.intensity_per_employee"].inputs == {"ghg.total_co2e_t": 10.5889, "registry.employees": 100}
-    assert v["ghg.change_vs_base_year_pct"].value == Fraction(3940550, 13539)
-    assert v["ghg.change_vs_base_year_pct"].inputs == {"ghg.total_co2e_t": 10.5889, "ghg.base_year_co2e_t": 2.7078,
-                                                       "ghg.base_year": 2025}
-    assert v["energy.renewable_share_pct"].value == Fraction(100000000000000000, 7388888888888889)
+    # was ghg.total_t = 10.5889 (with Scope 3 upstream electricity 0.812): Scope 1 + 2 (location) now
+    assert v["ghg.scope12_location_t"].value == Fraction(97769, 10000)
+    assert v["ghg.scope12_location_t"].inputs == {"ghg.scope12_location_t": 9.7769}
+    assert v["ghg.scope123_location_t"].value == Fraction(105889, 10000)
+    # was 10.5889 / 100 = 0.105889
+    assert v["ghg.intensity_per_employee"].value == Fraction(97769, 1000000)
+    assert v["ghg.intensity_per_employee"].inputs == {"ghg.scope12_location_t": 9.7769, "ghg.employees": 100.0}
+    # was +291.046606 % (3940550/13539): 5 months of 2026 against 1 month of 2025; annualised now
+    assert v["ghg.change_vs_base_year_pct"].value == Fraction(-376210, 13539)
+    assert v["ghg.change_vs_base_year_pct"].inputs == {
+        "ghg.scope12_location_annualised_t": 23.46456, "ghg.base_year_scope12_location_annualised_t": 32.4936,
+        "ghg.base_year": 2025, "ghg.months_reported": 5, "ghg.base_year_months_reported": 1}
+    assert [n.code for n in v["ghg.change_vs_base_year_pct"].notes] == ["annualised"]
+    # was 13.533835 % (2 of 14.777778 MWh): the wood (2.166667 MWh) and diesel (14.880972 MWh) were left out
+    assert v["energy.renewable_share_pct"].value == Fraction(833333333333333300, 63650801388888901)
     assert v["energy.renewable_share_pct"].inputs == {
-        "reporting.renewable_energy_mwh": Decimal("2.000000000"),
-        "reporting.energy_mwh": Decimal("14.7777777777777780000000")}
+        "reporting.renewable_energy_mwh": Decimal("4.166666666666666500000000"),
+        "reporting.energy_mwh": Decimal("31.825400694444450500000000")}
+    assert v["energy.renewable_share_pct"].notes == ()
     for k in ("land.green_area_share_pct", "land.industrial_area_share_pct", "land.utilities_area_share_pct",
               "reporting.on_time_share_pct", "network.ghg_reduction_member_share_pct", "water.reuse_share_pct"):
         assert v[k].value is None, k
@@ -105,26 +118,29 @@ def test_kpi_values_of_a_factory_are_unchanged(stored):
     assert v["reporting.on_time_share_pct"].missing == ("reporting.factories_on_time", "reporting.factories_expected")
     assert v["water.reuse_share_pct"].inputs == {"circular.water_reused_m3": None, "circular.water_used_m3": None}
     w = _values(stored.F2)
-    assert w["ghg.total_t"].value == Fraction(2529, 1250)
+    assert w["ghg.scope12_location_t"].value == Fraction(2529, 1250)
     assert w["ghg.change_vs_base_year_pct"].value is None
-    assert w["ghg.change_vs_base_year_pct"].inputs == {"ghg.total_co2e_t": 2.0232, "ghg.base_year_co2e_t": None,
-                                                       "ghg.base_year": None}
+    assert w["ghg.change_vs_base_year_pct"].inputs == {
+        "ghg.scope12_location_annualised_t": 24.2784, "ghg.base_year_scope12_location_annualised_t": None,
+        "ghg.base_year": None, "ghg.months_reported": 1, "ghg.base_year_months_reported": None}
     assert w["energy.renewable_share_pct"].value == 0  # energy reported, none of it renewable: a real zero
     assert w["energy.renewable_share_pct"].inputs["reporting.energy_mwh"] == Decimal("10.0000000000000008000000000")
 
 
-def test_kpi_values_of_an_estate_are_unchanged(stored):
+def test_kpi_values_of_an_estate(stored):
     v = _values(stored.E1)
     got = {k: x.value for k, x in v.items()}
     assert got == {
-        "ghg.total_t": Fraction(118001, 10000), "ghg.intensity_per_employee": Fraction(118001, 2000000),
-        "ghg.change_vs_base_year_pct": Fraction(4546150, 13539),
-        "energy.renewable_share_pct": Fraction(500000000000000000, 61944444444444447),
+        "ghg.scope12_location_t": Fraction(118001, 10000), "ghg.scope123_location_t": None,
+        "ghg.intensity_per_employee": Fraction(118001, 2000000),  # F1 and F2 both reported: 200 employees
+        "ghg.change_vs_base_year_pct": Fraction(635390, 13539),  # was 4546150/13539 = +335.781077 %
+        "energy.renewable_share_pct": Fraction(4166666666666666500, 418254006944444513),  # was 8.071749 %
         "land.green_area_share_pct": 10, "land.industrial_area_share_pct": None, "land.utilities_area_share_pct": None,
         "reporting.on_time_share_pct": 50, "network.ghg_reduction_member_share_pct": 0, "water.reuse_share_pct": None}
-    assert v["ghg.intensity_per_employee"].inputs == {"ghg.total_co2e_t": 11.8001, "registry.employees": 200}
-    assert v["ghg.change_vs_base_year_pct"].inputs == {"ghg.total_co2e_t": 11.8001, "ghg.base_year_co2e_t": 2.7078,
-                                                       "ghg.base_year": 2025}
+    assert v["ghg.intensity_per_employee"].inputs == {"ghg.scope12_location_t": 11.8001, "ghg.employees": 200.0}
+    assert v["ghg.change_vs_base_year_pct"].inputs == {
+        "ghg.scope12_location_annualised_t": 47.74296, "ghg.base_year_scope12_location_annualised_t": 32.4936,
+        "ghg.base_year": 2025, "ghg.months_reported": 6, "ghg.base_year_months_reported": 1}
     assert v["reporting.on_time_share_pct"].inputs == {"reporting.factories_on_time": 1,
                                                        "reporting.factories_expected": 2}
     assert v["land.industrial_area_share_pct"].inputs == {"registry.area_industrial_rai": None,
@@ -134,14 +150,16 @@ def test_kpi_values_of_an_estate_are_unchanged(stored):
 def test_no_data_gives_no_value_never_zero(stored):
     v = _values(stored.F3)  # no records, no inventory; 100 registered employees
     assert {k for k, x in v.items() if x.value is not None} == set()
-    assert v["ghg.intensity_per_employee"].inputs == {"ghg.total_co2e_t": None, "registry.employees": 100}
-    assert v["ghg.intensity_per_employee"].missing == ("ghg.total_co2e_t",)
+    assert v["ghg.intensity_per_employee"].inputs == {"ghg.scope12_location_t": None, "ghg.employees": None}
+    assert v["ghg.intensity_per_employee"].missing == ("ghg.scope12_location_t", "ghg.employees")
     assert v["energy.renewable_share_pct"].inputs == {"reporting.renewable_energy_mwh": None,
                                                       "reporting.energy_mwh": None}
 
 
 def test_shared_inputs_are_read_once_per_organisation_and_year(stored, django_assert_num_queries):
     ids = list(calc_kpi.library())
-    with django_assert_num_queries(13):
+    # 13 before issue 9; + the organisations counted (year results, records), their reported and
+    # registered employees, and the months reported and year results of the base year (annualised)
+    with django_assert_num_queries(19):
         many = kpis.compute_many(ids, stored.E1, 2026)
     assert {k: x.value for k, x in many.items()} == {k: x.value for k, x in _values(stored.E1).items()}

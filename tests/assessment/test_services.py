@@ -122,7 +122,7 @@ def test_metric_indicators_are_prefilled_with_inputs_and_the_rest_marked_manual(
     services.answer(world.users["estate"], a, {"ENV-GHG-TOTAL": "1200.5", "MGT-ECO-PLAN": True}, note="audited report")
     a.refresh_from_db()
     assert a.values["ENV-GHG-TOTAL"] == 1200.5 and a.sources["ENV-GHG-TOTAL"] == {
-        "source": "manual", "kpi": "ghg.total_t", "note": "audited report"}
+        "source": "manual", "kpi": "ghg.scope12_location_t", "note": "audited report"}
     # a refresh of the KPIs keeps the manual answer
     services.prefill(world.users["estate"], a)
     a.refresh_from_db()

@@ -118,7 +118,7 @@ def test_ieat_structure_and_all_thresholds_illustrative():
     assert {"green-building", "rnd-technology", "ghg-reduction", "eco-community", "eco-school",
             "green-network", "sdg-operations"} <= topics
     metrics = {i.metric for _, i in fw.indicators() if i.metric}
-    assert {"ghg.total_t", "ghg.intensity_per_employee", "ghg.change_vs_base_year_pct",
+    assert {"ghg.scope12_location_t", "ghg.intensity_per_employee", "ghg.change_vs_base_year_pct",
             "energy.renewable_share_pct", "land.green_area_share_pct", "reporting.on_time_share_pct",
             "network.ghg_reduction_member_share_pct"} <= metrics
 

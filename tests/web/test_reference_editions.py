@@ -35,7 +35,7 @@ def test_the_manifest_names_every_reference_file_with_a_true_status():
 def test_sync_stores_one_row_per_content_once(db):
     rows = sync_reference_editions(None)
     assert [(r.name, r.edition, r.status) for r in rows] == [
-        ("activity_catalogue", "2026.1", "illustrative"), ("conversions", "IPCC 2006", "official"),
+        ("activity_catalogue", "2026.1", "illustrative"), ("conversions", "IPCC 2006", "secondary_verify"),  # diesel densities (issue 9)
         ("blends", "2026.1", "secondary_verify"), ("gwp_extra", "2024-08", "secondary_verify"),
         ("kpi_definitions", "2026.1", "illustrative")]
     cat = rows[0]
@@ -122,7 +122,7 @@ def test_new_catalogue_content_is_a_new_edition_and_the_old_inventory_keeps_nami
             "</span>") in en
     th = client.get(f"/carbon/inventory/{other.pk}/", HTTP_ACCEPT_LANGUAGE="th").content.decode()
     assert f"ข้อมูลอ้างอิง: <span data-edition=\"activity_catalogue\" title=\"SHA-256 {new_sha}\">รายการกิจกรรม ฉบับ 2026.1+{new_sha[:8]}, สถานะ ค่าตัวอย่างเบื้องต้น</span>" in th
-    assert "ค่าความร้อนและความหนาแน่น ฉบับ IPCC 2006, สถานะ ค่าทางการ" in th
+    assert "ค่าความร้อนและความหนาแน่น ฉบับ IPCC 2006, สถานะ แหล่งข้อมูลทุติยภูมิ: ควรตรวจสอบ" in th
     api = client.get(f"/api/carbon/inventories/{old.pk}", headers=token_for(world.users["estate"])).json()
     assert api["reference_editions"] == old.reference_editions
 
