@@ -51,7 +51,7 @@ def test_estate_intensity_divides_by_the_employees_of_the_organisations_that_rep
     assert v.inputs == {"ghg.scope12_location_t": 4.75, "ghg.employees": 100.0}
     assert v.value == Fraction(475, 10000)  # was 4.75 / 200 = 0.02375
     assert [n.code for n in v.notes] == ["employees_sources"]
-    assert v.notes[0].en == ("Employees of the 1 organisations whose emissions are counted: "
+    assert v.notes[0].en == ("Employees of the organisations whose emissions are counted (1): "
                              "0 from their monthly records, 1 from the factory registry")
     assert v.notes[0].th == ("จำนวนพนักงานขององค์กรที่นับการปล่อยก๊าซ 1 แห่ง: "
                              "จากการรายงานรายเดือน 0 แห่ง จากทะเบียนโรงงาน 1 แห่ง")

@@ -60,13 +60,15 @@ def annualise(parts) -> tuple[float | None, bool]:
 
 
 def annualised_note(year: int, months: int, organisations: int, base_year: int, base_months: int,
-                    base_organisations: int) -> Note:
-    """The note of a change against the base year computed on annualised totals."""
+                    base_organisations: int, *, th_year=None) -> Note:
+    """The note of a change against the base year computed on annualised totals. `th_year(year)` is
+    the year a Thai reader sees (the caller passes ecotown.core.dates.be_year; C.E. without it)."""
+    th_year = th_year or (lambda y: y)
     def part_en(y, m, n):
         return f"{y}: {m} of {MONTHS * n} {'months' if n == 1 else 'organisation-months'} reported"
 
     def part_th(y, m, n):
-        return f"ปี {y + 543}: รายงาน {m} จาก {MONTHS * n} {'เดือน' if n == 1 else 'เดือน-องค์กร'}"
+        return f"ปี {th_year(y)}: รายงาน {m} จาก {MONTHS * n} {'เดือน' if n == 1 else 'เดือน-องค์กร'}"
 
     return Note("annualised",
                 "Annualised (× 12 / months reported, per organisation) because the months reported differ "
@@ -95,7 +97,7 @@ def employees_note(reported: int, registered: int, without: int = 0, *, estate: 
         if registered:
             return Note("employees_registered", "Employees: the number in the factory registry (none reported)",
                         "จำนวนพนักงาน: ตามทะเบียนโรงงาน (ไม่มีการรายงานรายเดือน)")
-    en = (f"Employees of the {reported + registered + without} organisations whose emissions are counted: "
+    en = (f"Employees of the organisations whose emissions are counted ({reported + registered + without}): "
           f"{reported} from their monthly records, {registered} from the factory registry")
     th = (f"จำนวนพนักงานขององค์กรที่นับการปล่อยก๊าซ {reported + registered + without} แห่ง: "
           f"จากการรายงานรายเดือน {reported} แห่ง จากทะเบียนโรงงาน {registered} แห่ง")

@@ -14,7 +14,7 @@ and the result says so (note `annualised`) whenever a year is not fully covered.
 from __future__ import annotations
 
 from ecotown.calc import kpi as calc_kpi
-from ecotown.core import inputs
+from ecotown.core import dates, inputs
 
 from . import selectors
 from .models import Inventory, MonthResult
@@ -120,7 +120,8 @@ def scope12_location_annualised_t(q: inputs.Query):
         return value
     _b_value, b_months, b_orgs, b_scaled = _annualised(q, base)
     if scaled or b_scaled:
-        return inputs.Noted(value, (calc_kpi.annualised_note(q.year, months, orgs, base, b_months, b_orgs),))
+        return inputs.Noted(value, (calc_kpi.annualised_note(q.year, months, orgs, base, b_months, b_orgs,
+                                                                th_year=dates.be_year),))
     return value
 
 
