@@ -69,3 +69,19 @@ def test_co2e_mass_units_are_masses():
 
 def test_one_registry():
     assert units.registry() is units.registry()
+
+
+def test_bbl_is_the_42_gallon_petroleum_barrel():
+    # issue 9: pint's `bbl` was its 31.5-gallon barrel, 119.240471196 L (25 % low); the contract's
+    # bbl is the petroleum barrel of 42 US gallons = 42 x 3.785411784 L = 158.987294928 L.
+    assert units.factor("bbl", "L") == pytest.approx(158.987294928, rel=1e-12)
+    assert units.factor("bbl", "gallon") == pytest.approx(42.0, rel=1e-12)
+    assert units.factor("kg/bbl", "kg/L") == pytest.approx(1 / 158.987294928, rel=1e-12)
+
+
+@pytest.mark.parametrize("bad", ["barrel", "barrels", "kg/barrel"])
+def test_bare_barrel_is_ambiguous(bad):
+    with pytest.raises(UnitProblem) as exc:
+        units.parse_unit(bad)
+    assert "ambiguous" in exc.value.message_en and "bbl" in exc.value.message_en
+    assert "กำกวม" in exc.value.message_th

@@ -1,8 +1,10 @@
 """EcoTown's single pint unit registry and cached unit conversions (no Django import).
 
 Definitions beyond pint's defaults live in the data file ``ecotown/data/units.txt``.
-Ambiguous unit names (a bare ``ton`` or ``gal``) are refused: say ``t`` (tonne), ``short_ton`` or
-``long_ton``; ``gallon`` (US liquid) or ``imperial_gallon``.
+Ambiguous unit names (a bare ``ton``, ``gal`` or ``barrel``) are refused: say ``t`` (tonne),
+``short_ton`` or ``long_ton``; ``gallon`` (US liquid) or ``imperial_gallon``; ``bbl`` (the petroleum
+barrel of 42 US gallons, 158.987 L — pint's own ``bbl`` is 31.5 gallons and is redefined in
+``units.txt``).
 """
 from __future__ import annotations
 
@@ -24,6 +26,10 @@ _AMBIGUOUS = {
             "หน่วย 'gal' กำกวม: ใช้ gallon (แกลลอนสหรัฐ) หรือ imperial_gallon"),
     "gals": ("ambiguous unit 'gals': write gallon (US liquid) or imperial_gallon",
              "หน่วย 'gals' กำกวม: ใช้ gallon (แกลลอนสหรัฐ) หรือ imperial_gallon"),
+    "barrel": ("ambiguous unit 'barrel': write bbl (petroleum barrel, 42 US gallons) or a volume in L or m3",
+               "หน่วย 'barrel' กำกวม: ใช้ bbl (บาร์เรลน้ำมัน 42 แกลลอนสหรัฐ) หรือปริมาตรเป็น L หรือ m3"),
+    "barrels": ("ambiguous unit 'barrels': write bbl (petroleum barrel, 42 US gallons) or a volume in L or m3",
+                "หน่วย 'barrels' กำกวม: ใช้ bbl (บาร์เรลน้ำมัน 42 แกลลอนสหรัฐ) หรือปริมาตรเป็น L หรือ m3"),
 }
 # Written forms that pint would read as arithmetic.
 _ALIASES = {"tonne-km": "tkm", "tonne_km": "tkm", "t-km": "tkm", "t.km": "tkm",
