@@ -77,7 +77,9 @@ def test_edition_split_by_days_builtin(tmp_path):
     assert r.totals["scope3_t"] == pytest.approx(0.25172, rel=1e-12)
     assert r.totals["co2e_t"] == pytest.approx(3.27391, rel=1e-12)
     ids = {f["factor_id"]: f for f in r.factors_used}
-    assert {f["status"] for f in ids.values()} == {"official", "secondary_verify"}
+    # issue 9: the TGO 2026 factors (a news article only) are secondary_verify, like the April-2022 list
+    assert {i: f["status"] for i, f in ids.items()} == {
+        "ET-F0001": "secondary_verify", "ET-F0002": "secondary_verify", "ET-F0003": "secondary_verify"}
     assert any(wn["kind"] == "factor_status" for wn in r.warnings)
 
 

@@ -57,6 +57,8 @@ class CalcError(str, enum.Enum):
     NO_FACTOR_FOR_PERIOD = "no_factor_for_period", "no factor valid for the period", "ไม่มีค่าสัมประสิทธิ์ที่ใช้ได้ในช่วงเวลานั้น"
     NO_GWP = "no_gwp", "a gas without a GWP in the chosen set", "ก๊าซไม่มีค่า GWP ในชุดที่เลือก"
     MARKET_BASIS_SCOPE = "market_basis_scope", "the market basis applies only to Scope 2", "ฐาน market ใช้ได้กับขอบเขตที่ 2 เท่านั้น"
+    BLEND_FRACTIONS = "blend_fractions", "the mass fractions of a blend do not sum to 1", \
+        "สัดส่วนโดยมวลของสารผสมรวมกันไม่เท่ากับ 1"
     # structured files (frameworks, values)
     YAML_SYNTAX = "yaml_syntax", "not valid YAML", "ไม่ใช่ YAML ที่ถูกต้อง"
     MISSING_FIELD = "missing_field", "a required field is missing", "ไม่มีฟิลด์ที่ต้องมี"

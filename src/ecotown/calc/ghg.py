@@ -77,6 +77,7 @@ class Factor:
     valid_to: date = _MAX_DATE
     grace_until: date | None = None
     status: str = ""
+    gwp_set: str = ""  # the GWP set a CO2e factor embeds (AR4/AR5/AR6); "" = one gas, or unknown
 
 
 @dataclass(frozen=True)
@@ -192,6 +193,11 @@ def load_factors(path: str | Path | None = None) -> list[Factor]:
             problems.append(_p(f"heating_basis must be ncv or gcv, not {hb!r}",
                                f"heating_basis ต้องเป็น ncv หรือ gcv ไม่ใช่ {hb!r}", name, n, "heating_basis", hb,
                                code=CalcError.NOT_A_CHOICE))
+        gs = (r.get("gwp_set") or "").upper()
+        if gs not in {"", *GWP_SETS}:
+            problems.append(_p(f"gwp_set must be AR4, AR5 or AR6 (or empty), not {r.get('gwp_set')!r}",
+                               f"gwp_set ต้องเป็น AR4, AR5 หรือ AR6 (หรือเว้นว่าง) ไม่ใช่ {r.get('gwp_set')!r}",
+                               name, n, "gwp_set", r.get("gwp_set"), code=CalcError.NOT_A_CHOICE))
         if r.get("unit"):
             try:
                 units.parse_unit(r["unit"])
@@ -209,7 +215,8 @@ def load_factors(path: str | Path | None = None) -> list[Factor]:
                           unit=r["unit"], scope=int(scope), basis=basis, heating_basis=hb,
                           source=r.get("source", ""), factor_id=r.get("factor_id", "") or f"{Path(name).name}:{n}",
                           edition=r.get("edition", ""), valid_from=vf, valid_to=vt, grace_until=grace,
-                          status=r.get("status", "") or ("official" if builtin else "user")))
+                          status=r.get("status", "") or ("official" if builtin else "user"),
+                          gwp_set=gs if gs in GWP_SETS else ""))
     seen: dict[tuple, list[Factor]] = {}
     for f in out:
         key = (f.activity, f.gas, f.scope, f.basis)
@@ -288,6 +295,21 @@ def activity_catalogue() -> dict[str, dict]:
     return dict(_activity_catalogue())
 
 
+def categories(activity: str, scope: int) -> tuple[int | None, int | None]:
+    """(ISO 14064-1 category, GHG Protocol Scope 3 category) of a line of `activity` in `scope` — the
+    one rule of the engine's aggregates and the platform's lines. The catalogue gives an activity's
+    categories for its own scope; a Scope 3 row of a purchased-energy (Scope 2) activity — the
+    upstream part of electricity, e.g. TGO's 0.0812 kg/kWh — is Scope 3 category 3 (fuel- and
+    energy-related activities) and ISO 14064-1 category 4 (indirect emissions from products the
+    organisation uses). Activities not in the catalogue: category 1 for Scope 1, 2 for Scope 2."""
+    c = _activity_catalogue().get(activity)
+    if c is not None and scope == 3 and c["scope"] == "2":
+        return 4, 3
+    iso = int(c["iso_category"]) if c and c["iso_category"] else {1: 1, 2: 2}.get(scope)
+    s3 = int(c["scope3_category"]) if c and scope == 3 and c["scope3_category"] else None
+    return iso, s3
+
+
 def renewable_activities() -> frozenset[str]:
     """Codes of the catalogue whose energy is renewable (column `renewable` of activities.csv)."""
     return frozenset(code for code, r in _activity_catalogue().items() if r["renewable"])
@@ -299,13 +321,46 @@ def _gwp_extra() -> dict[tuple[str, str], tuple[float, str]]:
     return {(r["gas"], r["set"]): (float(r["value"]), r["source"]) for r in rows}
 
 
+BLEND_SUM_TOLERANCE = 1e-9
+
+
+def parse_blends(text: str, name: str = "blends.csv (built-in)") -> dict[str, list[tuple[str, float]]]:
+    """Blend name -> [(component gas, mass fraction)]; InputError naming the file, line and column
+    when a fraction is not a number in (0, 1] or a blend's fractions do not sum to 1."""
+    out: dict[str, list[tuple[str, float]]] = {}
+    first_line: dict[str, int] = {}
+    problems: list[Problem] = []
+    for n, r in enumerate(csv.DictReader(io.StringIO(text, newline="")), start=2):
+        blend, comp = (r.get("blend") or "").strip(), (r.get("component") or "").strip()
+        if not blend or not comp:
+            problems.append(_p("empty blend or component", "ไม่ได้ระบุ blend หรือ component", name, n,
+                               "blend" if not blend else "component", code=CalcError.EMPTY_VALUE))
+            continue
+        frac = _float((r.get("mass_fraction") or "").strip(), name, n, "mass_fraction", problems)
+        if frac is None:
+            continue
+        if not 0 < frac <= 1:
+            problems.append(_p(f"mass_fraction must be > 0 and <= 1, not {frac:g}",
+                               f"mass_fraction ต้องมากกว่า 0 และไม่เกิน 1 ไม่ใช่ {frac:g}", name, n, "mass_fraction",
+                               str(frac), code=CalcError.NOT_A_CHOICE))
+            continue
+        first_line.setdefault(blend, n)
+        out.setdefault(blend, []).append((comp, frac))
+    for blend, comps in out.items():
+        total = math.fsum(f for _c, f in comps)
+        if abs(total - 1.0) > BLEND_SUM_TOLERANCE:
+            problems.append(_p(f"the mass fractions of blend {blend} sum to {total:g}, not 1",
+                               f"สัดส่วนโดยมวลของสารผสม {blend} รวมได้ {total:g} ไม่เท่ากับ 1", name, first_line[blend],
+                               "mass_fraction", blend, code=CalcError.BLEND_FRACTIONS))
+    if problems:
+        raise InputError(problems)
+    return out
+
+
 @lru_cache(maxsize=1)
 def blends() -> dict[str, list[tuple[str, float]]]:
-    """Blend name -> [(component gas, mass fraction)] from data/ghg/blends.csv."""
-    out: dict[str, list[tuple[str, float]]] = {}
-    for r in csv.DictReader(io.StringIO(reference.text("blends"), newline="")):
-        out.setdefault(r["blend"], []).append((r["component"], float(r["mass_fraction"])))
-    return out
+    """Blend name -> [(component gas, mass fraction)] from data/ghg/blends.csv (fractions checked)."""
+    return parse_blends(reference.text("blends"))
 
 
 @lru_cache(maxsize=256)
@@ -351,6 +406,9 @@ class GasLine:
     gwp: float
     factor: Factor
     conversion: str
+    # heating values used whose basis the factor did not share in its declaration (one of the two
+    # declared a basis, the other none): disclosed as `heating_basis_assumed` warnings
+    assumed: tuple = ()
 
     @property
     def t_co2e_per_unit(self) -> float:
@@ -379,12 +437,15 @@ class _Chain:
             self.by_activity.setdefault(c.activity, {}).setdefault(c.property, []).append(c)
 
     def multiplier(self, activity: str, unit: str, f: Factor):
-        """-> (kg of gas per 1 activity unit, description) or raise _ChainError."""
+        """-> (kg of gas per 1 activity unit, description, heating values whose basis was assumed)
+        or raise _ChainError. A factor and a heating value that declare DIFFERENT bases never meet
+        (error); when only one of them declares a basis, the chain is used and the assumption is
+        returned (and stated in the description) so that it is disclosed, never silent."""
         ureg = units.registry()
         base = ureg.Quantity(1.0, units.parse_unit(unit)) * ureg.Quantity(f.value, units.parse_unit(f.unit))
         mass = ureg.Quantity(1.0, "kg").dimensionality
         if base.dimensionality == mass:
-            return float(base.to("kg").magnitude), ""
+            return float(base.to("kg").magnitude), "", ()
         conv = self.by_activity.get(activity, {})
         densities = conv.get("density", [])
         hvs = conv.get("heating_value", [])
@@ -412,7 +473,13 @@ class _Chain:
                     raise _ChainError("ambiguous_density", densities)
                 desc = " x ".join(f"{c.property} {c.value:g} {c.unit}" + (f" ({c.heating_basis})" if c.heating_basis else "")
                                   + f" [{Path(c.file).name}:{c.line}]" for c in chain)
-                return float(q.to("kg").magnitude), desc
+                assumed = tuple(c for c in chain if c.property == "heating_value"
+                                and bool(c.heating_basis) != bool(f.heating_basis))
+                for c in assumed:
+                    declared = (f.heating_basis or c.heating_basis).upper()
+                    desc += (f"; heating basis assumed {declared}: the "
+                             f"{'factor' if not f.heating_basis else 'heating value'} declares none")
+                return float(q.to("kg").magnitude), desc, assumed
         if basis_conflicts:
             raise _ChainError("heating_basis", basis_conflicts)
         raise _ChainError("dimension", [])
@@ -710,7 +777,7 @@ class _Run:
                 for (a, b, valid) in _segments_for(activity, facs, variant):
                     gas_lines = []
                     for f in valid:
-                        kg, desc = mults[(f.file, f.line)]
+                        kg, desc, assumed = mults[(f.file, f.line)]
                         for gas, frac in blends().get(f.gas, [(f.gas, 1.0)]):
                             g = gwp_value(gas, self.gwp)
                             if g is None:
@@ -720,7 +787,8 @@ class _Run:
                                 continue
                             kind = "biogenic" if gas == "CO2_biogenic" else ("kyoto" if is_kyoto(gas) else "memo")
                             gas_lines.append(GasLine(gas, f.scope, f.basis, kind, kg * frac, g, f,
-                                                     desc + (f" blend {f.gas}: {frac:g} {gas}" if f.gas != gas else "")))
+                                                     desc + (f" blend {f.gas}: {frac:g} {gas}" if f.gas != gas else ""),
+                                                     assumed))
                     segments.append(Segment(seg_id, activity, unit, variant, a, b,
                                             grace if variant or (self.allow_prev and grace) else None,
                                             gas_lines, bool(valid)))
@@ -893,7 +961,8 @@ class _Run:
                 f = gl.factor
                 factors_used.setdefault(f.factor_id, {
                     "factor_id": f.factor_id, "activity": f.activity, "gas": f.gas, "scope": f.scope, "basis": f.basis,
-                    "value": f.value, "unit": f.unit, "source": f.source, "edition": f.edition, "status": f.status})
+                    "value": f.value, "unit": f.unit, "source": f.source, "edition": f.edition, "status": f.status,
+                    "gwp_set": f.gwp_set})
                 if gl.basis == "market":
                     continue
                 mass = qsum * gl.kg_per_unit / 1000.0
@@ -924,21 +993,68 @@ class _Run:
                     warnings.append({"kind": "market_fallback", "activity": s.activity,
                                      "message_en": f"Scope 2 market-based: no market factor for {s.activity!r}; its location factor is used",
                                      "message_th": f"Scope 2 แบบ market-based: ไม่มีค่าแบบ market สำหรับ {s.activity!r} จึงใช้ค่าแบบ location"})
+        warnings += self.disclosures(segments, used_segs)
         if lines_path:
             self.write_lines(lines_path, segments, dated)
         return Result(self.gwp, totals, by_gas, dict(sorted(by_org.items())), memo,
                       sorted(factors_used.values(), key=lambda x: x["factor_id"]), _dedupe(warnings), lines_path)
 
+    def disclosures(self, segments: list[Segment], used: Iterable[int]) -> list[dict]:
+        """Warnings about the factors the used segments apply, one per factor (or factor and heating
+        value): `gwp_mismatch` — a CO2e factor whose embedded GWP set is not the inventory's (the
+        value is applied as published, never rescaled); `heating_basis_assumed` — a factor and a
+        heating value of which only one declares its heating basis."""
+        used = set(used)
+        out: list[dict] = []
+        seen: set = set()
+        for s in segments:
+            if s.seg not in used:
+                continue
+            for gl in s.gas_lines:
+                f = gl.factor
+                if f.gwp_set and f.gwp_set != self.gwp and ("gwp", f.factor_id) not in seen:
+                    seen.add(("gwp", f.factor_id))
+                    out.append({
+                        "kind": "gwp_mismatch", "factor_id": f.factor_id, "factor_gwp_set": f.gwp_set,
+                        "gwp_set": self.gwp,
+                        "message_en": f"factor {f.factor_id} ({f.activity}, {f.gas}) is CO2e computed with {f.gwp_set} "
+                                      f"GWPs, not the inventory's {self.gwp}: applied as published, not rescaled",
+                        "message_th": f"ค่าสัมประสิทธิ์ {f.factor_id} ({f.activity}, {f.gas}) เป็น CO2e ที่คำนวณด้วยค่า GWP "
+                                      f"ชุด {f.gwp_set} ไม่ใช่ชุด {self.gwp} ของบัญชีนี้: ใช้ค่าตามที่เผยแพร่ ไม่ได้ปรับ"})
+                for c in gl.assumed:
+                    key = ("hb", f.factor_id, c.file, c.line)
+                    if key in seen:
+                        continue
+                    seen.add(key)
+                    declared = (f.heating_basis or c.heating_basis).upper()
+                    cref = f"{Path(c.file).name} line {c.line}"
+                    fref = f"{f.factor_id} ({Path(f.file).name} line {f.line})"
+                    if not f.heating_basis:
+                        en = (f"factor {fref} declares no heating basis; the heating value {cref} is {declared}: "
+                              f"the factor is taken as {declared}")
+                        th = (f"ค่าสัมประสิทธิ์ {fref.replace(' line ', ' บรรทัด ')} ไม่ได้ระบุฐานค่าความร้อน ค่าความร้อน "
+                              f"{cref.replace(' line ', ' บรรทัด ')} เป็นฐาน {declared}: ถือว่าค่าสัมประสิทธิ์เป็นฐาน {declared}")
+                    else:
+                        en = (f"the heating value {cref} declares no heating basis; factor {fref} is {declared}: "
+                              f"the heating value is taken as {declared}")
+                        th = (f"ค่าความร้อน {cref.replace(' line ', ' บรรทัด ')} ไม่ได้ระบุฐานค่าความร้อน ค่าสัมประสิทธิ์ "
+                              f"{fref.replace(' line ', ' บรรทัด ')} เป็นฐาน {declared}: ถือว่าค่าความร้อนเป็นฐาน {declared}")
+                    out.append({"kind": "heating_basis_assumed", "factor_id": f.factor_id, "factor_line": f.line,
+                                "conversion_file": Path(c.file).name, "conversion_line": c.line,
+                                "heating_basis": declared.lower(), "message_en": en, "message_th": th})
+        return out
+
     def _gas_table(self, segments: list[Segment]):
         cols: dict[str, list] = {k: [] for k in (
             "seg", "gas", "scope", "basis", "kind", "factor_value", "factor_unit", "factor_source", "factor_id",
-            "factor_edition", "factor_status", "conversion", "t_per_unit", "gwp")}
+            "factor_edition", "factor_status", "factor_gwp_set", "conversion", "t_per_unit", "gwp")}
         for s in segments:
             for g in s.gas_lines:
                 f = g.factor
                 for k, v in (("seg", s.seg), ("gas", g.gas), ("scope", g.scope), ("basis", g.basis), ("kind", g.kind),
                              ("factor_value", f.value), ("factor_unit", f.unit), ("factor_source", f.source),
                              ("factor_id", f.factor_id), ("factor_edition", f.edition), ("factor_status", f.status),
+                             ("factor_gwp_set", f.gwp_set),
                              ("conversion", g.conversion), ("t_per_unit", g.kg_per_unit / 1000.0), ("gwp", g.gwp)):
                     cols[k].append(v)
         types = {"seg": "INTEGER", "scope": "INTEGER", "factor_value": "DOUBLE", "t_per_unit": "DOUBLE", "gwp": "DOUBLE"}
@@ -964,7 +1080,7 @@ class _Run:
                    g.kind AS gas_kind, {frac} AS period_share,
                    CASE WHEN m.seg_from = DATE '0001-01-01' THEN NULL ELSE m.seg_from END AS edition_from,
                    CASE WHEN m.seg_to = DATE '9999-12-31' THEN NULL ELSE m.seg_to END AS edition_to,
-                   g.factor_id, g.factor_edition, g.factor_status, '{self.gwp}' AS gwp_set,
+                   g.factor_id, g.factor_edition, g.factor_status, g.factor_gwp_set, '{self.gwp}' AS gwp_set,
                    '{ENGINE_VERSION}' AS engine_version
             FROM {t} a {join} JOIN gas_mult g ON g.seg = m.seg
         """
@@ -984,14 +1100,13 @@ class _Run:
             raise InputError(factor_problems + self.row_problems(pair_problems, segments, dated))
         self._register_mult(segments, "mult")
         self._gas_table(segments)
-        cat = activity_catalogue()
-        self._table("catalogue", [("code", "VARCHAR"), ("iso_category", "INTEGER"), ("scope3_category", "INTEGER")],
-                    [(k, int(c["iso_category"]) if c["iso_category"] else None,
-                      int(c["scope3_category"]) if c["scope3_category"] else None) for k, c in cat.items()])
+        self._table("catalogue", [("code", "VARCHAR"), ("scope", "INTEGER"), ("iso_category", "INTEGER"),
+                                  ("scope3_category", "INTEGER")],
+                    [(k, sc, *categories(k, sc)) for k in activity_catalogue() for sc in (1, 2, 3)])
         dims = {"scope": "l.scope", "basis": "l.basis", "gas": "l.gas", "org": "l.org", "activity": "l.activity",
                 "month": "strftime(l.month_start, '%Y-%m')",
                 "iso_category": "coalesce(c.iso_category, CASE l.scope WHEN 1 THEN 1 WHEN 2 THEN 2 END)",
-                "scope3_category": "CASE WHEN l.scope = 3 THEN c.scope3_category END"}
+                "scope3_category": "c.scope3_category"}
         for d in by:
             if d not in dims:
                 raise ValueError(f"unknown dimension {d!r}; choose from {sorted(dims)}")
@@ -1011,7 +1126,7 @@ class _Run:
                                             INTERVAL 1 MONTH)) AS g(ms)) p)"""
         sql = (f"SELECT {sel}{', ' if by else ''}sum(CASE WHEN l.gas_kind = 'biogenic' THEN 0 ELSE l.mass_t END) AS mass_t, "
                f"sum(l.co2e_t) AS co2e_t, sum(CASE WHEN l.gas_kind = 'biogenic' THEN l.mass_t ELSE 0 END) AS biogenic_co2_t "
-               f"FROM {src} l LEFT JOIN catalogue c ON c.code = l.activity "
+               f"FROM {src} l LEFT JOIN catalogue c ON c.code = l.activity AND c.scope = l.scope "
                f"WHERE l.gas_kind <> 'memo' {'GROUP BY ' + ', '.join(str(i + 1) for i in range(len(by))) if by else ''} "
                f"{'ORDER BY ' + ', '.join(str(i + 1) for i in range(len(by))) if by else ''}")
         return self.con.sql(sql).to_arrow_table()
@@ -1049,13 +1164,18 @@ def calculate(activities: "pa.Table | str | Path", factors: "str | Path | list[F
         run.con.close()
 
 
-def aggregate(activities, by: tuple[str, ...] = ("scope", "iso_category", "scope3_category", "gas", "org", "month"),
+DEFAULT_BY = ("scope", "basis", "iso_category", "scope3_category", "gas", "org", "month")
+
+
+def aggregate(activities, by: tuple[str, ...] = DEFAULT_BY,
               factors=None, conversions=None, gwp: str = "AR5", allow_previous_edition: bool = False,
               threads: int | None = None, memory_limit: str | None = None) -> pa.Table:
     """Aggregates (mass_t, co2e_t, biogenic_co2_t) grouped by any of: scope, basis, iso_category,
     scope3_category, gas, org, activity, month (calendar month; a row spanning months or editions
-    is split pro rata by days). Memo gases are excluded; market-basis rows are kept with
-    basis='market', so sum co2e_t with basis='location' for location-based totals."""
+    is split pro rata by days). Memo gases are excluded. The default grouping (DEFAULT_BY) includes
+    `basis`, so location- and market-based Scope 2 rows are never summed together: sum co2e_t with
+    basis='location' for location-based totals. Categories follow `categories()` (upstream
+    electricity: Scope 3 category 3, ISO 14064-1 category 4)."""
     run = _Run(activities, factors, conversions, gwp, allow_previous_edition, threads, memory_limit)
     try:
         return run.aggregate(tuple(by))
@@ -1072,7 +1192,8 @@ def calculate_with_lines(activities, factors=None, conversions=None, gwp: str = 
     columns `--lines` writes: line (row i of the input is line i + 2), org, period_start,
     period_end, activity, quantity, unit, gas, scope, basis, factor_value, factor_unit,
     factor_source, conversion, mass_t, gwp, co2e_t, gas_kind, period_share, edition_from,
-    edition_to, factor_id, factor_edition, factor_status, gwp_set, engine_version.
+    edition_to, factor_id, factor_edition, factor_status, factor_gwp_set (the GWP set a CO2e factor
+    embeds, "" when none is stated), gwp_set, engine_version.
     """
     run = _Run(activities, factors, conversions, gwp, allow_previous_edition, threads, memory_limit)
     try:

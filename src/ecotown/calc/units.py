@@ -44,10 +44,11 @@ def registry() -> pint.UnitRegistry:
     # pint's parsed-definitions cache (in the user's cache folder) halves start-up time; set
     # ECOTOWN_PINT_CACHE= (empty) to disable it.
     cache = os.environ.get("ECOTOWN_PINT_CACHE", ":auto:") or None
+    # units.txt redefines pint's `bbl` on purpose (the 42-gallon petroleum barrel): no warning on stderr
     try:
-        ureg = pint.UnitRegistry(autoconvert_offset_to_baseunit=True, cache_folder=cache)
+        ureg = pint.UnitRegistry(autoconvert_offset_to_baseunit=True, cache_folder=cache, on_redefinition="ignore")
     except Exception:  # unwritable cache folder and the like
-        ureg = pint.UnitRegistry(autoconvert_offset_to_baseunit=True)
+        ureg = pint.UnitRegistry(autoconvert_offset_to_baseunit=True, on_redefinition="ignore")
     ureg.load_definitions(str(UNITS_FILE))
     return ureg
 

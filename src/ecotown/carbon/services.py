@@ -483,17 +483,12 @@ def _line_fields(ln: InventoryLine) -> dict:
 
 
 def _lines(inv, org, recs, table) -> list[InventoryLine]:
-    cat = ghg.activity_catalogue()
     factor_pk = dict(Factor.objects.filter(factor_id__in=set(table.column("factor_id").to_pylist()))
                      .values_list("factor_id", "pk"))
     out = []
     for d in table.to_pylist():
         r = recs[d["line"] - 2]
-        c = cat.get(d["activity"], {})
-        iso = int(c["iso_category"]) if c.get("iso_category") else {1: 1, 2: 2}.get(d["scope"])
-        s3 = int(c["scope3_category"]) if (d["scope"] == 3 and c.get("scope3_category")) else None
-        if d["scope"] == 3 and d["activity"] in cat and cat[d["activity"]]["scope"] == "2":
-            iso, s3 = 4, 3  # upstream of purchased energy: ISO category 4, Scope 3 category 3
+        iso, s3 = ghg.categories(d["activity"], d["scope"])  # the engine's rule (upstream energy: 4 / cat. 3)
         out.append(InventoryLine(
             organisation=org, source_kind=inputs.ACTIVITIES, source_id=r[0], record_id=r[0], record_version=r[7],
             activity=d["activity"], quantity=float(r[3]),
@@ -503,7 +498,8 @@ def _lines(inv, org, recs, table) -> list[InventoryLine]:
             co2e_t=d["co2e_t"], gwp=d["gwp"], gwp_set=d["gwp_set"], factor_id=factor_pk.get(d["factor_id"]),
             factor_code=d["factor_id"], factor_value=d["factor_value"], factor_unit=d["factor_unit"],
             factor_source=d["factor_source"][:300], factor_edition=(d["factor_edition"] or "")[:200],
-            factor_status=d["factor_status"] or "", conversion=d["conversion"] or ""))
+            factor_status=d["factor_status"] or "", factor_gwp_set=d["factor_gwp_set"] or "",
+            conversion=d["conversion"] or ""))
     return out
 
 
