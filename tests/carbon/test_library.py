@@ -15,16 +15,16 @@ def lib(db):
 
 
 def test_builtin_library_loads_every_row_once(lib):
-    assert Factor.objects.count() == 42
+    assert Factor.objects.count() == 47
     assert services.sync_builtin_library(None)  # same file: returns the existing sets, adds nothing
-    assert Factor.objects.count() == 42
+    assert Factor.objects.count() == 47
     grid = Factor.objects.get(factor_id="ET-F0001")
     assert (grid.activity, grid.value, grid.unit, grid.scope, str(grid.valid_from), str(grid.grace_until)) == (
         "grid_electricity", 0.475, "kg/kWh", 2, "2026-01-01", "2026-03-31")
     assert grid.factor_set.kind == "builtin" and grid.factor_set.name == "TGO"
     assert Factor.objects.get(factor_id="ET-F0003").status == "secondary_verify"
     # each factor row has its change record
-    assert ChangeRecord.objects.filter(content_type__model="factor").count() == 42
+    assert ChangeRecord.objects.filter(content_type__model="factor").count() == 47
 
 
 def test_builtin_factor_changed_in_file_is_refused(lib, monkeypatch, tmp_path):
@@ -96,3 +96,68 @@ def test_new_edition_with_dates_after_the_library_is_accepted(world, lib):
     assert Factor.objects.get(factor_set=fs).status == "illustrative"
     services.retire_factor_set(world.users["officer"], fs)
     assert not any(f.activity == "steam" for f in library.factors_for(None)[0])
+
+
+def _previous_edition(tmp_path):
+    """The built-in file as an earlier build wrote it: TGO 2026 grid factors `official`, no GWP set
+    recorded (what databases loaded before issue 9 hold)."""
+    import csv
+    import io
+
+    text = library.BUILTIN_FILE.read_text(encoding="utf-8")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    for r in rows:
+        if r["factor_id"] in ("ET-F0001", "ET-F0002", "ET-F0034"):
+            r["status"], r["gwp_set"] = "official", ""
+    out = io.StringIO()
+    wr = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
+    wr.writeheader()
+    wr.writerows(rows)
+    f = tmp_path / "factors_previous.csv"
+    f.write_text(out.getvalue(), encoding="utf-8")
+    return f
+
+
+def test_a_changed_builtin_file_is_a_new_edition_and_retires_what_it_supersedes(db, world, monkeypatch, tmp_path):
+    from ecotown.carbon.models import InventoryLine
+    from tests.carbon.factories import record
+
+    current = library.BUILTIN_FILE
+    monkeypatch.setattr(library, "BUILTIN_FILE", _previous_edition(tmp_path))
+    services.sync_builtin_library(None)
+    old_grid = Factor.objects.get(factor_id="ET-F0001")
+    assert (old_grid.status, old_grid.gwp_set, old_grid.factor_set.is_active) == ("official", "", True)
+    record(world.F1, "grid_electricity", 1000, "kWh", "2026-02-01", "2026-02-28", state="verified")
+    inv = services.compute_inventory(world.F1, 2026)
+    line = InventoryLine.objects.get(inventory=inv, scope=2)
+    assert (line.factor_id, line.factor_status, line.factor_gwp_set) == (old_grid.pk, "official", "")
+    n_before = Factor.objects.count()
+
+    monkeypatch.setattr(library, "BUILTIN_FILE", current)
+    created = services.sync_builtin_library(None)
+    sha8 = library.builtin_sha256()[:8]
+    # before: an id already present with the same numbers was skipped, so the database kept
+    # `official` and no GWP set for ever; now the TGO 2026 set is a new edition, the old one retired
+    assert sorted((fs.name, fs.edition[:20], fs.status, fs.is_active) for fs in created) == [
+        ("TGO", "2026 (board decision", "secondary_verify", True), ("TGO", "2026 (same decision)", "secondary_verify", True)]
+    old_grid.factor_set.refresh_from_db()
+    assert old_grid.factor_set.is_active is False
+    assert Factor.objects.count() == n_before + 3  # ET-F0001, ET-F0002, ET-F0034 of the new edition
+    new_grid = Factor.objects.get(factor_id=f"ET-F0001@{sha8}")
+    assert (new_grid.status, new_grid.gwp_set, new_grid.value) == ("secondary_verify", "AR5", 0.475)
+    Factor.objects.get(pk=old_grid.pk)  # never edited, never deleted
+    assert Factor.objects.get(pk=old_grid.pk).status == "official"
+    # the other sets were unchanged: still active, not duplicated
+    assert FactorSet.objects.filter(kind="builtin", is_active=True).count() == \
+        FactorSet.objects.filter(kind="builtin").exclude(name="factors.csv").count() - 2
+    # new computations use the new edition; the inventory computed before keeps its lines until then
+    assert InventoryLine.objects.get(inventory=inv, scope=2).factor_id == old_grid.pk
+    grid = sorted((f.factor_id, f.status, f.gwp_set) for f in library.factors_for(world.F1.pk)[0]
+                  if f.activity == "grid_electricity" and f.valid_from.year == 2026)
+    assert grid == [(f"ET-F0001@{sha8}", "secondary_verify", "AR5"), (f"ET-F0002@{sha8}", "secondary_verify", "AR5")]
+    inv = services.compute_inventory(world.F1, 2026)
+    line = InventoryLine.objects.get(inventory=inv, scope=2)
+    assert (line.factor_code, line.factor_status, line.factor_gwp_set, line.co2e_t) == (
+        f"ET-F0001@{sha8}", "secondary_verify", "AR5", 0.475)
+    assert services.sync_builtin_library(None) == created  # idempotent
+    assert Factor.objects.count() == n_before + 3

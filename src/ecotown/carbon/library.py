@@ -30,7 +30,8 @@ def to_engine(f: Factor, set_name: str) -> ghg.Factor:
     return ghg.Factor(line=f.line, file=set_name, activity=f.activity, gas=f.gas, value=f.value, unit=f.unit,
                       scope=f.scope, basis=f.basis, heating_basis=f.heating_basis, source=f.source,
                       factor_id=f.factor_id, edition=f.edition, valid_from=f.valid_from or ghg._MIN_DATE,
-                      valid_to=f.valid_to or ghg._MAX_DATE, grace_until=f.grace_until, status=f.status)
+                      valid_to=f.valid_to or ghg._MAX_DATE, grace_until=f.grace_until, status=f.status,
+                      gwp_set=f.gwp_set)
 
 
 def library_key(organisation_id: int | None) -> tuple:

@@ -73,6 +73,8 @@ class Factor(TrackedModel):
     valid_to = models.DateField(null=True, blank=True)
     grace_until = models.DateField(null=True, blank=True)
     status = models.CharField(max_length=20, choices=FactorStatus.choices)
+    # the GWP set a CO2e factor embeds (AR4/AR5/AR6); "" for a factor of one gas or when not stated
+    gwp_set = models.CharField(max_length=4, blank=True, default="")
 
     class Meta:
         ordering = ["factor_id"]
@@ -219,6 +221,9 @@ class InventoryLine(OrganisationOwned):
     factor_source = models.CharField(max_length=300)
     factor_edition = models.CharField(max_length=200, blank=True)
     factor_status = models.CharField(max_length=20, blank=True)
+    # the GWP set the factor's CO2e embeds ("" = a one-gas factor or not stated); differs from
+    # `gwp_set` (the inventory's) when the inventory warns `gwp_mismatch`
+    factor_gwp_set = models.CharField(max_length=4, blank=True, default="")
     conversion = models.TextField(blank=True)
 
     class Meta:

@@ -52,37 +52,91 @@ def _problems(exc: InputError, limit: int = 50) -> list[str]:
 # --------------------------------------------------------------------------------------------
 # Factor library
 # --------------------------------------------------------------------------------------------
+_NUMBERS = ("activity", "gas", "value", "unit", "scope", "basis")  # what a factor id names: never changes
+# what is said about a factor (a change makes a new built-in edition of its set; the row itself is never edited)
+_ABOUT = ("heating_basis", "gwp_set", "source", "edition", "status", "valid_from", "valid_to", "grace_until")
+
+
+def _content(f, url: str) -> tuple:
+    """A factor row's content, from an engine Factor or a stored Factor (dates as stored)."""
+    vf, vt = f.valid_from, f.valid_to
+    if isinstance(f, ghg.Factor):
+        vf = None if vf == ghg._MIN_DATE else vf
+        vt = None if vt == ghg._MAX_DATE else vt
+        source, edition = f.source[:300], f.edition[:200]
+    else:
+        source, edition = f.source, f.edition
+    return (*(getattr(f, k) for k in _NUMBERS), f.heating_basis, f.gwp_set, source, edition, f.status, vf, vt,
+            f.grace_until, url)
+
+
 @transaction.atomic
 def sync_builtin_library(actor=None) -> list[FactorSet]:
-    """Load data/ghg/factors.csv into FactorSet/Factor rows (idempotent). A factor id already in the
-    database with different content is refused: a new edition must be a new row."""
+    """Load data/ghg/factors.csv into FactorSet/Factor rows (idempotent); rows are never edited.
+
+    - A factor id already loaded whose numbers (activity, gas, value, unit, scope, basis) differ
+      is refused: a new value is a new row with a new id (and its own validity dates).
+    - When only what is said ABOUT rows changed (status, gwp_set, heating basis, validity, source,
+      edition, url) or rows were added or dropped, the file is a new built-in edition: every active
+      built-in set (name, edition) whose rows are not exactly the file's is retired
+      (is_active=False; inventories keep the rows they used) and the file's rows of that set are
+      loaded as a new set. A row whose id is already taken by the retired edition is stored as
+      `<id>@<first 8 hex digits of the file's SHA-256>`. Sets whose rows are unchanged stay.
+    Returns the sets created (or, for a file already loaded, the sets of that file)."""
     sha = library.builtin_sha256()
     existing = list(FactorSet.objects.filter(kind=FactorSet.Kind.BUILTIN, sha256=sha))
     if existing:
         return existing
     facs = ghg.load_factors(library.BUILTIN_FILE)
     extra = library.builtin_extra_columns()
-    known = {f.factor_id: f for f in Factor.objects.filter(factor_id__in=[f.factor_id for f in facs])}
+    stored = list(Factor.objects.filter(factor_set__kind=FactorSet.Kind.BUILTIN).select_related("factor_set"))
+    by_base: dict[str, list[Factor]] = {}
+    for old in stored:
+        by_base.setdefault(old.factor_id.split("@")[0], []).append(old)
     groups: dict[tuple[str, str], list] = {}
     for f in facs:
-        old = known.get(f.factor_id)
-        if old is not None:
-            if (old.activity, old.gas, old.value, old.unit, old.scope, old.basis) != (
-                    f.activity, f.gas, f.value, f.unit, f.scope, f.basis):
+        for old in by_base.get(f.factor_id, []):
+            if tuple(getattr(old, k) for k in _NUMBERS) != tuple(getattr(f, k) for k in _NUMBERS):
                 raise CarbonError.FACTOR_CHANGED.invalid("factors", id=f.factor_id)
-            continue
         row = extra.get(f.line, {})
-        groups.setdefault((row.get("set") or f.source, f.edition), []).append((f, row))
+        groups.setdefault((row.get("set") or f.source, f.edition[:200]), []).append((f, row))
+    active: dict[tuple[str, str], list[FactorSet]] = {}
+    for fs in FactorSet.objects.filter(kind=FactorSet.Kind.BUILTIN, is_active=True).exclude(name="factors.csv"):
+        active.setdefault((fs.name, fs.edition), []).append(fs)
+    rows_of: dict[int, dict[str, tuple]] = {}
+    for old in stored:
+        rows_of.setdefault(old.factor_set_id, {})[old.factor_id.split("@")[0]] = _content(old, old.url)
+    keep: set[int] = set()
+    for key, rows in groups.items():
+        want = {f.factor_id: _content(f, r.get("url", "")) for f, r in rows}
+        for fs in active.get(key, []):
+            if rows_of.get(fs.pk) == want:
+                keep.add(fs.pk)
+    kept_keys = {key for key, sets in active.items() for fs in sets if fs.pk in keep}
+    taken = {old.factor_id for old in stored}
     created = []
     for (set_name, edition), rows in groups.items():
+        if (set_name, edition) in kept_keys:
+            continue
         statuses = {f.status for f, _r in rows}
         status = next(s for s in ("illustrative", "secondary_verify", "official") if s in statuses or s == "official")
         fs = history.save(actor, FactorSet(kind=FactorSet.Kind.BUILTIN, name=set_name, source=rows[0][0].source[:300],
                                            edition=edition[:200], url=rows[0][1].get("url", ""), status=status,
                                            sha256=sha, file_name="factors.csv"), "built-in factor library")
-        history.bulk_create(actor, [_factor_row(fs, f, r.get("url", "")) for f, r in rows], "built-in factor library")
+        new_rows = []
+        for f, r in rows:
+            row = _factor_row(fs, f, r.get("url", ""))
+            if row.factor_id in taken:
+                row.factor_id = f"{f.factor_id}@{sha[:8]}"[:80]
+            new_rows.append(row)
+        history.bulk_create(actor, new_rows, "built-in factor library")
         created.append(fs)
-    if not created:  # same factors, new file bytes (e.g. a url fixed): remember the file
+    for sets in active.values():
+        for fs in sets:
+            if fs.pk not in keep:
+                fs.is_active = False
+                history.save(actor, fs, f"superseded by the built-in library file {sha[:8]}")
+    if not created:  # same factors, new file bytes (e.g. a column reordered): remember the file
         history.save(actor, FactorSet(kind=FactorSet.Kind.BUILTIN, name="factors.csv", source="EcoTown",
                                       edition=sha[:12], status=FactorStatus.OFFICIAL, sha256=sha, is_active=False,
                                       file_name="factors.csv"), "built-in factor library unchanged")
@@ -96,7 +150,7 @@ def _factor_row(fs: FactorSet, f: ghg.Factor, url: str = "") -> Factor:
                   source=f.source[:300], edition=f.edition[:200], url=url,
                   valid_from=None if f.valid_from == ghg._MIN_DATE else f.valid_from,
                   valid_to=None if f.valid_to == ghg._MAX_DATE else f.valid_to,
-                  grace_until=f.grace_until, status=f.status)
+                  grace_until=f.grace_until, status=f.status, gwp_set=f.gwp_set)
 
 
 def ensure_library() -> None:
