@@ -43,7 +43,8 @@ def test_verified_year_becomes_an_inventory_with_provenance(world, lib):
     ]
     grid = lines[1]
     assert (grid.factor.factor_id, grid.factor_status, grid.period_share, str(grid.period_start), grid.quantity) == (
-        "ET-F0001", "official", 1.0, "2025-12-01", 6200.0)  # the record as stored; its 2026 part is computed
+        "ET-F0001", "secondary_verify", 1.0, "2025-12-01", 6200.0)  # the record as stored; its 2026 part is computed
+    # issue 9: TGO 2026 grid factor (a news article only) is secondary_verify, was official
     assert lines[0].factor_status == "secondary_verify"
     assert {ln.gwp_set for ln in lines} == {"AR5"}
     assert selectors.organisation_inventory(F1, 2026) == inv
