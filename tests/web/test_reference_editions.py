@@ -19,7 +19,8 @@ STATUS_ORDER = ("illustrative", "secondary_verify", "official")  # weakest first
 
 
 def test_the_manifest_names_every_reference_file_with_a_true_status():
-    assert reference.names() == ("activity_catalogue", "conversions", "blends", "gwp_extra", "kpi_definitions")
+    assert reference.names() == ("activity_catalogue", "conversions", "blends", "gwp_extra", "kpi_definitions",
+                               "uncertainty")
     for name in reference.names():
         d = reference.manifest()[name]
         assert reference.path(name).is_file(), name
@@ -35,16 +36,16 @@ def test_the_manifest_names_every_reference_file_with_a_true_status():
 def test_sync_stores_one_row_per_content_once(db):
     rows = sync_reference_editions(None)
     assert [(r.name, r.edition, r.status) for r in rows] == [
-        ("activity_catalogue", "2026.1", "illustrative"), ("conversions", "IPCC 2006", "secondary_verify"),  # diesel densities (issue 9)
-        ("blends", "2026.1", "secondary_verify"), ("gwp_extra", "2024-08", "secondary_verify"),
-        ("kpi_definitions", "2026.1", "illustrative")]
+        ("activity_catalogue", "2026.2", "illustrative"), ("conversions", "2026.1", "secondary_verify"),
+        ("blends", "2026.2", "secondary_verify"), ("gwp_extra", "2026.1", "official"),
+        ("kpi_definitions", "2026.1", "illustrative"), ("uncertainty", "2026.1", "illustrative")]
     cat = rows[0]
     assert cat.sha256 == hashlib.sha256(reference.path("activity_catalogue").read_bytes()).hexdigest()
     assert (cat.file_name, cat.title_en, cat.title_th) == ("ghg/activities.csv", "activity catalogue", "รายการกิจกรรม")
     assert cat.loaded_at is not None
-    assert ChangeRecord.objects.filter(content_type__model="referenceedition", action="create").count() == 5
+    assert ChangeRecord.objects.filter(content_type__model="referenceedition", action="create").count() == 6
     assert [r.pk for r in sync_reference_editions(None)] == [r.pk for r in rows]  # same contents: nothing added
-    assert ReferenceEdition.objects.count() == 5
+    assert ReferenceEdition.objects.count() == 6
 
 
 def test_an_edition_is_never_edited_and_ecotown_migrate_stores_the_editions(db, capsys):
@@ -52,8 +53,8 @@ def test_an_edition_is_never_edited_and_ecotown_migrate_stores_the_editions(db, 
     from ecotown.core.commands import load_shipped_reference
 
     load_shipped_reference()
-    assert "reference data editions: activity_catalogue 2026.1, conversions IPCC 2006, blends 2026.1, " \
-           "gwp_extra 2024-08, kpi_definitions 2026.1" in capsys.readouterr().out
+    assert "reference data editions: activity_catalogue 2026.2, conversions 2026.1, blends 2026.2, " \
+           "gwp_extra 2026.1, kpi_definitions 2026.1, uncertainty 2026.1" in capsys.readouterr().out
     row = ReferenceEdition.objects.get(name="activity_catalogue")
     n_changes = ChangeRecord.objects.count()
     row.edition = "2026.9"
@@ -61,8 +62,8 @@ def test_an_edition_is_never_edited_and_ecotown_migrate_stores_the_editions(db, 
         history.save(None, row)
     assert str(exc.value) == "a reference edition is never edited: new content is a new edition"
     row.refresh_from_db()
-    assert row.edition == "2026.1" and ChangeRecord.objects.count() == n_changes
-    assert ReferenceEdition.objects.count() == 5
+    assert row.edition == "2026.2" and ChangeRecord.objects.count() == n_changes
+    assert ReferenceEdition.objects.count() == 6
 
 
 @pytest.fixture
@@ -98,31 +99,31 @@ def test_new_catalogue_content_is_a_new_edition_and_the_old_inventory_keeps_nami
     first = {e["name"]: e for e in old.reference_editions}
     assert sorted(first) == ["activity_catalogue", "blends", "conversions", "gwp_extra"]
     assert {k: v for k, v in first["activity_catalogue"].items() if k != "id"} == {
-        "name": "activity_catalogue", "title_th": "รายการกิจกรรม", "title_en": "activity catalogue", "edition": "2026.1",
+        "name": "activity_catalogue", "title_th": "รายการกิจกรรม", "title_en": "activity catalogue", "edition": "2026.2",
         "status": "illustrative", "sha256": hashlib.sha256((data_copy / "ghg" / "activities.csv").read_bytes()).hexdigest()}
 
     _add_activity(data_copy)
     new_sha = hashlib.sha256((data_copy / "ghg" / "activities.csv").read_bytes()).hexdigest()
     other = services.compute_inventory(world.F2, 2026)
     second = {e["name"]: e for e in other.reference_editions}
-    assert second["activity_catalogue"]["edition"] == f"2026.1+{new_sha[:8]}"
+    assert second["activity_catalogue"]["edition"] == f"2026.2+{new_sha[:8]}"
     assert second["activity_catalogue"]["sha256"] == new_sha
     assert second["activity_catalogue"]["id"] != first["activity_catalogue"]["id"]
     assert second["conversions"] == first["conversions"]  # unchanged file: same edition
     assert ReferenceEdition.objects.filter(name="activity_catalogue").count() == 2
     kept = ReferenceEdition.objects.get(pk=first["activity_catalogue"]["id"])
-    assert (kept.edition, kept.sha256) == ("2026.1", first["activity_catalogue"]["sha256"])  # never edited
+    assert (kept.edition, kept.sha256) == ("2026.2", first["activity_catalogue"]["sha256"])  # never edited
 
     old.refresh_from_db()
     assert old.reference_editions == list(first.values())
     client.force_login(world.users["estate"])  # sees both factories of the estate
     en = client.get(f"/carbon/inventory/{old.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert ("Reference data: <span data-edition=\"activity_catalogue\" title=\"SHA-256 "
-            f"{first['activity_catalogue']['sha256']}\">activity catalogue edition 2026.1, status illustrative default"
+            f"{first['activity_catalogue']['sha256']}\">activity catalogue edition 2026.2, status illustrative default"
             "</span>") in en
     th = client.get(f"/carbon/inventory/{other.pk}/", HTTP_ACCEPT_LANGUAGE="th").content.decode()
-    assert f"ข้อมูลอ้างอิง: <span data-edition=\"activity_catalogue\" title=\"SHA-256 {new_sha}\">รายการกิจกรรม ฉบับ 2026.1+{new_sha[:8]}, สถานะ ค่าตัวอย่างเบื้องต้น</span>" in th
-    assert "ค่าความร้อนและความหนาแน่น ฉบับ IPCC 2006, สถานะ แหล่งข้อมูลทุติยภูมิ: ควรตรวจสอบ" in th
+    assert f"ข้อมูลอ้างอิง: <span data-edition=\"activity_catalogue\" title=\"SHA-256 {new_sha}\">รายการกิจกรรม ฉบับ 2026.2+{new_sha[:8]}, สถานะ ค่าตัวอย่างเบื้องต้น</span>" in th
+    assert "ค่าความร้อนและความหนาแน่น ฉบับ 2026.1, สถานะ แหล่งข้อมูลทุติยภูมิ: ควรตรวจสอบ" in th
     api = client.get(f"/api/carbon/inventories/{old.pk}", headers=token_for(world.users["estate"])).json()
     assert api["reference_editions"] == old.reference_editions
 
@@ -142,7 +143,7 @@ def test_an_assessment_result_records_the_kpi_definitions_edition(world, data_co
     a = services.start_assessment(estate, world.E1, version, 2026)
     first = services.compute_result(estate, a)
     assert [(e["name"], e["edition"], e["status"]) for e in first.reference_editions] == [
-        ("kpi_definitions", "2026.1", "illustrative"), ("activity_catalogue", "2026.1", "illustrative")]
+        ("kpi_definitions", "2026.1", "illustrative"), ("activity_catalogue", "2026.2", "illustrative")]
     kpi_file = data_copy / "kpi" / "kpis.yaml"
     kpi_file.write_text(kpi_file.read_text(encoding="utf-8") + "# a comment is new content too\n", encoding="utf-8")
     reference.clear()

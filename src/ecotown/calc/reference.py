@@ -31,6 +31,7 @@ FILES = {
     "blends": "ghg/blends.csv",
     "gwp_extra": "ghg/gwp_extra.csv",
     "kpi_definitions": "kpi/kpis.yaml",
+    "uncertainty": "ghg/uncertainty.csv",
 }
 STATUSES = ("official", "secondary_verify", "illustrative")
 

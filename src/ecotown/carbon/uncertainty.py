@@ -11,12 +11,15 @@ METHOD = ("ISO 14064-1:2018 §8.3; IPCC 2006 GL Vol 1 Ch 3 Approach 1 (error pro
 
 
 def line_pcts(line, table: dict | None = None) -> tuple[float, float]:
-    """(activity ± %, factor ± %) of one inventory line."""
+    """(activity ± %, factor ± %) of one inventory line: the default for its record's data source
+    (`unknown` when none is stated) and for its factor's status (`user` when it has none)."""
     d = table or calc.defaults()
     act, fac = d["activity"], d["factor"]
-    src = (getattr(line, "data_source", "") or "").strip()
-    status = (getattr(line, "factor_status", "") or "").strip()
-    return act.get(src, act.get("", 0.0)), fac.get(status, fac.get("", 0.0))
+    src = (getattr(line, "data_source", "") or "").strip() or "unknown"
+    status = (getattr(line, "factor_status", "") or "").strip() or "user"
+    a = act.get(src, act["unknown"])
+    f = fac.get(status, fac["user"])
+    return a.half_width_pct, f.half_width_pct
 
 
 def counts(line) -> bool:
