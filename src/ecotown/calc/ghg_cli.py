@@ -16,8 +16,10 @@ from ecotown.calc.lang import default_lang
 HELP_EN = """Compute a greenhouse-gas inventory from activity rows.
 
 Activities: columns org,period_start,period_end,activity,quantity,unit (CSV or Parquet).
-Factors (optional): activity,gas,value,unit,scope,source[,basis][,heating_basis]; without it the
-built-in factor library is used (editions chosen by day). Conversions (optional):
+Factors (optional): activity,gas,value,unit,scope,source[,basis][,heating_basis][,gwp_set]; without
+it the built-in factor library is used (editions chosen by day). gwp_set (AR4/AR5/AR6): the GWP set
+a CO2e factor embeds; when it is not --gwp the factor is applied as published and a gwp_mismatch
+warning says so. Conversions (optional):
 activity,property,value,unit[,heating_basis] with property density or heating_value.
 Output: one JSON object (totals, by_gas, by_org, memo) with unrounded numbers."""
 
