@@ -103,6 +103,11 @@ def test_gwp_set_column_is_checked(tmp_path):
         ghg.calculate(a, factors=f)
     p = exc.value.problems[0]
     assert (p.line, p.column, p.code) == (2, "gwp_set", CalcError.NOT_A_CHOICE)
+    with pytest.raises(InputError) as exc:  # a one-gas factor takes the inventory's GWP: no set of its own
+        ghg.calculate(a, factors=w(tmp_path / "h.csv", "activity,gas,value,unit,scope,source,gwp_set\nx,CO2,1,kg/kg,1,S,AR5\n"))
+    p = exc.value.problems[0]
+    assert (p.line, p.column, p.code) == (2, "gwp_set", CalcError.NOT_A_CHOICE)
+    assert "only to CO2e factors" in p.format("en")
     _r, table = ghg.calculate_with_lines(a, factors=w(tmp_path / "g.csv", "activity,gas,value,unit,scope,source,gwp_set\n"
                                                                           "x,CO2e,1,kg/kg,1,S,ar4\n"), gwp="AR5")
     assert table.column("factor_gwp_set").to_pylist() == ["AR4"]

@@ -198,6 +198,10 @@ def load_factors(path: str | Path | None = None) -> list[Factor]:
             problems.append(_p(f"gwp_set must be AR4, AR5 or AR6 (or empty), not {r.get('gwp_set')!r}",
                                f"gwp_set ต้องเป็น AR4, AR5 หรือ AR6 (หรือเว้นว่าง) ไม่ใช่ {r.get('gwp_set')!r}",
                                name, n, "gwp_set", r.get("gwp_set"), code=CalcError.NOT_A_CHOICE))
+        elif gs and r.get("gas") != "CO2e":
+            problems.append(_p(f"gwp_set applies only to CO2e factors (gas {r.get('gas')!r} takes the inventory's GWP)",
+                               f"gwp_set ใช้ได้กับค่าสัมประสิทธิ์แบบ CO2e เท่านั้น (ก๊าซ {r.get('gas')!r} ใช้ค่า GWP ของบัญชี)",
+                               name, n, "gwp_set", r.get("gwp_set"), code=CalcError.NOT_A_CHOICE))
         if r.get("unit"):
             try:
                 units.parse_unit(r["unit"])
