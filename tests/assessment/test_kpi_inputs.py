@@ -118,10 +118,10 @@ def test_kpi_values_of_a_factory(stored):
     assert v["reporting.on_time_share_pct"].missing == ("reporting.factories_on_time", "reporting.factories_expected")
     assert v["water.reuse_share_pct"].inputs == {"circular.water_reused_m3": None, "circular.water_used_m3": None}
     w = _values(stored.F2)
-    assert w["ghg.scope12_location_t"].value == Fraction(2529, 1250)
+    assert w["ghg.scope12_location_t"].value == Fraction(906171, 500000)  # was 2529/1250 = 2.0232 (TGO CO2e natural gas)
     assert w["ghg.change_vs_base_year_pct"].value is None
     assert w["ghg.change_vs_base_year_pct"].inputs == {
-        "ghg.scope12_location_annualised_t": 24.2784, "ghg.base_year_scope12_location_annualised_t": None,
+        "ghg.scope12_location_annualised_t": 21.748104, "ghg.base_year_scope12_location_annualised_t": None,
         "ghg.base_year": None, "ghg.months_reported": 1, "ghg.base_year_months_reported": None}
     assert w["energy.renewable_share_pct"].value == 0  # energy reported, none of it renewable: a real zero
     assert w["energy.renewable_share_pct"].inputs["reporting.energy_mwh"] == Decimal("10.0000000000000008000000000")
@@ -131,15 +131,15 @@ def test_kpi_values_of_an_estate(stored):
     v = _values(stored.E1)
     got = {k: x.value for k, x in v.items()}
     assert got == {
-        "ghg.scope12_location_t": Fraction(118001, 10000), "ghg.scope123_location_t": None,
-        "ghg.intensity_per_employee": Fraction(118001, 2000000),  # F1 and F2 both reported: 200 employees
-        "ghg.change_vs_base_year_pct": Fraction(635390, 13539),  # was 4546150/13539 = +335.781077 %
+        "ghg.scope12_location_t": Fraction(5794621, 500000), "ghg.scope123_location_t": None,
+        "ghg.intensity_per_employee": Fraction(5794621, 100000000),  # F1 and F2 both reported: 200 employees
+        "ghg.change_vs_base_year_pct": Fraction(529961, 13539),  # natural gas per gas; before the like-for-like rule 4546150/13539 = +335.781077 %
         "energy.renewable_share_pct": Fraction(4166666666666666500, 418254006944444513),  # was 8.071749 %
         "land.green_area_share_pct": 10, "land.industrial_area_share_pct": None, "land.utilities_area_share_pct": None,
         "reporting.on_time_share_pct": 50, "network.ghg_reduction_member_share_pct": 0, "water.reuse_share_pct": None}
-    assert v["ghg.intensity_per_employee"].inputs == {"ghg.scope12_location_t": 11.8001, "ghg.employees": 200.0}
+    assert v["ghg.intensity_per_employee"].inputs == {"ghg.scope12_location_t": 11.589242, "ghg.employees": 200.0}
     assert v["ghg.change_vs_base_year_pct"].inputs == {
-        "ghg.scope12_location_annualised_t": 47.74296, "ghg.base_year_scope12_location_annualised_t": 32.4936,
+        "ghg.scope12_location_annualised_t": 45.212664, "ghg.base_year_scope12_location_annualised_t": 32.4936,
         "ghg.base_year": 2025, "ghg.months_reported": 6, "ghg.base_year_months_reported": 1}
     assert v["reporting.on_time_share_pct"].inputs == {"reporting.factories_on_time": 1,
                                                        "reporting.factories_expected": 2}

@@ -21,7 +21,6 @@ import types
 import pytest
 from django.utils import translation
 
-from ecotown.calc import uncertainty as calc_uncertainty
 from ecotown.carbon import disclosure, exports, services
 from ecotown.carbon import uncertainty as carbon_uncertainty
 from ecotown.carbon.models import Inventory, InventoryLine
@@ -56,38 +55,22 @@ def test_the_inventory_keeps_exclusions_and_uncertainty(inv):
     assert inv.totals["co2e_t"] == round(GRID_T + 2.7078 + 2.5 + 0.028 + 0.0265, 6) == 5.536439
     assert inv.memo == {"HCFC-22": {"mass_t": 0.002, "co2e_t": 3.52}}
     # before: no uncertainty at all; now ISO 14064-1 §8.3 error propagation over the 5 lines of the total:
-    # grid and diesel: no data source (±10 %), secondary_verify factor (±10 %) → ±14.142136 %;
-    # anthracite (3 gases): supplier factor (±5 %) → ±11.180340 %
-    u1, u2 = math.hypot(10, 10), math.hypot(10, 5)
+    # defaults of data/ghg/uncertainty.csv: grid and diesel: no data source stated (±25 %), secondary_verify
+    # factor (±10 %) → ±26.925824 %; anthracite (3 gases): supplier factor (±5 %) → ±25.495098 %
+    u1, u2 = math.hypot(25, 10), math.hypot(25, 5)
     xs = [(GRID_T, u1), (2.7078, u1), (2.5, u2), (0.028, u2), (0.0265, u2)]
     want = math.sqrt(sum((u * x) ** 2 for x, u in xs)) / sum(x for x, _u in xs)
-    assert round(want, 4) == 8.5922
-    assert inv.uncertainty["pct"] == 8.5922 and inv.uncertainty["lines"] == 5
+    assert round(want, 4) == 17.5433
+    assert inv.uncertainty["pct"] == 17.5433 and inv.uncertainty["lines"] == 5
     assert "§8.3" in inv.uncertainty["method"]
 
 
-def test_uncertainty_defaults_and_combination_are_data_and_pure():
-    d = calc_uncertainty.defaults()
-    assert d["activity"] == {"meter": 2.0, "invoice": 5.0, "estimate": 30.0, "": 10.0}
-    assert d["factor"]["official"] == 5.0 and d["factor"]["secondary_verify"] == 10.0
-    # two lines: 3 t at ±sqrt(2²+5²), 1 t at ±sqrt(30²+10²): sqrt((5.385165·3)² + (31.622777·1)²) / 4 = sqrt(1261) / 4 = 8.87764 %
-    assert round(calc_uncertainty.combine([(3.0, 2, 5), (1.0, 30, 10)]), 6) == 8.87764
-    assert calc_uncertainty.combine([]) is None
-    # the line's data source (H3's InventoryLine.data_source, when present) and factor status choose the defaults
+def test_line_uncertainty_defaults_follow_data_source_and_factor_status():
+    # the line's data source (InventoryLine.data_source) and factor status choose the defaults
     ln = types.SimpleNamespace(data_source="meter", factor_status="official")
-    assert carbon_uncertainty.line_pcts(ln) == (2.0, 5.0)
-    assert carbon_uncertainty.line_pcts(types.SimpleNamespace(factor_status="illustrative")) == (10.0, 30.0)
-
-
-def test_a_bad_uncertainty_file_names_the_line_and_column(tmp_path):
-    from ecotown.calc.errors import InputError
-
-    p = tmp_path / "u.csv"
-    p.write_text("kind,key,pct\nactivity,meter,two\n", encoding="utf-8")
-    with pytest.raises(InputError) as exc:
-        calc_uncertainty.defaults(p)
-    assert exc.value.problems[0].format("en") == f"{p}, line 2, column pct: not a number: 'two'"
-    assert exc.value.problems[0].format("th") == f"{p}, บรรทัด 2, คอลัมน์ pct: ไม่ใช่ตัวเลข: 'two'"
+    assert carbon_uncertainty.line_pcts(ln) == (2.5, 5.0)
+    assert carbon_uncertainty.line_pcts(types.SimpleNamespace(factor_status="illustrative")) == (25.0, 30.0)
+    assert carbon_uncertainty.line_pcts(types.SimpleNamespace(data_source="estimate", factor_status="")) == (20.0, 10.0)
 
 
 def test_lines_reproduce_by_hand(inv):
@@ -182,7 +165,7 @@ def test_excel_per_gas_columns_never_put_co2e_under_co2(inv):
     # before: None (an empty cell); now = location-based with the statement beside it
     assert mkt[col["t CO2e"]] == 0.274139 and "no contractual instruments: market-based equals location-based" in mkt[col["t CO2e"] + 1]
     unc = next(r for r in rows if r[0] == "ความไม่แน่นอน / Uncertainty (± %)")
-    assert unc[col["t CO2e"]] == 8.5922
+    assert unc[col["t CO2e"]] == 17.5433
 
 
 def test_excel_disclosure_and_lines_sheets(inv):
@@ -204,7 +187,7 @@ def test_excel_disclosure_and_lines_sheets(inv):
     assert (grid[h.index("quantity")], grid[h.index("counted_days")], grid[h.index("record_days")],
             grid[h.index("counted_quantity")], grid[h.index("factor_status_en")], grid[h.index("factor_status_th")],
             grid[h.index("activity_uncertainty_pct")], grid[h.index("factor_uncertainty_pct")]) == (
-        1000.0, 17, 31, 548.387097, "secondary source: verify", "แหล่งข้อมูลทุติยภูมิ: ควรตรวจสอบ", 10.0, 10.0)
+        1000.0, 17, 31, 548.387097, "secondary source: verify", "แหล่งข้อมูลทุติยภูมิ: ควรตรวจสอบ", 25.0, 10.0)
     factors = _xlsx_rows(inv, "Factors")
     f13 = next(r for r in factors if r[0] == "ET-F0013")
     assert f13[-2:] == ["แหล่งข้อมูลทุติยภูมิ: ควรตรวจสอบ", "secondary source: verify"]
@@ -220,7 +203,7 @@ def test_pdf_lists_exclusions_memo_coverage_completeness_uncertainty(inv, tmp_pa
     text = _pdf_text(inv, tmp_path)
     for s in ("แหล่งที่ไม่นับรวม / Excluded sources", "no emission factor", "Memo gases (not in the total)", "HCFC-22",
               "Coverage (months reported per source)", "Dec (1/12)", "Completeness statement",
-              "No correction is pending verification.", "±8.6% (95% confidence, 5 lines)",
+              "No correction is pending verification.", "±17.5% (95% confidence, 5 lines)",
               "no contractual instruments: market-based equals location-based",
               "CO2e (not split by gas in the source)", "secondary source: verify"):
         assert s in text, s
@@ -234,7 +217,7 @@ def test_inventory_page_in_thai_and_english(world, client, inv):
         lines = client.get(f"/carbon/inventory/{inv.pk}/lines/?scope=2", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert 'data-testid="scope2-market">0.27<' in en  # before: "—"
     assert "no contractual instruments: market-based equals location-based" in en
-    assert "±8.6% (95% confidence, 5 lines)" in en and "Dec (1/12)" in en and "Completeness statement" in en
+    assert "±17.5% (95% confidence, 5 lines)" in en and "Dec (1/12)" in en and "Completeness statement" in en
     assert "CO2e (not split by gas in the source)" in en and "Excluded sources" in en
     assert ">secondary source: verify<" in en  # the status label, not the code
     assert "17 of 31 days: 548.4 of 1,000 kWh" in lines
@@ -243,7 +226,7 @@ def test_inventory_page_in_thai_and_english(world, client, inv):
         th = client.get(f"/carbon/inventory/{inv.pk}/", HTTP_ACCEPT_LANGUAGE="th").content.decode()
         lines_th = client.get(f"/carbon/inventory/{inv.pk}/lines/?scope=2", HTTP_ACCEPT_LANGUAGE="th").content.decode()
     assert "ไม่มีเครื่องมือตามสัญญา: ค่าตามตลาด (market-based) เท่ากับค่าตามพื้นที่ (location-based)" in th
-    assert "±8.6% (ช่วงความเชื่อมั่น 95%, 5 รายการ)" in th and "ธ.ค. (1/12)" in th
+    assert "±17.5% (ช่วงความเชื่อมั่น 95%, 5 รายการ)" in th and "ธ.ค. (1/12)" in th
     assert "CO2e (แหล่งที่มาไม่แยกก๊าซ)" in th and ">แหล่งข้อมูลทุติยภูมิ: ควรตรวจสอบ<" in th
     assert "17 วัน จาก 31 วัน: 548.4 จาก 1,000 kWh" in lines_th and "ปริมาณที่นับในปี" in lines_th
     for s in ("ถ้อยแถลงความครบถ้วน", "แหล่งที่ไม่นับรวม", "ความครอบคลุม (เดือนที่รายงานต่อแหล่งปล่อย)", "ตันของก๊าซ",

@@ -1,6 +1,6 @@
 """Issue 9: energy sold inside an estate, reconciled with purchases and counted once.
 
-Data (2025, grid 0.4999 kg/kWh): the operator E1 burns 100,000 MJ of natural gas (5.62 t) and buys
+Data (2025, grid 0.4999 kg/kWh): the operator E1 burns 100,000 MJ of natural gas (5.034283 t per gas, EPA Hub; 5.62 t with the former TGO CO2e factor) and buys
 10,000 kWh (4.999 t); F1 buys 4,000 kWh (1.9996 t) and burns 1,000 L of diesel (2.7078 t); F2 burns
 1,000 kg of LPG (3.1134 t) and buys 2,000 kWh (0.9998 t)."""
 from __future__ import annotations
@@ -74,20 +74,20 @@ def test_resale_above_purchases_is_refused_naming_activity_and_quantities(world,
 
 def test_operator_resale_moves_its_share_from_scope2_to_scope3_cat3_and_counts_electricity_once(world, estate, client):
     """Wrong (before): the 6,000 kWh E1 resold to F1 and F2 stayed in E1's Scope 2 (4.999 t) and were
-    counted again in the members' Scope 2: estate-wide Scope 2 7.9984 t, total 19.4396 t (and
+    counted again in the members' Scope 2: estate-wide Scope 2 7.9984 t, total 18.853883 t (and
     declaring "the estate sells electricity" with no quantity excluded all members' Scope 2 whatever
     the operator bought). Right: E1's Scope 2 = 4,000 kWh x 0.4999 = 1.9996 t, its Scope 3 cat. 3 +
-    6,000 x 0.4999 = 2.9994 t; estate-wide Scope 2 = 10,000 kWh x 0.4999 = 4.999 t once, total 16.4402 t."""
+    6,000 x 0.4999 = 2.9994 t; estate-wide Scope 2 = 10,000 kWh x 0.4999 = 4.999 t once, total 15.854483 t."""
     wide = selectors.estate_wide(world.E1, 2025)
-    assert (wide["scope2_imported_t"], wide["co2e_t"]) == (7.9984, 19.4396)
+    assert (wide["scope2_imported_t"], wide["co2e_t"]) == (7.9984, 18.853883)
     own = Inventory.objects.get(organisation=world.E1, year=2025)
-    assert (own.totals["scope2_location_t"], own.totals["scope3_t"], own.totals["co2e_t"]) == (4.999, 0.0, 10.619)
+    assert (own.totals["scope2_location_t"], own.totals["scope3_t"], own.totals["co2e_t"]) == (4.999, 0.0, 10.033283)
     sale = _declare(world, 6, "MWh")
     own.refresh_from_db()
     t = own.totals
-    assert (t["scope1_t"], t["scope2_location_t"], t["scope3_t"], t["co2e_t"]) == (5.62, 1.9996, 2.9994, 10.619)
+    assert (t["scope1_t"], t["scope2_location_t"], t["scope3_t"], t["co2e_t"]) == (5.034283, 1.9996, 2.9994, 10.033283)
     assert own.by_scope3_category == {"3": 2.9994}
-    assert own.by_category == {"1": 5.62, "2": 1.9996, "4": 2.9994}
+    assert own.by_category == {"1": 5.034283, "2": 1.9996, "4": 2.9994}
     resale = sorted((ln.scope, ln.basis, ln.quantity, round(ln.co2e_t, 6), ln.scope3_category, ln.source_id,
                      ln.factor_code) for ln in own.lines.filter(source_kind="energy_resale"))
     assert resale == [(2, "location", -6000.0, -2.9994, None, sale.pk, "ET-F0003"),
@@ -98,7 +98,7 @@ def test_operator_resale_moves_its_share_from_scope2_to_scope3_cat3_and_counts_e
     assert page.status_code == 200 and "6,000" in page.content.decode()
     wide = selectors.estate_wide(world.E1, 2025)
     assert (wide["scope1_t"], wide["scope2_imported_t"], wide["scope2_resold_t"], wide["co2e_t"]) == (
-        11.4412, 4.999, 2.9994, 16.4402)
+        10.855483, 4.999, 2.9994, 15.854483)
     e1 = next(o for o in wide["organisations"] if o["is_operator"])
     assert (e1["scope2_location_t"], e1["scope2_resold_t"], e1["scope3_t"]) == (1.9996, 2.9994, 2.9994)
     assert [(s["seller_id"], s["is_resale"], s["quantity"], s["unit"]) for s in wide["sales"]] == [
@@ -108,7 +108,7 @@ def test_operator_resale_moves_its_share_from_scope2_to_scope3_cat3_and_counts_e
     # nationally: E1 counted once, with E2's own
     record(world.F3, "diesel", 1000, "L", "2025-03-01", "2025-03-31")
     services.compute_inventory(world.F3, 2025)
-    assert selectors.rollup(2025)["co2e_t"] == round(16.4402 + 2.7078, 6)
+    assert selectors.rollup(2025)["co2e_t"] == round(15.854483 + 2.7078, 6)
     # the same numbers from scratch
     inc = _snapshot()
     services.recompute_estate_full(world.E1, 2025)
@@ -134,8 +134,8 @@ def test_incremental_edit_of_the_operator_purchases_equals_a_full_recompute(worl
 def test_a_small_power_producer_sale_excludes_the_buyers_scope2(world, estate):
     """F2 generates power (its fuel is its Scope 1) and sells 1,000 kWh of it to F1, which reports it
     with its 4,000 kWh of grid_electricity. Wrong (before; no way to declare it): estate-wide Scope 2
-    7.9984 t, total 19.4396 t — those 1,000 kWh counted in F2's Scope 1 and again in F1's Scope 2.
-    Right: 7.9984 - 1,000 x 0.4999 = 7.4985 t, total 18.9397 t; F1's own inventory unchanged."""
+    7.9984 t, total 18.853883 t — those 1,000 kWh counted in F2's Scope 1 and again in F1's Scope 2.
+    Right: 7.9984 - 1,000 x 0.4999 = 7.4985 t, total 18.353983 t; F1's own inventory unchanged."""
     with pytest.raises(ValidationError) as exc:  # more than the other members bought (F1's 4,000 kWh)
         _declare(world, 5000, seller=world.F2)
     assert exc.value.message_dict == {"quantity": [
@@ -144,21 +144,21 @@ def test_a_small_power_producer_sale_excludes_the_buyers_scope2(world, estate):
     _declare(world, 1000, seller=world.F2)
     wide = selectors.estate_wide(world.E1, 2025)
     assert (wide["scope2_imported_t"], wide["scope2_sold_between_members_t"], wide["co2e_t"]) == (
-        7.4985, 0.4999, 18.9397)
+        7.4985, 0.4999, 18.353983)
     f2 = next(o for o in wide["organisations"] if o["organisation_id"] == world.F2.pk)
     assert (f2["scope1_t"], f2["scope2_location_t"], f2["scope2_sold_to_members_t"]) == (3.1134, 0.9998, 0.4999)
     assert Inventory.objects.get(organisation=world.F1, year=2025).totals["co2e_t"] == 4.7074
-    assert selectors.rollup(2025)["co2e_t"] == 18.9397
+    assert selectors.rollup(2025)["co2e_t"] == 18.353983
     # and with the operator's resale of 6,000 kWh as well: each kWh once
     _declare(world, 6000)
     wide = selectors.estate_wide(world.E1, 2025)
-    assert (wide["scope2_imported_t"], wide["co2e_t"]) == (round(4.999 - 0.4999, 6), round(11.4412 + 4.4991, 6))
+    assert (wide["scope2_imported_t"], wide["co2e_t"]) == (round(4.999 - 0.4999, 6), round(10.855483 + 4.4991, 6))
     inc = _snapshot()
     services.recompute_estate_full(world.E1, 2025)
     assert _snapshot() == inc
     # a refused or withdrawn declaration: back to the purchases
     _declare(world, 0, seller=world.F2)
-    assert selectors.estate_wide(world.E1, 2025)["co2e_t"] == 16.4402
+    assert selectors.estate_wide(world.E1, 2025)["co2e_t"] == 15.854483
 
 
 def test_only_the_seller_or_its_estate_declares(world, estate):

@@ -24,7 +24,7 @@ def lib(db):
 def _estate_data(world):
     E1, F1, F2 = world.E1, world.F1, world.F2
     # the operator: a gas-fired plant (Scope 1) and grid imports (Scope 2); it resells electricity
-    record(E1, "natural_gas", 100000, "MJ", "2025-03-01", "2025-03-31")   # 100000 x 0.0562 = 5620 kg
+    record(E1, "natural_gas", 100000, "MJ", "2025-03-01", "2025-03-31")   # per gas (EPA Hub, GCV; issue 9, was TGO CO2e 100000 x 0.0562 = 5620 kg): 5034.283 kg
     record(E1, "grid_electricity", 10000, "kWh", "2025-03-01", "2025-03-31")  # 10000 x 0.4999 = 4999 kg
     record(F1, "grid_electricity", 4000, "kWh", "2025-03-01", "2025-03-31")  # bought from the estate: 1999.6 kg
     record(F1, "diesel", 1000, "L", "2025-03-01", "2025-03-31")              # 2707.8 kg
@@ -39,31 +39,31 @@ def test_estate_wide_counts_energy_sold_by_the_estate_once(world, lib):
     _estate_data(world)
     wide = selectors.estate_wide(world.E1, 2025)
     # without sales declared: every Scope 2 is treated as imported
-    assert (wide["scope1_t"], wide["scope2_imported_t"], wide["co2e_t"]) == (11.4412, 7.9984, 19.4396)
+    assert (wide["scope1_t"], wide["scope2_imported_t"], wide["co2e_t"]) == (10.855483, 7.9984, 18.853883)
     # the operator declares it resold 6,000 kWh of the 10,000 it bought to F1 and F2
     services.declare_energy_sale(world.users["estate"], world.E1, year=2025, activity="grid_electricity",
                                  quantity=6000, unit="kWh")
     wide = selectors.estate_wide(world.E1, 2025)
-    # Scope 1: 5.62 + 2.7078 + 3.1134 = 11.4412; Scope 2: the operator's own 1.9996 + the members' 2.9994
+    # Scope 1: 5.034283 + 2.7078 + 3.1134 = 10.855483; Scope 2: the operator's own 1.9996 + the members' 2.9994
     assert (wide["scope1_t"], wide["scope2_imported_t"], wide["scope2_resold_t"], wide["co2e_t"]) == (
-        11.4412, 4.999, 2.9994, 16.4402)
+        10.855483, 4.999, 2.9994, 15.854483)
     assert wide["n_organisations"] == 3
     march = wide["months"][2]
-    assert (march["scope1_t"], march["scope2_imported_t"]) == (8.3278, 3.9992)  # E1 1.9996 + F1 1.9996
+    assert (march["scope1_t"], march["scope2_imported_t"]) == (7.742083, 3.9992)  # E1 1.9996 + F1 1.9996
     f1 = next(o for o in wide["organisations"] if o["organisation_id"] == world.F1.pk)
     assert (f1["scope1_t"], f1["scope2_location_t"], f1["scope2_sold_to_members_t"]) == (2.7078, 1.9996, 0.0)
     # the operator's own inventory is a separate thing (ISO 14064-1 of the operator alone): the resold
     # share of its Scope 2 is in its Scope 3 category 3, the total is the same
     own = selectors.organisation_inventory(world.E1, 2025)
-    assert own.totals["co2e_t"] == round(5.62 + 4.999, 6)  # 2025: no TGO Scope 3 add-on yet
+    assert own.totals["co2e_t"] == round(5.034283 + 4.999, 6)  # 2025: no TGO Scope 3 add-on yet
     # roll-up: estate-wide totals of E1 and E2, no Scope 3
     roll = selectors.rollup(2025)
-    assert [(r["estate_id"], r["co2e_t"]) for r in roll["estates"]] == [(world.E1.pk, 16.4402), (world.E2.pk, 2.7078)]
-    assert roll["co2e_t"] == 19.148
+    assert [(r["estate_id"], r["co2e_t"]) for r in roll["estates"]] == [(world.E1.pk, 15.854483), (world.E2.pk, 2.7078)]
+    assert roll["co2e_t"] == 18.562283
     # who may see it
     assert selectors.estate_wide(world.E1, 2025, user=world.users["preparer"]) is None
     assert selectors.estate_wide(world.E1, 2025, user=world.users["port"]) is None
-    assert selectors.estate_wide(world.E1, 2025, user=world.users["estate"])["co2e_t"] == 16.4402
+    assert selectors.estate_wide(world.E1, 2025, user=world.users["estate"])["co2e_t"] == 15.854483
     assert [r["estate_id"] for r in selectors.rollup(2025, user=world.users["estate"])["estates"]] == [world.E1.pk]
 
 

@@ -512,7 +512,7 @@ def energy_of(activity: str, quantity: float, unit: str, conversions: "list[Conv
     """
     chain = _builtin_chain() if conversions is None else _Chain(conversions)
     try:
-        per_unit, _desc = chain.multiplier(activity, unit, _MWH)
+        per_unit, _desc, _assumed = chain.multiplier(activity, unit, _MWH)
     except (_ChainError, UnitProblem):
         return None
     return float(quantity) * per_unit
