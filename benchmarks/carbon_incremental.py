@@ -36,7 +36,8 @@ ACTIVITIES = [("grid_electricity", "kWh"), ("diesel", "L"), ("lpg", "kg"), ("nat
               ("gasoline_mobile", "L"), ("diesel_mobile", "L"), ("refrigerant_r32", "kg"), ("wood", "kg"), ("lignite", "kg")]
 BENCH_DB = "ecotown_carbon_bench"
 COLUMNS = ("state", "series", "version", "is_current", "reason", "source", "created_at", "verified_at",
-           "organisation_id", "activity", "quantity", "unit", "period_start", "period_end", "meter")
+           "organisation_id", "activity", "quantity", "unit", "period_start", "period_end", "meter", "is_counted",
+           "data_source")
 
 
 def _months(first_year: int, last_year: int) -> list[tuple[str, str]]:
@@ -60,7 +61,7 @@ def generate(factory_ids, months, n: int, rnd: random.Random, stamp: str, true_v
                 if written >= n:
                     return
                 yield ("verified", f"{base + written:032x}", 1, true_value, "", "demo", stamp, stamp, org, act,
-                       rnd.randint(1, 99999), unit, s, e, "")
+                       rnd.randint(1, 99999), unit, s, e, "", true_value, "")
                 written += 1
 
 

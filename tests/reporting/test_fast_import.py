@@ -188,7 +188,7 @@ def test_import_writes_the_same_through_the_fast_and_the_orm_path(world, monkeyp
                      "source": "csv", "created_by": user.pk, "submitted_at": None, "submitted_by": None,
                      "verified_at": None, "verified_by": None, "activity": "grid_electricity",
                      "quantity": "1001.000000", "unit": "kWh", "period_start": "2024-01-01",
-                     "period_end": "2024-01-31", "meter": "M1"}
+                     "period_end": "2024-01-31", "meter": "M1", "is_counted": False, "data_source": ""}
     # the snapshot JSON as stored is what the ORM path stores
     if connection.vendor == "sqlite":
         with connection.cursor() as c:

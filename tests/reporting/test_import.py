@@ -221,7 +221,8 @@ def test_template_round_trip_skips_example_row(world):
     ws = wb["data"]
     assert ws["A1"].value.startswith("period_start\nวันเริ่มต้นงวด")
     assert ws["A2"].number_format == "[$-1070000]d/m/yyyy;@"
-    assert {str(dv.sqref) for dv in ws.data_validations.dataValidation} == {"C2:C5000", "E2:E5000"}
+    # activity, unit and (issue 9) the data source
+    assert {str(dv.sqref) for dv in ws.data_validations.dataValidation} == {"C2:C5000", "E2:E5000", "H2:H5000"}
     ws.append([dt.datetime(2025, 6, 1), None, "diesel | น้ำมันดีเซล (เผาไหม้อยู่กับที่) | Diesel (stationary combustion)", 500, "L"])
 
     out = io.BytesIO()

@@ -346,7 +346,8 @@ def test_activity_template_lists_only_the_units_of_the_chosen_activity(world):
     wb = openpyxl.load_workbook(io.BytesIO(imports.build_template(world.F1, 2025, "en")))
     ws, ls = wb["data"], wb["lists"]
     dvs = {str(dv.sqref): dv for dv in ws.data_validations.dataValidation}
-    assert set(dvs) == {"C2:C5000", "E2:E5000"}
+    assert set(dvs) == {"C2:C5000", "E2:E5000", "H2:H5000"}  # (H: the data source, a strict list)
+    assert (dvs["H2:H5000"].errorStyle, dvs["H2:H5000"].showErrorMessage) == (None, True)  # (None: Excel's "stop")
     assert dvs["C2:C5000"].formula1 == f"=lists!$A$2:$A${len(cat.activities) + 1}"
     assert dvs["E2:E5000"].formula1 == ('=INDIRECT(IF($C2="","unit_all","unit_"&LOWER(LEFT($C2,FIND(" ",$C2&" ")-1))))')
     assert (dvs["E2:E5000"].errorStyle, dvs["E2:E5000"].showErrorMessage) == ("warning", True)
@@ -424,7 +425,7 @@ def test_completeness_and_versions_after_lock_per_kind(world, kind_listener):
                                   reason="headcount corrected").records[0]
     assert (new.version, new.reason, new.state) == (2, "headcount corrected", "draft")
     assert kind_listener == [{"kind": "employees", "orgs": [world.F1.pk], "years": [2025], "reason": "headcount corrected",
-                              "restated": True}]
+                              "restated": False}]  # issue 9: was restated=True; a draft correction restates nothing (the locked version counts until it is verified)
 
 
 # --- one row on a form goes through the same checks -------------------------------------------------

@@ -69,7 +69,7 @@ def test_change_after_lock_is_a_new_version_with_reason_and_restates(world, list
     assert (old.is_current, old.state, old.quantity) == (False, "locked", Decimal("100"))
     assert (new.is_current, new.state, new.version, new.series, new.supersedes_id, new.quantity, new.reason) == (
         True, "draft", 2, old.series, old.pk, Decimal("150"), "meter was misread")
-    assert listener == [{"orgs": [world.F1.pk], "years": [2024], "reason": "meter was misread", "restated": True}]
+    assert listener == [{"orgs": [world.F1.pk], "years": [2024], "reason": "meter was misread", "restated": False}]  # issue 9: was restated=True; a draft correction restates nothing (the locked version counts until it is verified)
     # the record shows its versions and history
     versions = selectors.history_of(new)
     assert [(v.version, v.is_current) for v, _ in versions] == [(2, True), (1, False)]
@@ -99,7 +99,7 @@ def test_replacing_locked_record_by_import_needs_reason_and_restates(world, list
     new = services.import_activities(world.users["preparer"], world.F1, csv_bytes(rows), name="y.csv", replace=True,
                                      reason="corrected bill").records[0]
     assert (new.version, new.state) == (2, "draft")
-    assert listener == [{"orgs": [world.F1.pk], "years": [2024], "reason": "corrected bill", "restated": True}]
+    assert listener == [{"orgs": [world.F1.pk], "years": [2024], "reason": "corrected bill", "restated": False}]  # issue 9: was restated=True; a draft correction restates nothing (the locked version counts until it is verified)
 
 
 def test_quality_flags_must_be_acknowledged_before_submit(world):
@@ -242,4 +242,4 @@ def test_production_and_employees_share_the_workflow_and_versions(world, kind_li
     new = services.save_employees(world.users["preparer"], world.F1, dt.date(2025, 3, 15), 150, "headcount corrected")
     assert (new.version, new.state, new.supersedes_id, EmployeeRecord.objects.filter(is_current=True).count()) == (2, "draft", e.pk, 1)
     assert listener == [{"kind": "employees", "orgs": [world.F1.pk], "years": [2025], "reason": "headcount corrected",
-                         "restated": True}]
+                         "restated": False}]  # issue 9: was restated=True; a draft correction restates nothing (the locked version counts until it is verified)

@@ -44,7 +44,7 @@ def grow(world, n, start):
     orgs = add_factories(world.E1, n, start)
     history.bulk_create(None, [
         ActivityRecord(organisation=o, activity=act, quantity=Decimal(q), unit=unit, period_start=dt.date(2025, m, 1),
-                       period_end=dt.date(2025, m, 28), state="verified")
+                       period_end=dt.date(2025, m, 28), state="verified", is_counted=True)
         for o in orgs for m in (1, 2) for act, q, unit in (("diesel", "100", "L"), ("grid_electricity", "1000", "kWh"))])
     v = FrameworkVersion.objects.get(framework__code="green-industry", status=FrameworkVersion.PUBLISHED)
     for i, o in enumerate(orgs):

@@ -31,7 +31,8 @@ def _record(org, month: int, state="draft", activity="diesel", qty=100):
     start = dt.date(2025, month, 1)
     end = (start.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
     return history.save(None, ActivityRecord(organisation=org, activity=activity, quantity=Decimal(qty), unit="L",
-                                             period_start=start, period_end=end, state=state))
+                                             period_start=start, period_end=end, state=state,
+                                             is_counted=state in ("verified", "locked")))
 
 
 def _snapshot():

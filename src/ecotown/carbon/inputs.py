@@ -1,8 +1,10 @@
-"""What inventories are computed from: reporting's current, verified (or locked) activity records.
+"""What inventories are computed from: reporting's counted activity records (`is_counted`: per series
+the latest version that reached verified or locked — a correction not yet verified leaves its verified
+predecessor counted; see `pending_query` for the corrections waiting).
 
 Reporting owns `ecotown.reporting.models.ActivityRecord` (agreed names: organisation, activity,
-quantity, unit, period_start, period_end (inclusive), state, series, version, is_current,
-evidence). This module is the only place the carbon capability reads it.
+quantity, unit, period_start, period_end (inclusive), state, series, version, is_current, is_counted,
+data_source, evidence). This module is the only place the carbon capability reads it.
 """
 from __future__ import annotations
 
@@ -10,12 +12,13 @@ import datetime as dt
 
 from django.apps import apps
 
-USED_STATES = ("verified", "locked")
+COUNTED = {"is_counted": True}  # the lookup of the versions results use (reporting maintains the flag)
 ACTIVITIES = "activities"
 RESALE = "energy_resale"  # the estate operator's declared resale (carbon's EstateEnergySale)
 #: source kind of an inventory line -> (app label, model) of the record it traces to
 SOURCE_KINDS = {ACTIVITIES: ("reporting", "ActivityRecord"), RESALE: ("carbon", "EstateEnergySale")}
-FIELDS = ("id", "organisation_id", "activity", "quantity", "unit", "period_start", "period_end", "version", "state")
+FIELDS = ("id", "organisation_id", "activity", "quantity", "unit", "period_start", "period_end", "version", "state",
+          "data_source")
 
 
 def record_model():
@@ -36,9 +39,32 @@ def reported_model(name: str):
 def used_records_query(organisation_ids, start: dt.date, end: dt.date):
     """The records an inventory uses that overlap [start, end], ordered by id (values in FIELDS order)."""
     Record = record_model()
-    return (Record.objects.filter(organisation_id__in=list(organisation_ids), is_current=True,
-                                  state__in=USED_STATES, period_start__lte=end, period_end__gte=start)
+    return (Record.objects.filter(organisation_id__in=list(organisation_ids), **COUNTED,
+                                  period_start__lte=end, period_end__gte=start)
             .order_by("id").values_list(*FIELDS))
+
+
+def pending_corrections(organisation_ids, start: dt.date, end: dt.date) -> list[tuple[tuple, tuple]]:
+    """Corrections of used data awaiting verification: (counted version, pending version) value pairs
+    (FIELDS order, each with its series appended), for the current versions that are not counted and whose
+    series has a counted version that overlaps [start, end] — or which overlap it themselves. Brand-new
+    unverified records (a series with no counted version) are not corrections."""
+    Record = record_model()
+    ids = list(organisation_ids)
+    pending = list(Record.objects.filter(organisation_id__in=ids, is_current=True, is_counted=False,
+                                         series__in=Record.objects.filter(organisation_id__in=ids, **COUNTED)
+                                         .values("series"))
+                   .order_by("id").values_list(*FIELDS, "series"))
+    if not pending:
+        return []
+    counted = {r[-1]: r for r in Record.objects.filter(series__in={p[-1] for p in pending}, **COUNTED)
+               .values_list(*FIELDS, "series")}
+    out = []
+    for p in pending:
+        c = counted[p[-1]]
+        if (c[5] <= end and c[6] >= start) or (p[5] <= end and p[6] >= start):
+            out.append((c, p))
+    return out
 
 
 def used_records(organisation_ids, start: dt.date, end: dt.date):

@@ -168,6 +168,10 @@ class Inventory(OrganisationOwned, TrackedModel):
     restated_at = models.DateTimeField(null=True, blank=True)
     restated_reason = models.CharField(max_length=300, blank=True)
     final_totals = models.JSONField(null=True, blank=True)  # the totals when it was made final
+    # corrections of counted records awaiting verification and their size (services._pending_corrections):
+    # {"n", "co2e_delta_t", "scope1_delta_t", "scope2_location_delta_t", "scope3_delta_t", "records": [{"series",
+    #  "counted_id", "pending_id", "state", "activity", "period_start", "period_end", "co2e_delta_t"}]}; {} when none
+    pending_corrections = models.JSONField(default=dict, blank=True)
     error = models.TextField(blank=True)
 
     class Meta:
@@ -225,6 +229,7 @@ class InventoryLine(OrganisationOwned):
     # `gwp_set` (the inventory's) when the inventory warns `gwp_mismatch`
     factor_gwp_set = models.CharField(max_length=4, blank=True, default="")
     conversion = models.TextField(blank=True)
+    data_source = models.CharField(max_length=10, blank=True)  # the record's: meter | invoice | estimate | "" (unknown)
 
     class Meta:
         ordering = ["id"]

@@ -156,7 +156,7 @@ def employees(org_ids, year: int) -> dict[int, tuple[float, str]]:
     ids = list(org_ids)
     Emp = inputs.reported_model("EmployeeRecord")
     months: dict[int, list[int]] = {}
-    for oid, n in Emp.objects.filter(organisation_id__in=ids, is_current=True, state__in=inputs.USED_STATES,
+    for oid, n in Emp.objects.filter(organisation_id__in=ids, **inputs.COUNTED,
                                      month__gte=start, month__lte=end).values_list("organisation_id", "employees"):
         months.setdefault(oid, []).append(n)
     out = {oid: (sum(v) / len(v), "reported") for oid, v in months.items()}
@@ -242,7 +242,7 @@ def intensity(org, year: int) -> dict:
     Prod = inputs.reported_model("ProductionRecord")
     per: dict[tuple, float] = {}
     for pid, name, unit, q, s, e in Prod.objects.filter(
-            organisation=org, is_current=True, state__in=inputs.USED_STATES, period_start__lte=end,
+            organisation=org, **inputs.COUNTED, period_start__lte=end,
             period_end__gte=start).values_list("product_id", "product__name_en", "product__unit", "quantity",
                                                "period_start", "period_end"):
         _s, _e, part = inputs.clip_to(s, e, float(q), start, end)

@@ -399,12 +399,7 @@ def compute_inventory(org, year: int, *, actor=None, reason: str = "", restated:
             e[0] += 1
             e[1] += inputs.clip_to(r[5], r[6], float(r[3]), start, end)[2]
     all_recs, recs = recs, [r for r in recs if r[2] in known]
-    rows = {"org": [], "period_start": [], "period_end": [], "activity": [], "quantity": [], "unit": []}
-    for r in recs:
-        s, e, q = inputs.clip_to(r[5], r[6], float(r[3]), start, end)
-        for k, v in (("org", str(org.pk)), ("period_start", s), ("period_end", e), ("activity", r[2]),
-                     ("quantity", q), ("unit", r[4])):
-            rows[k].append(v)
+    rows = _engine_rows(org, recs, start, end)
     resales = [s for s in _sales_of(org.pk, year) if s[4]] if org.kind in ESTATE_KINDS else []
     fp = _fingerprint([*all_recs, *resales], [f.factor_id for f in factors], inv.gwp_set, inv.previous_edition)
     old_totals = dict(inv.totals or {})
@@ -412,14 +407,10 @@ def compute_inventory(org, year: int, *, actor=None, reason: str = "", restated:
     inv.engine_version, inv.factor_sets = ghg.ENGINE_VERSION, sets
     inv.reference_editions = core_services.reference_provenance(editions.INVENTORY)
     lines = []
+    line_table = None
     if recs:
-        import pyarrow as pa
-
-        table = pa.table({k: pa.array(v, type=pa.float64() if k == "quantity" else (pa.date32() if k.startswith("period") else pa.string()))
-                          for k, v in rows.items()})
         try:
-            result, line_table = ghg.calculate_with_lines(table, factors=factors, gwp=inv.gwp_set,
-                                                          allow_previous_edition=inv.previous_edition, threads=1)
+            result, line_table = _engine(inv, rows, factors)
         except InputError as exc:
             inv.error = "\n".join(_problems(exc))
             history.save(actor, inv, reason or "recompute failed", validate=False)
@@ -430,6 +421,7 @@ def compute_inventory(org, year: int, *, actor=None, reason: str = "", restated:
         inv.memo = {g: {k: _round(v) for k, v in d.items()} for g, d in result.memo.items()}
         inv.factors_used, inv.warnings = result.factors_used, result.warnings
         lines = _lines(inv, org, recs, line_table)
+        engine_totals = dict(inv.totals)  # before the resale moves Scope 2 to Scope 3 (pending deltas compare these)
         if resales:
             lines += _resale(inv, org, year, recs, factors, resales)
         by_cat: dict[str, float] = {}
@@ -450,6 +442,8 @@ def compute_inventory(org, year: int, *, actor=None, reason: str = "", restated:
     inv.excluded = [{"activity": a, "records": n, "quantity": _round(q), "unit": u}
                     for (a, u), (n, q) in sorted(excluded_q.items())]
     inv.uncertainty = uncertainty_.for_lines(lines)
+    inv.pending_corrections = _pending_corrections(inv, org, recs, line_table, factors, start, end,
+                                                   engine_totals if recs else inv.totals)
     for activity, n in sorted(excluded.items()):
         inv.warnings = list(inv.warnings) + [{
             "kind": "no_factor", "activity": activity, "records": n,
@@ -536,6 +530,78 @@ def _line_fields(ln: InventoryLine) -> dict:
     return {f.attname: getattr(ln, f.attname) for f in InventoryLine._meta.concrete_fields if f.name != "id"}
 
 
+def _engine_rows(org, recs, start, end) -> dict[str, list]:
+    """The engine's input columns from records (FIELDS order), each clipped to [start, end]."""
+    rows = {"org": [], "period_start": [], "period_end": [], "activity": [], "quantity": [], "unit": []}
+    for r in recs:
+        s, e, q = inputs.clip_to(r[5], r[6], float(r[3]), start, end)
+        for k, v in (("org", str(org.pk)), ("period_start", s), ("period_end", e), ("activity", r[2]),
+                     ("quantity", q), ("unit", r[4])):
+            rows[k].append(v)
+    return rows
+
+
+def _engine(inv, rows: dict[str, list], factors):
+    """The engine run of an inventory (its factors and options): (result, lines table)."""
+    import pyarrow as pa
+
+    table = pa.table({k: pa.array(v, type=pa.float64() if k == "quantity" else (pa.date32() if k.startswith("period") else pa.string()))
+                      for k, v in rows.items()})
+    return ghg.calculate_with_lines(table, factors=factors, gwp=inv.gwp_set,
+                                    allow_previous_edition=inv.previous_edition, threads=1)
+
+
+_DELTAS = (("co2e_delta_t", "co2e_t"), ("scope1_delta_t", "scope1_t"), ("scope2_location_delta_t", "scope2_location_t"),
+           ("scope3_delta_t", "scope3_t"))
+
+
+def _co2e_by_record(recs, table) -> dict[int, float]:
+    """Record id -> t CO2e (Kyoto gases, location basis: what `co2e_t` sums) from an engine lines table."""
+    out: dict[int, float] = {}
+    if table is None:
+        return out
+    for line, kind, basis, co2e in zip(*(table.column(c).to_pylist() for c in ("line", "gas_kind", "basis", "co2e_t"))):
+        if kind == "kyoto" and basis == "location" and co2e is not None:
+            rid = recs[line - 2][0]
+            out[rid] = out.get(rid, 0.0) + co2e
+    return out
+
+
+def _pending_corrections(inv, org, recs, line_table, factors, start, end, now_totals: dict) -> dict:
+    """Corrections of counted records not yet verified, and what they would change: (the inventory
+    as if every pending correction were verified) − (the inventory now), by the same engine with the
+    same factors and options, rounded like the totals. {} when there are none. `recs`: the counted
+    records used (with a factor), `line_table` their engine lines (None when there are none)."""
+    pairs = inputs.pending_corrections([org.pk], start, end)
+    if not pairs:
+        return {}
+    known = {f.activity for f in factors}
+    width = len(inputs.FIELDS)
+    replaced = {c[0] for c, _p in pairs}
+    added = [p[:width] for _c, p in pairs if p[2] in known and p[5] <= end and p[6] >= start]
+    alt = [r for r in recs if r[0] not in replaced] + added
+    now_totals = now_totals or {}
+    alt_totals, alt_lines = {k: 0.0 for _d, k in _DELTAS}, None
+    if alt:
+        try:
+            result, alt_lines = _engine(inv, _engine_rows(org, alt, start, end), factors)
+        except InputError:  # (the rows passed reporting's checks; should the engine refuse them, say so without numbers)
+            return {"n": len(pairs), **{d: None for d, _k in _DELTAS}, "records": [
+                {"series": str(p[-1]), "counted_id": c[0], "pending_id": p[0], "state": p[8], "activity": p[2],
+                 "period_start": p[5].isoformat(), "period_end": p[6].isoformat(), "co2e_delta_t": None}
+                for c, p in pairs]}
+        alt_totals = {k: _round(v) for k, v in result.totals.items()}
+    before, after = _co2e_by_record(recs, line_table), _co2e_by_record(alt, alt_lines)
+    out = {"n": len(pairs)}
+    for d, k in _DELTAS:
+        out[d] = _round((alt_totals.get(k) or 0.0) - (now_totals.get(k) or 0.0))
+    out["records"] = [{
+        "series": str(p[-1]), "counted_id": c[0], "pending_id": p[0], "state": p[8], "activity": p[2],
+        "period_start": p[5].isoformat(), "period_end": p[6].isoformat(),
+        "co2e_delta_t": _round(after.get(p[0], 0.0) - before.get(c[0], 0.0))} for c, p in pairs]
+    return out
+
+
 def _lines(inv, org, recs, table) -> list[InventoryLine]:
     factor_pk = dict(Factor.objects.filter(factor_id__in=set(table.column("factor_id").to_pylist()))
                      .values_list("factor_id", "pk"))
@@ -553,7 +619,7 @@ def _lines(inv, org, recs, table) -> list[InventoryLine]:
             factor_code=d["factor_id"], factor_value=d["factor_value"], factor_unit=d["factor_unit"],
             factor_source=d["factor_source"][:300], factor_edition=(d["factor_edition"] or "")[:200],
             factor_status=d["factor_status"] or "", factor_gwp_set=d["factor_gwp_set"] or "",
-            conversion=d["conversion"] or ""))
+            conversion=d["conversion"] or "", data_source=r[9] or ""))
     return out
 
 

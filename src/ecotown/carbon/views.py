@@ -77,6 +77,29 @@ class OptionsForm(forms.Form):
         required=False)
 
 
+#: the review states a pending correction can be in (reporting's State labels)
+PENDING_STATES = {"draft": gettext_lazy("draft"), "submitted": gettext_lazy("submitted")}
+
+
+def _signed(t) -> str:
+    """t CO2e with its sign (+142.600 / −71.300), three decimals."""
+    if t is None:
+        return "–"
+    return f"{t:+,.3f}".replace("-", "\u2212")
+
+
+def _pending(inv) -> dict | None:
+    """The inventory's pending corrections for the page: their number and size, each linked to its record."""
+    pc = inv.pending_corrections or {}
+    if not pc.get("n"):
+        return None
+    return {"n": pc["n"], "co2e": _signed(pc.get("co2e_delta_t")), "records": [{
+        "url": reverse("reporting:record", args=[r["pending_id"]]), "name": activity_name(r["activity"]),
+        "start": dt.date.fromisoformat(r["period_start"]), "end": dt.date.fromisoformat(r["period_end"]),
+        "state": PENDING_STATES.get(r["state"], r["state"]), "co2e": _signed(r.get("co2e_delta_t"))}
+        for r in pc.get("records", [])]}
+
+
 @login_required
 def inventory_detail(request, pk: int):
     inv = _inventory(request, pk)
@@ -99,7 +122,9 @@ def inventory_detail(request, pk: int):
         "months": selectors.months(inv.organisation, inv.year), "trend": trend,
         "intensity": intensity, "employees_source": EMPLOYEE_SOURCES.get(intensity["employees_source"], ""),
         "can_change": access.can(request.user, Action.CHANGE, inv),
-        "can_finalise": access.can(request.user, CarbonAction.FINALISE, inv) and inv.status == Inventory.Status.DRAFT,
+        "can_finalise": access.can(request.user, CarbonAction.FINALISE, inv) and inv.status in (
+            Inventory.Status.DRAFT, Inventory.Status.RESTATED),
+        "pending": _pending(inv),
         "options": OptionsForm(initial={"gwp_set": inv.gwp_set, "previous_edition": inv.previous_edition}),
     })
 

@@ -1,5 +1,6 @@
 """Inventory status: draft → final (made final by a person) → restated (recomputed with changed inputs,
-a consequence of the data, never asked for). See docs/workflows.md."""
+a consequence of the data, never asked for) → final again (a person makes the restated numbers final;
+the change record keeps the earlier final totals as its "before"). See docs/workflows.md."""
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
@@ -34,9 +35,9 @@ def _stamp_restated(ctx, inv):
 
 
 INVENTORY = workflow.Table("carbon.inventory", [
-    Transition("finalise", (S.DRAFT,), S.FINAL, CarbonAction.FINALISE, note="made final", guards=(_computable,),
+    Transition("finalise", (S.DRAFT, S.RESTATED), S.FINAL, CarbonAction.FINALISE, note="made final", guards=(_computable,),
                stamps=(_stamp_final,), label=pgettext_lazy("workflow", "make final"),
-               wrong_state=gettext_lazy("Only a draft inventory can be made final.")),
+               wrong_state=gettext_lazy("Only a draft or restated inventory can be made final.")),
     Transition("restate", (S.FINAL, S.RESTATED), S.RESTATED, None, stamps=(_stamp_restated,),
                label=pgettext_lazy("workflow", "restate")),
 ])

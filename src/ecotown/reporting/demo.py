@@ -65,6 +65,7 @@ def load(ctx: dict) -> dict:
         objs.append(ActivityRecord(
             organisation=org, activity=activity, quantity=Decimal(str(round(qty, 1))), unit=unit, period_start=start,
             period_end=end, state=state, source=Source.DEMO, reason="synthetic demo data",
+            is_counted=state in (State.VERIFIED, State.LOCKED),  # (a new series created verified: counted from birth)
             submitted_at=submitted, verified_at=verified,
             submitted_by=approver if org.pk == a.pk else None, verified_by=estate_mgr if org.parent_id == demo_estate.pk else None))
 

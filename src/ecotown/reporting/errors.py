@@ -38,6 +38,8 @@ class ReportingError(ErrorCode):
     UNKNOWN_UNIT = 'unknown_unit', _('Unknown unit “%(value)s”: use one of %(units)s.')
     EMPTY_UNIT = 'empty_unit', _('The unit is empty: use one of %(units)s.')
     WRONG_DIMENSION = 'wrong_dimension', _('The unit “%(value)s” cannot be used for %(activity)s — use %(units)s.')
+    UNKNOWN_DATA_SOURCE = 'unknown_data_source', _(
+        'Unknown data source “%(value)s”: use meter, invoice or estimate (or leave it empty).')
     EMPTY_QUANTITY = 'empty_quantity', _('The quantity is empty.')
     NOT_NUMBER = 'not_number', _('“%(value)s” is not a number.')
     NEGATIVE = 'negative', _('The quantity cannot be negative.')

@@ -32,7 +32,7 @@ from decimal import Decimal
 from typing import Any, Callable
 
 from . import imports
-from .models import ActivityRecord, EmployeeRecord, ProductionRecord
+from .models import ActivityRecord, DataSource, EmployeeRecord, ProductionRecord
 
 
 class Invalid(Exception):
@@ -309,6 +309,28 @@ def _units_by_activity(org, lang) -> dict[str, list[str]]:
     return {code: cat.units_for(code) for code in cat.activities}
 
 
+#: the data sources of an activity quantity: code -> (Thai, English)
+DATA_SOURCES = {DataSource.METER: ("มาตรวัด", "Meter"), DataSource.INVOICE: ("ใบแจ้งหนี้", "Invoice"),
+                DataSource.ESTIMATE: ("ประมาณการ", "Estimate")}
+_DATA_SOURCE_NAMES = {k.strip().lower(): str(code) for code, names in DATA_SOURCES.items()
+                      for k in (str(code), *names)}
+
+
+def _data_source(raw, ctx) -> str:
+    """meter | invoice | estimate, by code, Thai or English name or the drop-down's "code | ชื่อ | name"."""
+    t = str(raw).strip()
+    if " | " in t:
+        t = t.split(" | ", 1)[0].strip()
+    code = _DATA_SOURCE_NAMES.get(t.lower())
+    if code is None:
+        raise Invalid("unknown_data_source")
+    return code
+
+
+def _data_source_choices(org, lang) -> list[str]:
+    return [f"{code} | {th} | {en}" for code, (th, en) in DATA_SOURCES.items()]
+
+
 def _activity_flags(rows, batch=None) -> int:
     from .services import compute_flags
 
@@ -373,9 +395,14 @@ ACTIVITIES = register(ImportSpec(
                choices_by=_units_by_activity),
         Column("meter", "มิเตอร์หรือสถานที่", "Meter or site", parse=text(100), default=""),
         NOTE,
+        # (after the note: the columns of workbooks filled before it came keep their places)
+        Column("data_source", "แหล่งข้อมูล", "Data source", parse=_data_source, default="", choices=_data_source_choices,
+               strict=True, help_th="มาตรวัด ใบแจ้งหนี้ หรือประมาณการ (เว้นว่าง = ไม่ทราบ)",
+               help_en="Meter, invoice or estimate (empty = unknown)"),
     ],
     overlap_key=("activity", "meter"),
-    fields={"activity": "activity", "quantity": "quantity", "unit": "unit", "meter": "meter"},
+    fields={"activity": "activity", "quantity": "quantity", "unit": "unit", "meter": "meter",
+            "data_source": "data_source"},
     flags=_activity_flags, template_mark="ecotown-reporting-activities", template_version=3, overlap_code="overlap_file",
     example={"activity": "grid_electricity", "quantity": 125000, "unit": "kWh", "meter": "MDB-1"},
     help=[

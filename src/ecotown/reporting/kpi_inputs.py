@@ -10,11 +10,9 @@ from ecotown.core import inputs
 from .models import ActivityRecord
 from .selectors import on_time_share
 
-USED_STATES = ("verified", "locked")
-
 
 def _energy(q: inputs.Query) -> tuple:
-    """(renewable MWh, total MWh, notes) of the year's current verified records of energy carriers
+    """(renewable MWh, total MWh, notes) of the year's counted records (the verified/locked versions results use) of energy carriers
     (the catalogue's activities in energy units, and fuels by mass or volume converted to energy at
     their net calorific value by `ecotown.calc.ghg.energy_of`, the engine's own density / heating-value
     chain); renewable: the catalogue's `renewable` column. Records that cannot be converted (no heating
@@ -25,7 +23,7 @@ def _energy(q: inputs.Query) -> tuple:
         ids = [q.org.pk]
         if q.is_estate:
             ids += list(q.org.children.values_list("pk", flat=True))
-        rows = ActivityRecord.objects.filter(organisation_id__in=ids, is_current=True, state__in=USED_STATES,
+        rows = ActivityRecord.objects.filter(organisation_id__in=ids, is_counted=True,
                                              period_start__year=q.year).values_list("activity", "quantity", "unit")
         total = renewable = Decimal(0)
         seen = False

@@ -1,7 +1,9 @@
 """Reporting: what organisations report per period, how it came in, its review state and versions.
 
 Every record model shares one review workflow (draft → submitted → verified → locked) and one
-versioning scheme (a `series` id shared by all versions; exactly one `is_current` version).
+versioning scheme (a `series` id shared by all versions; exactly one `is_current` version, and at most one
+`is_counted` version: the one results use, the latest that reached verified/locked — a correction counts
+only once it is verified itself, until then its verified predecessor keeps counting).
 Later capabilities (material, waste, water flows …) subclass `ReviewedRecord` to reuse both.
 """
 from __future__ import annotations
@@ -33,7 +35,19 @@ class Source(models.TextChoices):
     DEMO = "demo", _("demo data")
 
 
-RESULT_STATES = (State.VERIFIED, State.LOCKED)  # what inventories are computed from
+RESULT_STATES = (State.VERIFIED, State.LOCKED)  # the states a counted version is in
+
+
+class DataSource(models.TextChoices):
+    """Where an activity quantity comes from (drives the activity-data uncertainty); empty = unknown."""
+    METER = "meter", _("meter")
+    INVOICE = "invoice", _("invoice")
+    ESTIMATE = "estimate", _("estimate")
+
+
+def counted_constraint(name: str) -> models.UniqueConstraint:
+    """At most one counted version per series (a partial unique index: SQLite and PostgreSQL)."""
+    return models.UniqueConstraint(fields=["series"], condition=models.Q(is_counted=True), name=name)
 
 
 class ImportBatch(OrganisationOwned, TrackedModel):
@@ -74,6 +88,8 @@ class ReviewedRecord(OrganisationOwned, TrackedModel):
     series = models.UUIDField(default=uuid.uuid4, db_index=True, editable=False)
     version = models.PositiveIntegerField(default=1)
     is_current = models.BooleanField(default=True, db_index=True)
+    # the version results use (inventories, KPIs): maintained only by `workflows.count` (see there)
+    is_counted = models.BooleanField(default=False, db_index=True)
     supersedes = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     reason = models.TextField(_("reason for the change"), blank=True)
     source = models.CharField(max_length=10, choices=Source.choices, default=Source.FORM)
@@ -105,6 +121,7 @@ class ActivityRecord(ReviewedRecord):
     period_start = models.DateField(_("period start"))
     period_end = models.DateField(_("period end"))
     meter = models.CharField(_("meter or site"), max_length=100, blank=True)
+    data_source = models.CharField(_("data source"), max_length=10, choices=DataSource.choices, blank=True)
     evidence = models.ManyToManyField("core.UploadedFile", blank=True, related_name="+")
 
     class Meta:
@@ -112,6 +129,7 @@ class ActivityRecord(ReviewedRecord):
         indexes = [models.Index(fields=["organisation", "activity", "is_current", "period_start"])]
         constraints = [
             models.UniqueConstraint(fields=["series"], condition=models.Q(is_current=True), name="uniq_current_activity"),
+            counted_constraint("uniq_counted_activity"),
             models.CheckConstraint(condition=models.Q(quantity__gte=0), name="activity_quantity_not_negative"),
             models.CheckConstraint(condition=models.Q(period_end__gte=models.F("period_start")),
                                    name="activity_period_order"),
@@ -134,6 +152,7 @@ class ProductionRecord(ReviewedRecord):
         ordering = ["period_start", "pk"]
         constraints = [
             models.UniqueConstraint(fields=["series"], condition=models.Q(is_current=True), name="uniq_current_production"),
+            counted_constraint("uniq_counted_production"),
         ]
 
     def __str__(self):
@@ -151,6 +170,7 @@ class EmployeeRecord(ReviewedRecord):
         ordering = ["month", "pk"]
         constraints = [
             models.UniqueConstraint(fields=["series"], condition=models.Q(is_current=True), name="uniq_current_employees"),
+            counted_constraint("uniq_counted_employees"),
         ]
 
     def __str__(self):

@@ -8,8 +8,12 @@
   `reporting/workflows.py`, run by `ecotown.core.workflow.transition`).
 - `amend` — a change: in place while draft, otherwise a new version (reason required after lock).
 - `acknowledge_flag`, `set_calendar`, `send_reminders`.
-After a change of state to verified/locked, or a new version of a verified/locked record, the
-results are told through `ecotown.core.recompute.records_changed` inside the transaction.
+After a change of state to verified/locked, or a new version of a record whose series has a counted
+version, the results are told through `ecotown.core.recompute.records_changed` inside the transaction.
+A new version is a draft: the counted (verified or locked) version it corrects keeps counting until the
+correction itself is verified (`workflows.count`); the results show it as a pending correction, so a
+draft correction restates nothing (`restated=False`); its verification does (when the counted version
+was locked).
 """
 from __future__ import annotations
 
@@ -40,7 +44,7 @@ from ecotown.registry.models import Organisation
 from . import imports, kinds, workflows
 from .errors import ReportingError
 from .imports import BadFile, BadValue, Catalogue, problem
-from .models import (RESULT_STATES, ActivityRecord, EmployeeRecord, ImportBatch, ProductionRecord, QualityFlag,
+from .models import (ActivityRecord, EmployeeRecord, ImportBatch, ProductionRecord, QualityFlag,
                      ReportingCalendar, ReportingPeriod, Source, State)
 from .policies import ReportingAction
 
@@ -539,13 +543,27 @@ def _save_rows(actor, org, rows: list, *, spec: kinds.ImportSpec, data, name, sh
     return ImportResult(accepted=total, batch=batch, ids=[r.pk for r in rows], flags=n_flags, kind=spec.code)
 
 
+def _feeding_results(olds: list) -> list:
+    """Of versions about to be superseded, those whose series has a counted version (the results use
+    it, and will show the new version as a pending correction of it)."""
+    if not olds:
+        return []
+    counted = {o.series for o in olds if o.is_counted}
+    rest = [o for o in olds if o.series not in counted]
+    if rest:
+        counted |= set(type(rest[0]).objects.filter(series__in={o.series for o in rest}, is_counted=True)
+                       .values_list("series", flat=True))
+    return [o for o in olds if o.series in counted]
+
+
 def _announce_replaced(spec, olds: list, reason: str) -> None:
-    """A new version of verified/locked data: the results must be recomputed (restated when locked)."""
-    hit = [o for o in olds if o.state in RESULT_STATES]
+    """A new (draft) version of counted data: the results show it as a pending correction; the counted
+    version keeps counting, so nothing is restated until the correction is verified."""
+    hit = _feeding_results(olds)
     if not hit:
         return
     recompute.records_changed(spec.code, {o.organisation_id for o in hit}, {y for o in hit for y in o.years()},
-                              reason=reason, restated=any(o.state == State.LOCKED for o in hit))
+                              reason=reason, restated=False)
 
 
 # --- data-quality flags -------------------------------------------------------------------------
@@ -761,7 +779,8 @@ def amend(actor, record: ActivityRecord, data: dict, reason: str = "") -> Activi
     if record.state == State.LOCKED and not (reason or "").strip():
         raise ReportingError.LOCKED_RECORD_NEEDS_REASON.invalid("reason")
     item = {"period_start": record.period_start, "period_end": record.period_end, "activity": record.activity,
-            "quantity": record.quantity, "unit": record.unit, "meter": record.meter, **data}
+            "quantity": record.quantity, "unit": record.unit, "meter": record.meter, "data_source": record.data_source,
+            **data}
     table = imports.rows_from_dicts([item])
     rows, problems = check_rows(actor, record.organisation, table)
     # the record itself does not count as an overlap
@@ -778,7 +797,7 @@ def amend(actor, record: ActivityRecord, data: dict, reason: str = "") -> Activi
         raise _as_validation_error(problems, lang_of(actor))
     row = rows[0]
     fields = dict(activity=row.activity, quantity=row.quantity, unit=row.unit, period_start=row.start,
-                  period_end=row.end, meter=row.meter)
+                  period_end=row.end, meter=row.meter, data_source=row.data_source)
     if record.state == State.DRAFT:
         for k, v in fields.items():
             setattr(record, k, v)
@@ -789,16 +808,16 @@ def amend(actor, record: ActivityRecord, data: dict, reason: str = "") -> Activi
             history.delete(actor, flag, "record changed")
         compute_flags([record], actor)
         return record
-    old_state = record.state
+    feeds = bool(_feeding_results([record]))
     record.is_current = False
     history.save(actor, record, f"superseded: {reason}"[:500], validate=False)
     new = ActivityRecord(organisation=record.organisation, series=record.series, version=record.version + 1,
                          supersedes=record, reason=reason, source=Source.FORM, state=State.DRAFT,
                          created_by=actor if getattr(actor, "is_authenticated", False) else None, **fields)
     history.save(actor, new, f"version {new.version}: {reason}"[:500], validate=False)
-    if old_state in RESULT_STATES:
+    if feeds:  # a pending correction of counted data: the results show it (their totals stay)
         recompute.records_changed(kinds.of(record).code, {record.organisation_id}, record.years() | new.years(),
-                                  reason=reason or "new version", restated=old_state == State.LOCKED)
+                                  reason=reason or "new version", restated=False)
     compute_flags([new], actor)
     return new
 
@@ -944,14 +963,14 @@ def _versioned_save(actor, spec: kinds.ImportSpec, current, new, reason: str):
         return history.save(actor, current, reason or "changed")
     if current.state == State.LOCKED and not (reason or "").strip():
         raise ReportingError.LOCKED_RECORD_NEEDS_REASON.invalid("reason")
-    was = current.state
+    feeds = bool(_feeding_results([current]))
     current.is_current = False
     history.save(actor, current, f"superseded: {reason}"[:500], validate=False)
     new.series, new.version, new.supersedes, new.reason = current.series, current.version + 1, current, reason
     history.save(actor, new, f"version {new.version}: {reason}"[:500])
-    if was in RESULT_STATES:
-        recompute.records_changed(spec.code, {new.organisation_id}, new.years(), reason=reason or "new version",
-                                  restated=was == State.LOCKED)
+    if feeds:  # a pending correction of counted data (the counted version keeps counting)
+        recompute.records_changed(spec.code, {new.organisation_id}, current.years() | new.years(),
+                                  reason=reason or "new version", restated=False)
     return new
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
-from ecotown.core import workflow
+from ecotown.core import history, workflow
 from ecotown.core.workflow import Transition
 
 from . import kinds
@@ -47,11 +47,45 @@ def _stamp_verified(ctx, r):
     r.verified_at, r.verified_by = ctx.at, _user(ctx.actor)
 
 
+def count(actor, records) -> list:
+    """THE one place `is_counted` changes (the version of a series results use): each of `records` —
+    versions just verified — becomes its series' counted version, and the version that counted until
+    now stops (recorded in its history). Superseding by a draft (amend, a form, an import with replace)
+    does not come here: the verified predecessor keeps counting until its successor is verified.
+    (Records created directly in verified/locked state — the demo, tests — are new series, counted
+    from birth.) The caller saves `records`; returns the versions that stopped counting."""
+    by_model: dict[type, list] = {}
+    for r in records:
+        by_model.setdefault(type(r), []).append(r)
+    stopped = []
+    for model, recs in by_model.items():
+        mine = {r.pk for r in recs}
+        for old in (model.objects.select_for_update().filter(series__in={r.series for r in recs}, is_counted=True)
+                    .exclude(pk__in=mine).order_by("pk")):
+            old.is_counted = False
+            successor = next(r for r in recs if r.series == old.series)
+            history.save(actor, old, f"no longer counted: version {successor.version} verified", validate=False)
+            stopped.append(old)
+        for r in recs:
+            r.is_counted = True
+    return stopped
+
+
+def _stamp_counted(ctx, r):
+    """(The first record of the transition counts them all: one query per kind of record.)"""
+    if "_stopped" not in ctx.data:
+        ctx.data["_stopped"] = count(ctx.actor, ctx.objects)
+
+
 def _tell_results(ctx):
-    """The results (inventories, KPIs) are computed from verified and locked records."""
-    records = ctx.objects
+    """The results (inventories, KPIs) are computed from the counted versions. A verified correction
+    also changes the years of the version it replaces (its period may differ), and restates them
+    when that version was locked."""
+    stopped = ctx.data.get("_stopped") or []
+    records = list(ctx.objects) + stopped
     reason = f"locked {ctx.data['year']}" if "year" in ctx.data else ctx.transition.note
-    kinds.records_changed(records, reason=reason)  # (one call per kind of record)
+    kinds.records_changed(records, reason=reason,  # (one call per kind of record)
+                          restated=any(o.state == State.LOCKED for o in stopped))
 
 
 REVIEW = workflow.Table("reporting", [
@@ -59,7 +93,7 @@ REVIEW = workflow.Table("reporting", [
                guards=(_no_open_flags,), stamps=(_stamp_submitted,), label=pgettext_lazy("workflow", "submit"),
                wrong_state=gettext_lazy("%(record)s is not a current draft.")),
     Transition("verify", (State.SUBMITTED,), State.VERIFIED, ReportingAction.VERIFY, note="verified",
-               stamps=(_stamp_verified,), effects=(_tell_results,), label=pgettext_lazy("workflow", "verify"),
+               stamps=(_stamp_verified, _stamp_counted), effects=(_tell_results,), label=pgettext_lazy("workflow", "verify"),
                wrong_state=gettext_lazy("%(record)s is not submitted.")),
     Transition("return", (State.SUBMITTED,), State.DRAFT, (ReportingAction.VERIFY, ReportingAction.SUBMIT),
                reason_required=True, note="returned: {reason}", stamps=(_clear_submitted,),
