@@ -88,15 +88,32 @@ def _tell_results(ctx):
                           restated=any(o.state == State.LOCKED for o in stopped))
 
 
+def _tell_results_of_corrections(ctx):
+    """A correction of counted data submitted or sent back: the results show its new state among the
+    pending corrections (their totals do not change). Records of new series tell nothing."""
+    by_model: dict[type, list] = {}
+    for r in ctx.objects:
+        by_model.setdefault(type(r), []).append(r)
+    hits = []
+    for model, recs in by_model.items():
+        counted = set(model.objects.filter(series__in={r.series for r in recs}, is_counted=True)
+                      .values_list("series", flat=True))
+        hits += [r for r in recs if r.series in counted]
+    if hits:
+        kinds.records_changed(hits, reason=ctx.transition.note.split(":")[0])
+
+
 REVIEW = workflow.Table("reporting", [
     Transition("submit", (State.DRAFT,), State.SUBMITTED, ReportingAction.SUBMIT, note="submitted",
-               guards=(_no_open_flags,), stamps=(_stamp_submitted,), label=pgettext_lazy("workflow", "submit"),
+               guards=(_no_open_flags,), stamps=(_stamp_submitted,), effects=(_tell_results_of_corrections,),
+               label=pgettext_lazy("workflow", "submit"),
                wrong_state=gettext_lazy("%(record)s is not a current draft.")),
     Transition("verify", (State.SUBMITTED,), State.VERIFIED, ReportingAction.VERIFY, note="verified",
                stamps=(_stamp_verified, _stamp_counted), effects=(_tell_results,), label=pgettext_lazy("workflow", "verify"),
                wrong_state=gettext_lazy("%(record)s is not submitted.")),
     Transition("return", (State.SUBMITTED,), State.DRAFT, (ReportingAction.VERIFY, ReportingAction.SUBMIT),
                reason_required=True, note="returned: {reason}", stamps=(_clear_submitted,),
+               effects=(_tell_results_of_corrections,),
                label=pgettext_lazy("workflow", "send back"), wrong_state=gettext_lazy("Only a submitted record can be sent back."),
                reason_message=gettext_lazy("Say why the record is sent back.")),
     Transition("lock", (State.VERIFIED,), State.LOCKED, ReportingAction.LOCK, note="locked",
