@@ -34,10 +34,12 @@ class RecordOut(Out):
     period_start: str
     period_end: str
     meter: str
+    data_source: str  # meter | invoice | estimate | "" (unknown)
     state: str
     series: str
     version: int
     is_current: bool
+    is_counted: bool  # the version results use (the latest verified/locked one of its series)
     supersedes: Optional[int]
     reason: str
     source: str
@@ -101,7 +103,8 @@ def _out(r: ActivityRecord) -> dict:
     return {
         "id": r.pk, "organisation": r.organisation_id, "activity": r.activity, "quantity": str(r.quantity),
         "unit": r.unit, "period_start": r.period_start.isoformat(), "period_end": r.period_end.isoformat(),
-        "meter": r.meter, "state": r.state, "series": str(r.series), "version": r.version, "is_current": r.is_current,
+        "meter": r.meter, "data_source": r.data_source, "state": r.state, "series": str(r.series), "version": r.version,
+        "is_current": r.is_current, "is_counted": r.is_counted,
         "supersedes": r.supersedes_id, "reason": r.reason, "source": r.source, "batch": r.batch_id,
         "created_at": r.created_at.isoformat(),
     }

@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -27,8 +28,8 @@ from ecotown.web.forms import add_errors
 
 from . import imports, jobs, kinds, selectors, services
 from .errors import ReportingError
-from .models import (ActivityRecord, EmployeeRecord, ImportBatch, ImportJob, ProductionRecord, QualityFlag,
-                     ReportingCalendar, State)
+from .models import (ActivityRecord, DataSource, EmployeeRecord, ImportBatch, ImportJob, ProductionRecord,
+                     QualityFlag, ReportingCalendar, State)
 from .policies import ReportingAction
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -170,6 +171,10 @@ def intensity_input(request, pk: int, kind: str):
     return redirect(reverse("reporting:org", args=[org.pk]) + f"?year={year}")
 
 
+#: the activity form's fields that are the row's columns (the import's checks read them)
+ACTIVITY_FIELDS = ("period_start", "period_end", "activity", "quantity", "unit", "meter", "data_source")
+
+
 class ActivityForm(forms.Form):
     activity = forms.ChoiceField(label=_l("activity"))
     quantity = forms.CharField(label=_l("quantity"), max_length=40,
@@ -180,6 +185,8 @@ class ActivityForm(forms.Form):
     period_end = forms.CharField(label=_l("period end"), max_length=20, required=False,
                                  help_text=_l("empty = to the end of the month"))
     meter = forms.CharField(label=_l("meter or site"), max_length=100, required=False)
+    data_source = forms.ChoiceField(label=_l("data source"), required=False,
+                                    choices=[("", gettext_lazy("unknown"))] + list(DataSource.choices))
     reason = forms.CharField(label=_l("reason for the change"), required=False,
                              widget=forms.Textarea(attrs={"rows": 2}))
 
@@ -207,7 +214,7 @@ def _form_errors(form, problems, lang):
 
 def _check_form(request, org, form, record=None) -> list[dict]:
     """The same checks as an import: the row as one item."""
-    item = {k: form.data.get(k) for k in ("period_start", "period_end", "activity", "quantity", "unit", "meter")}
+    item = {k: form.data.get(k) for k in ACTIVITY_FIELDS}
     rows, problems = services.check_rows(request.user, org, imports.rows_from_dicts([item]))
     if record is not None:  # the record being changed does not overlap itself
         problems = [p for p in problems if not (p["code"] == "overlap_existing" and p["params"].get("start") == record.period_start.isoformat()
@@ -240,8 +247,8 @@ def record_new(request, pk: int):
             return render(request, "reporting/_record_form.html", {"form": form, "org": org, "checked": True})
         if not problems:
             try:
-                services.import_activities(request.user, org, items=[{k: form.data.get(k) for k in (
-                    "period_start", "period_end", "activity", "quantity", "unit", "meter")}], source="form")
+                services.import_activities(request.user, org, items=[{k: form.data.get(k) for k in ACTIVITY_FIELDS}],
+                                           source="form")
             except services.Rejected as exc:
                 problems = exc.problems
             else:
@@ -255,8 +262,10 @@ def record_new(request, pk: int):
 @login_required
 def record_detail(request, pk: int):
     r = access.get_or_404(request.user, ActivityRecord.objects.select_related("organisation", "organisation__parent"), pk=pk)
+    versions = selectors.history_of(r)
     return render(request, "reporting/record.html", {
-        "r": r, "org": r.organisation, "versions": selectors.history_of(r), "flags": r.flags.all(),
+        "r": r, "org": r.organisation, "versions": versions, "flags": r.flags.all(),
+        "counted": next((v for v, _changes in versions if v.is_counted), None),
         "evidence": r.evidence.all(),
         "can_report": access.can(request.user, ReportingAction.REPORT, r),
         "can_submit": access.can(request.user, ReportingAction.SUBMIT, r),
@@ -271,10 +280,11 @@ def record_edit(request, pk: int):
     r = access.get_or_404(request.user, ActivityRecord.objects.select_related("organisation"), pk=pk)
     access.require(request.user, ReportingAction.REPORT, r)
     initial = {"activity": r.activity, "quantity": f"{r.quantity.normalize():f}", "unit": r.unit,
-               "period_start": r.period_start.isoformat(), "period_end": r.period_end.isoformat(), "meter": r.meter}
+               "period_start": r.period_start.isoformat(), "period_end": r.period_end.isoformat(), "meter": r.meter,
+               "data_source": r.data_source}
     form = ActivityForm(request.POST or None, initial=initial, with_reason=r.state != State.DRAFT)
     if request.method == "POST" and form.is_valid():
-        data = {k: form.cleaned_data.get(k) for k in ("period_start", "period_end", "activity", "quantity", "unit", "meter")}
+        data = {k: form.cleaned_data.get(k) for k in ACTIVITY_FIELDS}
         try:
             new = services.amend(request.user, r, data, reason=form.cleaned_data.get("reason", ""))
         except ValidationError as exc:
@@ -389,14 +399,15 @@ def export(request, pk: int):
     wb = openpyxl.Workbook()
     ws = wb.active
     ws.title = imports.DATA_SHEET
-    cols = ["period_start", "period_end", "activity", "quantity", "unit", "meter"]
+    cols = ["period_start", "period_end", "activity", "quantity", "unit", "meter", "data_source"]
     spec = kinds.get("activities")
     ws.append([f"{c}\n{spec.column(c).label(lang)}" for c in cols] + ["state", "version"])
     for c in ws[1]:
         c.font = Font(bold=True)
     fmt = dates.excel_date_format(lang)
     for r in selectors.year_records(org, year).filter(period_end__gte=dt.date(year, 1, 1)).order_by("period_start", "activity"):
-        ws.append([r.period_start, r.period_end, r.activity, float(r.quantity), r.unit, r.meter, r.get_state_display(), r.version])
+        ws.append([r.period_start, r.period_end, r.activity, float(r.quantity), r.unit, r.meter, r.data_source,
+                   r.get_state_display(), r.version])
         ws.cell(row=ws.max_row, column=1).number_format = fmt
         ws.cell(row=ws.max_row, column=2).number_format = fmt
     out = io.BytesIO()
