@@ -262,3 +262,30 @@ def test_inventory_page_shows_pending_corrections_in_thai_and_english(world, lib
     with translation.override("th"):
         html = client.get(f"/carbon/inventory/{inv.pk}/", HTTP_ACCEPT_LANGUAGE="th").content.decode()
     assert "การแก้ไขที่รอการทวนสอบ" in html and "+1.000 t CO2e" in html and "ฉบับร่าง" in html
+
+
+def test_one_row_replacing_two_verified_records_counts_them_until_it_is_verified(world, lib, run):
+    """An import with "replace" whose row spans two verified records continues the first one's series; the
+    second has no version of its own. Both keep counting until the row is verified, then both stop."""
+    u = world.users
+    first, second = _verified(world, run, [["2025-01-01", "2025-01-15", "grid_electricity", "4000", "kWh", "M1"],
+                                           ["2025-01-16", "2025-01-31", "grid_electricity", "6000", "kWh", "M1"]])
+    assert _inv(world).totals["co2e_t"] == 4.999  # 10,000 kWh x 0.4999
+    rows = [["2025-01-01", "2025-01-31", "grid_electricity", "11000", "kWh", "M1"]]
+    new = run(reporting.import_activities, u["preparer"], world.F1, _csv(rows), name="m.csv", replace=True,
+              reason="monthly bill").records[0]
+    assert (new.series, new.version) == (first.series, 2)
+    inv = _inv(world)
+    # before issue 9: 0.0 t (both halves dropped out); now unchanged, and +1,000 kWh x 0.4999 pending
+    assert (inv.totals["co2e_t"], inv.pending_corrections["n"], inv.pending_corrections["co2e_delta_t"]) == (
+        4.999, 2, 0.4999)
+    assert [(r["counted_id"], r["pending_id"], r["co2e_delta_t"]) for r in inv.pending_corrections["records"]] == [
+        (first.pk, new.pk, 3.4993), (second.pk, new.pk, -2.9994)]  # 11,000 x 0.4999 − 4,000 x 0.4999; − 6,000 x 0.4999
+    run(reporting.submit, u["approver"], [new])
+    run(reporting.verify, u["estate"], [new])
+    inv = _inv(world)
+    # without the second record's stop it would count twice: 5.4989 + 2.9994 = 8.4983 t
+    assert (inv.totals["co2e_t"], inv.pending_corrections) == (5.4989, {})
+    assert list(ActivityRecord.objects.filter(is_counted=True).values_list("pk", flat=True)) == [new.pk]
+    second.refresh_from_db()
+    assert ChangeRecord.for_object(second).first().note == f"no longer counted: replaced by record {new.pk} (verified)"

@@ -46,24 +46,34 @@ def used_records_query(organisation_ids, start: dt.date, end: dt.date):
 
 def pending_corrections(organisation_ids, start: dt.date, end: dt.date) -> list[tuple[tuple, tuple]]:
     """Corrections of used data awaiting verification: (counted version, pending version) value pairs
-    (FIELDS order, each with its series appended), for the current versions that are not counted and whose
-    series has a counted version that overlaps [start, end] — or which overlap it themselves. Brand-new
-    unverified records (a series with no counted version) are not corrections."""
+    (FIELDS order, then meter and series), for the current versions that are not counted and whose series
+    has a counted version, when one of them overlaps [start, end]. A pending version that replaced several
+    counted records (an import with "replace") is paired with each. Brand-new unverified records (a series
+    with no counted version) are not corrections."""
+    from django.db.models import Exists, OuterRef
+
     Record = record_model()
     ids = list(organisation_ids)
+    extra = ("meter", "series")
     pending = list(Record.objects.filter(organisation_id__in=ids, is_current=True, is_counted=False,
                                          series__in=Record.objects.filter(organisation_id__in=ids, **COUNTED)
                                          .values("series"))
-                   .order_by("id").values_list(*FIELDS, "series"))
+                   .order_by("id").values_list(*FIELDS, *extra))
     if not pending:
         return []
     counted = {r[-1]: r for r in Record.objects.filter(series__in={p[-1] for p in pending}, **COUNTED)
-               .values_list(*FIELDS, "series")}
+               .values_list(*FIELDS, *extra)}
+    # counted versions an import with "replace" superseded without a version of their own (one row replacing
+    # two records): corrected by the pending record of the same activity and meter that overlaps them
+    orphans = list(Record.objects.filter(organisation_id__in=ids, is_current=False, **COUNTED)
+                   .filter(~Exists(Record.objects.filter(series=OuterRef("series"), is_current=True)))
+                   .order_by("id").values_list(*FIELDS, *extra))
     out = []
     for p in pending:
-        c = counted[p[-1]]
-        if (c[5] <= end and c[6] >= start) or (p[5] <= end and p[6] >= start):
-            out.append((c, p))
+        group = [counted[p[-1]]] + [o for o in orphans if (o[1], o[2], o[-2]) == (p[1], p[2], p[-2])
+                                    and o[5] <= p[6] and o[6] >= p[5]]
+        if any(c[5] <= end and c[6] >= start for c in group) or (p[5] <= end and p[6] >= start):
+            out += [(c, p) for c in group]
     return out
 
 

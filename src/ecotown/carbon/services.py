@@ -578,7 +578,7 @@ def _pending_corrections(inv, org, recs, line_table, factors, start, end, now_to
     known = {f.activity for f in factors}
     width = len(inputs.FIELDS)
     replaced = {c[0] for c, _p in pairs}
-    added = [p[:width] for _c, p in pairs if p[2] in known and p[5] <= end and p[6] >= start]
+    added = list({p[0]: p[:width] for _c, p in pairs if p[2] in known and p[5] <= end and p[6] >= start}.values())
     alt = [r for r in recs if r[0] not in replaced] + added
     now_totals = now_totals or {}
     alt_totals, alt_lines = {k: 0.0 for _d, k in _DELTAS}, None
@@ -595,10 +595,14 @@ def _pending_corrections(inv, org, recs, line_table, factors, start, end, now_to
     out = {"n": len(pairs)}
     for d, k in _DELTAS:
         out[d] = _round((alt_totals.get(k) or 0.0) - (now_totals.get(k) or 0.0))
-    out["records"] = [{
-        "series": str(p[-1]), "counted_id": c[0], "pending_id": p[0], "state": p[8], "activity": p[2],
-        "period_start": p[5].isoformat(), "period_end": p[6].isoformat(),
-        "co2e_delta_t": _round(after.get(p[0], 0.0) - before.get(c[0], 0.0))} for c, p in pairs]
+    out["records"], seen = [], set()
+    for c, p in pairs:  # (a pending version replacing several counted records: its emissions in its first entry)
+        gain = after.get(p[0], 0.0) if p[0] not in seen else 0.0
+        seen.add(p[0])
+        out["records"].append({
+            "series": str(p[-1]), "counted_id": c[0], "pending_id": p[0], "state": p[8], "activity": p[2],
+            "period_start": p[5].isoformat(), "period_end": p[6].isoformat(),
+            "co2e_delta_t": _round(gain - before.get(c[0], 0.0))})
     return out
 
 

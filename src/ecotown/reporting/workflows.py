@@ -66,9 +66,40 @@ def count(actor, records) -> list:
             successor = next(r for r in recs if r.series == old.series)
             history.save(actor, old, f"no longer counted: version {successor.version} verified", validate=False)
             stopped.append(old)
+        for old, successor in _replaced_without_successor(model, recs):
+            old.is_counted = False
+            history.save(actor, old, f"no longer counted: replaced by record {successor.pk} (verified)", validate=False)
+            stopped.append(old)
         for r in recs:
             r.is_counted = True
     return stopped
+
+
+def _replaced_without_successor(model, recs) -> list[tuple]:
+    """Counted versions that an import with "replace" superseded without a new version in their own series
+    (one row replacing two records: the row continues the first one's series), paired with the record of
+    `recs` that replaces them — same organisation and series key, overlapping period. One query."""
+    from django.db.models import Exists, OuterRef
+
+    try:
+        spec = kinds.of(recs[0])
+    except KeyError:
+        return []
+    period, keys = spec.period, [att for _code, att in spec.key_fields()]
+    lo, hi = min(r.period_start for r in recs), max(r.period_end for r in recs)
+    orphans = (model.objects.select_for_update(of=("self",)).filter(
+        organisation_id__in={r.organisation_id for r in recs}, is_counted=True, is_current=False,
+        **period.overlapping(lo, hi))
+        .filter(~Exists(model.objects.filter(series=OuterRef("series"), is_current=True)))
+        .exclude(series__in={r.series for r in recs}).order_by("pk"))
+    out = []
+    for old in orphans:
+        for r in recs:
+            if (r.organisation_id == old.organisation_id and all(getattr(r, k) == getattr(old, k) for k in keys)
+                    and r.period_start <= old.period_end and r.period_end >= old.period_start):
+                out.append((old, r))
+                break
+    return out
 
 
 def _stamp_counted(ctx, r):
