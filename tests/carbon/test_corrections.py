@@ -249,7 +249,7 @@ def test_data_source_column_is_stored_and_reaches_the_inventory_lines(world, lib
         "(หรือเว้นว่าง)")
 
 
-def test_inventory_page_shows_pending_corrections_in_thai_and_english(world, lib, run, client):
+def test_inventory_page_and_api_show_pending_corrections_in_thai_and_english(world, lib, run, client, token_for):
     grid, _d = _year(world, run)
     new = run(reporting.amend, world.users["preparer"], grid, {"quantity": "12000"}, reason="meter re-read")
     inv = _inv(world)
@@ -262,6 +262,10 @@ def test_inventory_page_shows_pending_corrections_in_thai_and_english(world, lib
     with translation.override("th"):
         html = client.get(f"/carbon/inventory/{inv.pk}/", HTTP_ACCEPT_LANGUAGE="th").content.decode()
     assert "การแก้ไขที่รอการทวนสอบ" in html and "+1.000 t CO2e" in html and "ฉบับร่าง" in html
+    h = token_for(world.users["approver"])
+    d = client.get(f"/api/carbon/inventories/{inv.pk}", HTTP_AUTHORIZATION=h["Authorization"]).json()
+    assert (d["totals"]["co2e_t"], d["pending_corrections"]["co2e_delta_t"],
+            d["pending_corrections"]["records"][0]["pending_id"]) == (7.7068, 0.9998, new.pk)
 
 
 def test_one_row_replacing_two_verified_records_counts_them_until_it_is_verified(world, lib, run):

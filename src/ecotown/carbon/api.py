@@ -51,6 +51,7 @@ class InventoryDetailOut(InventoryOut):
     finalised_at: Optional[dt.datetime]
     restated_at: Optional[dt.datetime]
     restated_reason: Optional[str]
+    pending_corrections: dict[str, Any]  # corrections awaiting verification and their size ({} when none)
 
 
 class LineFactorOut(Out):
@@ -245,7 +246,8 @@ def _inv_out(i: Inventory, full: bool = False) -> dict:
                   "memo": i.memo, "factor_sets": i.factor_sets, "factors_used": i.factors_used, "warnings": i.warnings,
                   "reference_editions": i.reference_editions,
                   "error": i.error or None, "final_totals": i.final_totals, "finalised_at": i.finalised_at,
-                  "restated_at": i.restated_at, "restated_reason": i.restated_reason or None})
+                  "restated_at": i.restated_at, "restated_reason": i.restated_reason or None,
+                  "pending_corrections": i.pending_corrections or {}})
     return d
 
 

@@ -374,7 +374,8 @@ def _round(x):
 
 @transaction.atomic
 def compute_inventory(org, year: int, *, actor=None, reason: str = "", restated: bool = False) -> Inventory | None:
-    """Compute (or recompute) the inventory of `org` for `year` from its verified records.
+    """Compute (or recompute) the inventory of `org` for `year` from its counted records (the verified or
+    locked version of each series; corrections awaiting verification: `pending_corrections`).
 
     Keeps the options chosen (GWP set, previous grid edition); a final inventory whose numbers
     change, or any final inventory when `restated`, becomes restated. No records and no inventory
