@@ -87,6 +87,10 @@ def test_amending_a_verified_record_keeps_it_counted_and_shows_the_pending_corre
     assert InventoryLine.objects.filter(inventory=inv, activity="grid_electricity").get().record_id == grid.pk
     grid.refresh_from_db()
     assert (grid.is_current, grid.is_counted, new.is_current, new.is_counted) == (False, True, True, False)
+    # the draft correction changed again in place: the pending size follows (+3,000 kWh x 0.4999)
+    run(reporting.amend, world.users["preparer"], new, {"quantity": "13000"})
+    assert (_inv(world).totals["co2e_t"], _inv(world).pending_corrections["co2e_delta_t"]) == (7.7068, 1.4997)
+    run(reporting.amend, world.users["preparer"], new, {"quantity": "12000"})
     # submitted: still pending, its state shown
     run(reporting.submit, world.users["approver"], [new])
     inv = _inv(world)

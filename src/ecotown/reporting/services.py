@@ -807,6 +807,9 @@ def amend(actor, record: ActivityRecord, data: dict, reason: str = "") -> Activi
         for flag in record.flags.filter(acknowledged_at__isnull=True):  # checked again below
             history.delete(actor, flag, "record changed")
         compute_flags([record], actor)
+        if _feeding_results([record]):  # a pending correction changed: the results show its new size
+            recompute.records_changed(kinds.of(record).code, {record.organisation_id}, record.years(),
+                                      reason=reason or "changed", restated=False)
         return record
     feeds = bool(_feeding_results([record]))
     record.is_current = False
@@ -960,7 +963,11 @@ def _versioned_save(actor, spec: kinds.ImportSpec, current, new, reason: str):
     if current.state == State.DRAFT:
         for att in spec.fields:
             setattr(current, att, getattr(new, att))
-        return history.save(actor, current, reason or "changed")
+        history.save(actor, current, reason or "changed")
+        if _feeding_results([current]):  # a pending correction changed
+            recompute.records_changed(spec.code, {current.organisation_id}, current.years(), reason=reason or "changed",
+                                      restated=False)
+        return current
     if current.state == State.LOCKED and not (reason or "").strip():
         raise ReportingError.LOCKED_RECORD_NEEDS_REASON.invalid("reason")
     feeds = bool(_feeding_results([current]))
