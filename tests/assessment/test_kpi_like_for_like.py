@@ -37,7 +37,8 @@ def _employees(org, counts, year=2026, state="verified"):
     from ecotown.reporting.models import EmployeeRecord
 
     for m, n in enumerate(counts, start=1):
-        history.save(None, EmployeeRecord(organisation=org, month=dt.date(year, m, 1), employees=n, state=state))
+        history.save(None, EmployeeRecord(organisation=org, month=dt.date(year, m, 1), employees=n, state=state,
+                                          is_counted=state in ("verified", "locked")))
 
 
 # ---- 1. intensity per employee: the employees of the organisations that reported ---------------------

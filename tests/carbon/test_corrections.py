@@ -179,7 +179,9 @@ def test_production_and_employee_corrections_keep_counting_for_kpis(world, lib, 
     grid = ActivityRecord.objects.get(activity="grid_electricity")
     reporting.amend(u["preparer"], grid, {"quantity": "12000"})
     energy = kpi_inputs.gather(["reporting.energy_mwh"], F1, 2025)["reporting.energy_mwh"]
-    assert energy == Decimal("10")  # before issue 9: None (the only grid record was a draft)
+    # before issue 9: None (the only grid record was a draft); now the verified 10 MWh of electricity + the
+    # diesel at its NCV (1,000 L x 0.830565 kg/L x 43 MJ/kg = 9.9206375 MWh, ghg.energy_of)
+    assert float(energy) == pytest.approx(10 + 9.9206375, abs=1e-9)
     run(reporting.submit, u["approver"], [e2, p2])
     run(reporting.verify, u["estate"], [e2, p2])
     got = selectors.intensity(F1, 2025)

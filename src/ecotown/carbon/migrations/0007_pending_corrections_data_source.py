@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('carbon', '0003_indexes_where_used'),
+        ('carbon', '0006_factor_gwp_set'),
     ]
 
     operations = [
