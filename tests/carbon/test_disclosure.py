@@ -18,6 +18,8 @@ import math
 import subprocess
 import types
 
+import re
+
 import pytest
 from django.utils import translation
 
@@ -220,6 +222,9 @@ def test_inventory_page_in_thai_and_english(world, client, inv):
     assert "±17.5% (95% confidence, 5 lines)" in en and "Dec (1/12)" in en and "Completeness statement" in en
     assert "CO2e (not split by gas in the source)" in en and "Excluded sources" in en
     assert ">secondary source: verify<" in en  # the status label, not the code
+    sets = re.search(r'data-testid="factor-sets">(.*?)</p>', en, re.S).group(1)
+    # before: "… (2026 (same decision), secondary_verify); … (2019R, secondary_verify)" — internal codes
+    assert "secondary_verify" not in sets and "secondary source: verify" in sets and "supplier-specific" in sets
     assert "17 of 31 days: 548.4 of 1,000 kWh" in lines
     assert "secondary source: verify · TGO (via secondary code transcription) · &#x27;Updated April 2022&#x27;" in lines
     with translation.override("th"):

@@ -119,6 +119,8 @@ def inventory_detail(request, pk: int):
         "factors_used": [({**f, "status_label": disclosure.in_lang(disclosure.status_label(f.get("status", "")), _ui_lang())},
                           factors.get(f["factor_id"]), activity_name(f["activity"])) for f in inv.factors_used],
         "disc": disclosure.in_lang(disclosure.build(inv), _ui_lang()),
+        "factor_sets": [{**s, "status_label": disclosure.in_lang(disclosure.status_label(s.get("status", "")), _ui_lang())}
+                        for s in inv.factor_sets],
         "months": selectors.months(inv.organisation, inv.year), "trend": trend,
         "intensity": intensity, "employees_source": EMPLOYEE_SOURCES.get(intensity["employees_source"], ""),
         "can_change": access.can(request.user, Action.CHANGE, inv),
