@@ -256,3 +256,22 @@ def test_demo_pdf_lists_exclusions_memo_coverage_completeness_uncertainty(db, tm
               "Coverage (months reported per source)", "Jan–Dec (12/12)", "Completeness statement",
               "Uncertainty (ISO 14064-1 §8.3)", "95% confidence"):
         assert s in text, s
+
+
+def test_library_and_factor_pages_show_status_labels_not_codes(world, client, inv):
+    """Factor statuses show beside the factor everywhere in the reader's language (before: the library
+    listed "secondary_verify" / "official" and the factor page added the code in brackets)."""
+    from ecotown.carbon.models import Factor
+
+    client.force_login(world.users["approver"])
+    f = Factor.objects.get(factor_id="ET-F0013")
+    with translation.override("en"):
+        lib = client.get("/carbon/factors/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+        page = client.get(f"/carbon/factor/{f.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert '<td data-status="secondary_verify">secondary source: verify</td>' in lib
+    assert ">secondary_verify<" not in lib
+    assert '<strong data-status="secondary_verify">secondary source: verify</strong>' in page
+    assert "(secondary_verify)" not in page
+    with translation.override("th"):
+        lib_th = client.get("/carbon/factors/", HTTP_ACCEPT_LANGUAGE="th").content.decode()
+    assert '<td data-status="secondary_verify">แหล่งข้อมูลทุติยภูมิ: ควรตรวจสอบ</td>' in lib_th
