@@ -900,43 +900,98 @@ class _Run:
 
     # ---- the run ----
     def run(self, lines_path: str | None = None, aggregate_by: tuple[str, ...] | None = None):
-        pairs = self.con.execute(
-            f"SELECT DISTINCT CAST(activity AS VARCHAR), CAST(unit AS VARCHAR) FROM {self.src}").fetchall()
+        """One scan of the activities: rows are joined to a small per-activity edition-segment table
+        (built from the factors alone: segment boundaries depend on the activity, not on the unit)
+        and grouped by (org, activity, unit, segment) with the validation counts in the same pass.
+        Multipliers are then worked out (pint) only for the (activity, unit) pairs of that small
+        intermediate, and the totals come from it. The source is read again only to name bad lines."""
+        asegs = self._activity_segments()
+        scan_dated = any(r[2] or r[3] != _MIN_DATE or r[4] != _MAX_DATE for r in asegs)
+        summary = self._scan(asegs, scan_dated)
+        pairs = sorted({(a, u) for a, u, *_ in summary}, key=lambda k: (k[0] is None, k[0] or "", k[1] is None, k[1] or ""))
         segments, pair_problems, factor_problems = self.build_segments(pairs)
         dated = any(s.seg_from != _MIN_DATE or s.seg_to != _MAX_DATE for s in segments)
-        if pair_problems or factor_problems:
+        holes = {r[0] for r in asegs if not r[6]}
+        bad_rows = any(bad_q or bad_d or (aseg in holes and (a, u) not in pair_problems)
+                       for a, u, aseg, bad_q, bad_d in summary)
+        if pair_problems or factor_problems or bad_rows:
             probs = self.row_problems(pair_problems, segments, dated)
             raise InputError(factor_problems + probs)
-        folded = self._register_mult(segments, "mult")
+        folded = self._register_mult(segments, "mult")  # per-line queries (--lines) join it
+        self._register_scan_mult(segments, folded, asegs)
         self.segments, self.dated = segments, dated
-        t = self.typed(lined=False)
-        if dated:
-            frac = ("(CAST(date_diff('day', greatest(a.s, m.seg_from), least(a.e, m.seg_to)) + 1 AS DOUBLE) / "
-                    "(date_diff('day', a.s, a.e) + 1))")
-            join = (f"LEFT JOIN mult m ON a.activity = m.activity AND a.unit = m.unit AND m.seg_from <= a.e "
-                    f"AND m.seg_to >= a.s AND {self._variant_cond()}")
-            qf = f"a.q * {frac}"
-        else:
-            join = "JOIN mult m ON a.activity = m.activity AND a.unit = m.unit"
-            qf = "a.q"
-        sql = f"""
-            SELECT GROUPING(a.org) AS g, a.org, m.seg,
-                   sum({qf} * m.s1) AS s1, sum({qf} * m.s2l) AS s2l, sum({qf} * m.s2m) AS s2m,
-                   sum({qf} * m.s3) AS s3, sum({qf} * m.bio) AS bio, sum({qf}) AS qsum,
-                   count_if(a.q IS NULL OR isnan(a.q) OR isinf(a.q) OR a.q < 0) AS bad_q,
-                   count_if(a.s IS NULL OR a.e IS NULL OR a.e < a.s) AS bad_d,
-                   count_if(NOT m.has_factor) AS holes
-            FROM {t} a {join}
-            GROUP BY GROUPING SETS ((a.org), (m.seg))
-        """
-        cur = self.con.execute(sql)
+        on = "x.activity = m.activity AND x.unit = m.unit" + (" AND x.aseg = m.aseg" if scan_dated else "")
+        cur = self.con.execute(f"""
+            SELECT GROUPING(x.org) AS g, x.org, m.seg,
+                   sum(x.qsum * m.s1) AS s1, sum(x.qsum * m.s2l) AS s2l, sum(x.qsum * m.s2m) AS s2m,
+                   sum(x.qsum * m.s3) AS s3, sum(x.qsum * m.bio) AS bio, sum(x.qsum) AS qsum
+            FROM scan x JOIN scan_mult m ON {on}
+            GROUP BY GROUPING SETS ((x.org), (m.seg))
+        """)
         names = [d[0] for d in cur.description]
         rows = cur.fetchall()
         res = {n: [r[i] for r in rows] for i, n in enumerate(names)}
-        seg_rows = [i for i, g in enumerate(res["g"]) if g == 1]
-        if any(res["bad_q"][i] or res["bad_d"][i] or res["holes"][i] for i in seg_rows):
-            raise InputError(self.row_problems({}, segments, dated))
         return self._assemble(res, segments, folded, lines_path, dated)
+
+    def _activity_segments(self) -> list[tuple]:
+        """(aseg, activity, variant, seg_from, seg_to, grace, has_factor) for every activity of the
+        factors: the edition segments `build_segments` makes for any unit of that activity."""
+        by_act: dict[str, list[Factor]] = {}
+        for f in self.factors:
+            by_act.setdefault(f.activity, []).append(f)
+        out: list[tuple] = []
+        for activity, facs in by_act.items():
+            grace = max((f.grace_until for f in facs if f.grace_until), default=None)
+            for variant in ([0, 1] if (self.allow_prev and grace) else [0]):
+                for (a, b, valid) in _segments_for(activity, facs, variant):
+                    out.append((len(out), activity, variant, a, b,
+                                grace if variant or (self.allow_prev and grace) else None, bool(valid)))
+        return out
+
+    def _scan(self, asegs: list[tuple], dated: bool) -> list[tuple]:
+        """The one pass over the activities into the temp table `scan` (org, activity, unit[, aseg],
+        qsum = quantity counted in the segment, bad_q, bad_d); -> per (activity, unit, aseg):
+        (activity, unit, aseg, bad quantities, bad dates). A row of an unknown activity has aseg NULL."""
+        t = self.typed(lined=False)
+        if dated:
+            self._table("aseg", [("aseg", "INTEGER"), ("activity", "VARCHAR"), ("variant", "TINYINT"),
+                                 ("seg_from", "DATE"), ("seg_to", "DATE"), ("grace", "DATE")],
+                        [r[:6] for r in asegs])
+            frac = ("(CAST(date_diff('day', greatest(a.s, m.seg_from), least(a.e, m.seg_to)) + 1 AS DOUBLE) / "
+                    "(date_diff('day', a.s, a.e) + 1))")
+            src = (f"{t} a LEFT JOIN aseg m ON a.activity = m.activity AND m.seg_from <= a.e AND m.seg_to >= a.s "
+                   f"AND {self._variant_cond()}")
+            keys, qf = "a.org, a.activity, a.unit, m.aseg", f"a.q * {frac}"
+        else:
+            src, keys, qf = f"{t} a", "a.org, a.activity, a.unit", "a.q"
+        self.con.execute(f"""
+            CREATE OR REPLACE TEMP TABLE scan AS
+            SELECT {keys}, sum({qf}) AS qsum,
+                   count_if(a.q IS NULL OR isnan(a.q) OR isinf(a.q) OR a.q < 0) AS bad_q,
+                   count_if(a.s IS NULL OR a.e IS NULL OR a.e < a.s) AS bad_d
+            FROM {src} GROUP BY {keys}
+        """)
+        if not dated:
+            first = {}
+            for r in asegs:
+                first.setdefault(r[1], r[0])
+            return [(a, u, first.get(a), bq, bd) for a, u, bq, bd in self.con.execute(
+                "SELECT activity, unit, sum(bad_q), sum(bad_d) FROM scan GROUP BY ALL").fetchall()]
+        return self.con.execute(
+            "SELECT activity, unit, aseg, sum(bad_q), sum(bad_d) FROM scan GROUP BY ALL").fetchall()
+
+    def _register_scan_mult(self, segments: list[Segment], folded: list[dict], asegs: list[tuple]):
+        """The folded multipliers of `segments` as the temp table `scan_mult`, keyed like `scan`."""
+        ids = {(r[1], r[2], r[3], r[4]): r[0] for r in asegs}
+        cols = ["seg", "s1", "s2l", "s2m", "s3", "bio"]
+        rows = []
+        for s, f in zip(segments, folded):
+            key = (s.activity, s.variant, s.seg_from, s.seg_to)
+            if key not in ids:  # build_segments and _activity_segments must cut time alike
+                raise RuntimeError(f"segment {key} of unit {s.unit!r} has no activity segment")
+            rows.append((s.activity, s.unit, ids[key], *(f[c] for c in cols)))
+        types = [("activity", "VARCHAR"), ("unit", "VARCHAR"), ("aseg", "INTEGER"), ("seg", "INTEGER")]
+        self._table("scan_mult", types + [(c, "DOUBLE") for c in cols[1:]], rows)
 
     def _assemble(self, res, segments, folded, lines_path, dated) -> Result:
         seg_by_id = {s.seg: s for s in segments}
