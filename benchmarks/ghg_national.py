@@ -1,16 +1,31 @@
 #!/usr/bin/env python3
 """GHG national recompute: `ecotown ghg calc` on N activity rows vs one hand-written DuckDB query.
 
-Usage: python benchmarks/ghg_national.py [--rows 40000000] [--repeat 3] [--threads 2] [--keep]
+Usage: python benchmarks/ghg_national.py [--dataset national|wide|both] [--rows 40000000] [--repeat 3]
+                                         [--threads 2] [--ecotown PATH]
 
-Generates (or reuses) benchmarks/out/national_<rows>.parquet — ~70,000 organisations x 60 months x
-~10 activities at 40M rows, each organisation reporting each activity in one of several units — and
-a factor CSV. Then times, as whole processes (median of --repeat runs, peak RSS from
-/usr/bin/time -v when available, DuckDB threads = --threads):
-  ours:      ecotown ghg calc --activities national.parquet --factors F.csv --format json
+Two data sets (by default both, one table each):
+
+- **national**: benchmarks/out/national_<rows>.parquet, ~70,000 organisations x 60 months x 10
+  activities at 40M rows, each organisation reporting each activity in one of several units
+  (kWh/MWh, L/m3/gallon, MJ/GJ/mmBtu, kg/t/short_ton, kg/lb, kg/g), with the 16-row factor CSV below
+  (per-TJ factors needing the built-in NCV of lignite, the R-410A blend, biogenic CO2, Scope 2 and 3).
+- **wide**: benchmarks/out/wide_<rows>.parquet, 200 activities in 10 families of 20 (electricity by
+  grid or supplier, liquid fuels, gaseous fuels per TJ and per gas, solid fuels per gas, biomass with
+  biogenic CO2, refrigerants (8 HFCs, SF6 and the R-410A blend), purchased steam, water supply,
+  waste, vehicle fuels per gas). Each organisation reports a realistic handful: one activity of each
+  family (which of the 20 is drawn per organisation), so 9-10 of the 200, every month for 60 months
+  (~70,000 organisations at 40M rows). 10 % of the rows, drawn row by row, are in the family's scaled
+  unit (MWh, m3, t, TJ instead of kWh, L, kg, MJ), so most organisations report an activity in both
+  units. The generated factor CSV has factors for all 200 activities.
+
+Then times, as whole processes (median of --repeat runs, peak RSS from /usr/bin/time -v when
+available, DuckDB threads = --threads):
+  ours:      ecotown ghg calc --activities <file>.parquet --factors F.csv --format json
   reference: a Python script running ONE DuckDB query (unit multipliers and GWP folded by hand into a
              per-(activity, unit) factor table; one join and one group-by per organisation)
-checks that totals agree to 1e-6 relative and every organisation's total too, and prints a markdown table.
+checks that totals agree to 1e-6 relative and every organisation's total too, and prints a markdown
+table per data set.
 """
 from __future__ import annotations
 
@@ -60,10 +75,8 @@ refrigerant_r410a,R-410A,1,kg/kg,1,mass balance (benchmark),
 refrigerant_r134a,HFC-134a,1,kg/kg,1,mass balance (benchmark),
 """
 
-# The reference implementation: multipliers worked by hand (t CO2e per activity unit, AR5).
-REFERENCE = r'''
-import duckdb, json, sys
-parquet, threads = sys.argv[1], int(sys.argv[2])
+# The reference implementation: multipliers worked by hand (t CO2e per activity unit, AR5), one
+# table row per (activity, unit), handed to the reference process as JSON.
 GAL = 3.785411784          # L per US gallon
 MMBTU_GJ = 1.05505585262   # GJ per mmBtu (international-table Btu)
 LB = 0.45359237            # kg per lb
@@ -72,19 +85,78 @@ NCV_LIGNITE = 11.9e-6      # TJ per kg (IPCC 2006, 11.9 TJ/Gg)
 NG = (56100 + 1 * 28 + 0.1 * 265) / 1e3 / 1e6   # t CO2e per MJ (per TJ factors, AR5)
 LIG = (101000 + 1 * 28 + 1.5 * 265) / 1e3 * NCV_LIGNITE   # t CO2e per kg lignite
 R410A = (0.5 * 677 + 0.5 * 3170) / 1e3   # t CO2e per kg
-rows = [  # activity, unit, s1, s2, s3, biogenic (t per unit)
- ("grid_electricity", "kWh", 0, 0.475e-3, 0.0812e-3, 0),
- ("grid_electricity", "MWh", 0, 0.475, 0.0812, 0),
- ("diesel", "L", 2.7078e-3, 0, 0, 0), ("diesel", "m3", 2.7078, 0, 0, 0), ("diesel", "gallon", 2.7078e-3 * GAL, 0, 0, 0),
- ("gasoline", "L", 2.1894e-3, 0, 0, 0), ("gasoline", "gallon", 2.1894e-3 * GAL, 0, 0, 0),
- ("lpg", "kg", 3.1134e-3, 0, 0, 0), ("lpg", "t", 3.1134, 0, 0, 0),
- ("natural_gas", "MJ", NG, 0, 0, 0), ("natural_gas", "GJ", NG * 1e3, 0, 0, 0), ("natural_gas", "mmBtu", NG * 1e3 * MMBTU_GJ, 0, 0, 0),
- ("fuel_oil_c", "L", 3.2457e-3, 0, 0, 0), ("fuel_oil_c", "m3", 3.2457, 0, 0, 0),
- ("lignite", "kg", LIG, 0, 0, 0), ("lignite", "t", LIG * 1e3, 0, 0, 0), ("lignite", "short_ton", LIG * ST, 0, 0, 0),
- ("wood", "kg", 0.0304e-3, 0, 0, 1.7909e-3), ("wood", "t", 0.0304, 0, 0, 1.7909),
- ("refrigerant_r410a", "kg", R410A, 0, 0, 0), ("refrigerant_r410a", "lb", R410A * LB, 0, 0, 0),
- ("refrigerant_r134a", "kg", 1.3, 0, 0, 0), ("refrigerant_r134a", "g", 1.3e-3, 0, 0, 0),
+NATIONAL_REF = [  # activity, unit, s1, s2, s3, biogenic (t per unit)
+    ("grid_electricity", "kWh", 0, 0.475e-3, 0.0812e-3, 0),
+    ("grid_electricity", "MWh", 0, 0.475, 0.0812, 0),
+    ("diesel", "L", 2.7078e-3, 0, 0, 0), ("diesel", "m3", 2.7078, 0, 0, 0), ("diesel", "gallon", 2.7078e-3 * GAL, 0, 0, 0),
+    ("gasoline", "L", 2.1894e-3, 0, 0, 0), ("gasoline", "gallon", 2.1894e-3 * GAL, 0, 0, 0),
+    ("lpg", "kg", 3.1134e-3, 0, 0, 0), ("lpg", "t", 3.1134, 0, 0, 0),
+    ("natural_gas", "MJ", NG, 0, 0, 0), ("natural_gas", "GJ", NG * 1e3, 0, 0, 0),
+    ("natural_gas", "mmBtu", NG * 1e3 * MMBTU_GJ, 0, 0, 0),
+    ("fuel_oil_c", "L", 3.2457e-3, 0, 0, 0), ("fuel_oil_c", "m3", 3.2457, 0, 0, 0),
+    ("lignite", "kg", LIG, 0, 0, 0), ("lignite", "t", LIG * 1e3, 0, 0, 0), ("lignite", "short_ton", LIG * ST, 0, 0, 0),
+    ("wood", "kg", 0.0304e-3, 0, 0, 1.7909e-3), ("wood", "t", 0.0304, 0, 0, 1.7909),
+    ("refrigerant_r410a", "kg", R410A, 0, 0, 0), ("refrigerant_r410a", "lb", R410A * LB, 0, 0, 0),
+    ("refrigerant_r134a", "kg", 1.3, 0, 0, 0), ("refrigerant_r134a", "g", 1.3e-3, 0, 0, 0),
 ]
+
+# The wide data set: 10 families x 20 activities ("<family>_<j>", j = 00..19).
+# family -> (base unit, scaled unit, base units per scaled unit, j -> [(gas, value, scope)]) with the
+# value in kg per base unit, or in kg per TJ for the per-gas fuel-gas factors.
+AR5 = {"CO2e": 1, "CO2": 1, "CH4": 28, "N2O": 265, "HFC-134a": 1300, "HFC-32": 677, "HFC-125": 3170,
+       "HFC-143a": 4800, "HFC-152a": 138, "HFC-227ea": 3350, "HFC-23": 12400, "HFC-245fa": 858, "SF6": 23500,
+       "R-410A": 0.5 * 677 + 0.5 * 3170}  # R-410A: 50 % HFC-32 + 50 % HFC-125 by mass
+REFRIGERANTS = ["HFC-134a", "HFC-32", "HFC-125", "HFC-143a", "HFC-152a", "HFC-227ea", "HFC-23", "HFC-245fa",
+                "SF6", "R-410A"]
+WIDE_FAMILIES = {
+    "electricity": ("kWh", "MWh", 1e3, lambda j: [("CO2e", 0.40 + 0.005 * j, 2), ("CO2e", 0.08, 3)]),
+    "liquid_fuel": ("L", "m3", 1e3, lambda j: [("CO2e", 2.5 + 0.02 * j, 1)]),
+    "fuel_gas": ("MJ", "TJ", 1e6, lambda j: [("CO2", 56100 + 100 * j, 1), ("CH4", 1, 1), ("N2O", 0.1, 1)]),
+    "solid_fuel": ("kg", "t", 1e3, lambda j: [("CO2", 1.8 + 0.01 * j, 1), ("CH4", 0.0002, 1), ("N2O", 0.00003, 1)]),
+    "biomass": ("kg", "t", 1e3, lambda j: [("CO2e", 0.03, 1), ("CO2_biogenic", 1.5 + 0.01 * j, 1)]),
+    "refrigerant": ("kg", "t", 1e3, lambda j: [(REFRIGERANTS[j % 10], 1, 1)]),
+    "steam": ("MJ", "TJ", 1e6, lambda j: [("CO2e", 0.07 + 0.001 * j, 2)]),
+    "water_supply": ("L", "m3", 1e3, lambda j: [("CO2e", 0.0003 + 0.00001 * j, 3)]),
+    "waste": ("kg", "t", 1e3, lambda j: [("CO2e", 0.5 + 0.02 * j, 3)]),
+    "vehicle_fuel": ("L", "m3", 1e3, lambda j: [("CO2", 2.3 + 0.01 * j, 1), ("CH4", 0.0001, 1), ("N2O", 0.00002, 1)]),
+}
+
+
+def _per_tj(family: str, gas: str) -> bool:
+    return family == "fuel_gas" and gas in ("CO2", "CH4", "N2O")
+
+
+def wide_factors_csv() -> str:
+    out = ["activity,gas,value,unit,scope,source"]
+    for fam, (base, _, _, gases) in WIDE_FAMILIES.items():
+        for j in range(20):
+            for gas, value, scope in gases(j):
+                out.append(f"{fam}_{j:02d},{gas},{value!r},kg/{'TJ' if _per_tj(fam, gas) else base},{scope},benchmark")
+    return "\n".join(out) + "\n"
+
+
+def wide_reference_rows() -> list[tuple]:
+    """Folded by hand: t CO2e per base unit = kg / 1000 x GWP (per-TJ factors: / 1e6 per MJ); the
+    scaled unit is that times the scale (1 MWh = 1000 kWh, 1 m3 = 1000 L, 1 t = 1000 kg, 1 TJ = 1e6 MJ)."""
+    rows = []
+    for fam, (base, scaled, scale, gases) in WIDE_FAMILIES.items():
+        for j in range(20):
+            b = {1: 0.0, 2: 0.0, 3: 0.0, "bio": 0.0}
+            for gas, value, scope in gases(j):
+                kg = value / 1e6 if _per_tj(fam, gas) else value
+                if gas == "CO2_biogenic":
+                    b["bio"] += kg / 1e3
+                else:
+                    b[scope] += kg / 1e3 * AR5[gas]
+            for unit, k in ((base, 1.0), (scaled, scale)):
+                rows.append((f"{fam}_{j:02d}", unit, b[1] * k, b[2] * k, b[3] * k, b["bio"] * k))
+    return rows
+
+
+REFERENCE = r'''
+import duckdb, json, sys
+parquet, threads, table = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+rows = [tuple(r) for r in json.load(open(table))]  # activity, unit, s1, s2, s3, biogenic (t per unit)
 con = duckdb.connect()
 con.execute(f"SET threads = {threads}")
 con.execute("CREATE TABLE f (activity VARCHAR, unit VARCHAR, s1 DOUBLE, s2 DOUBLE, s3 DOUBLE, bio DOUBLE)")
@@ -110,6 +182,7 @@ def generate(rows: int, path: Path) -> None:
         for a, us in UNITS.items())
     con = duckdb.connect()
     con.execute("SET threads = 2")
+    con.execute("SET enable_progress_bar = false")
     tmp = path.with_suffix(".tmp.parquet")
     con.execute(f"""
         COPY (
@@ -134,6 +207,44 @@ def generate(rows: int, path: Path) -> None:
     tmp.rename(path)
 
 
+def generate_wide(rows: int, path: Path) -> None:
+    """The wide data set (see the module docstring): row i is organisation i % n, month (i // n) % 60,
+    family slot (i // (60 n)) % 10; the family's activity is drawn per organisation, the scaled unit per row."""
+    import duckdb
+
+    n_orgs = max(1, round(rows / 571.43))  # 70,000 orgs at 40M rows
+    fams = list(WIDE_FAMILIES)
+    lst = lambda xs: "[" + ", ".join(repr(x) for x in xs) + "]"
+    con = duckdb.connect()
+    con.execute("SET threads = 2")
+    con.execute("SET enable_progress_bar = false")
+    tmp = path.with_suffix(".tmp.parquet")
+    con.execute(f"""
+        COPY (
+          WITH r AS (
+            SELECT i, i % {n_orgs} AS o, CAST((i // {n_orgs}) % 60 AS INTEGER) AS m,
+                   CAST((i // ({n_orgs} * 60)) % 10 AS INTEGER) + 1 AS k
+            FROM range({rows}) t(i)
+          )
+          SELECT 'ORG' || lpad(CAST(o AS VARCHAR), 6, '0') AS org,
+                 CAST(DATE '2021-01-01' + to_months(m) AS DATE) AS period_start,
+                 CAST(DATE '2021-01-01' + to_months(m + 1) - INTERVAL 1 DAY AS DATE) AS period_end,
+                 {lst(fams)}[k] || '_' || lpad(CAST(hash(o, k) % 20 AS VARCHAR), 2, '0') AS activity,
+                 CAST(hash(i) % 100000 AS DOUBLE) / 100.0 AS quantity,
+                 CASE WHEN hash(i, 'unit') % 10 = 0 THEN {lst(WIDE_FAMILIES[f][1] for f in fams)}[k]
+                      ELSE {lst(WIDE_FAMILIES[f][0] for f in fams)}[k] END AS unit
+          FROM r
+        ) TO '{tmp}' (FORMAT PARQUET, ROW_GROUP_SIZE 1000000)
+    """)
+    tmp.rename(path)
+
+
+DATASETS = {  # name -> (generator, factor CSV text, reference rows)
+    "national": (generate, lambda: FACTORS, lambda: NATIONAL_REF),
+    "wide": (generate_wide, wide_factors_csv, wide_reference_rows),
+}
+
+
 def timed(cmd: list[str], env: dict) -> tuple[float, int | None, str]:
     """Wall time, peak RSS (KiB) via /usr/bin/time -v when available, stdout."""
     use_time = os.path.exists("/usr/bin/time")
@@ -151,26 +262,24 @@ def timed(cmd: list[str], env: dict) -> tuple[float, int | None, str]:
     return wall, rss, proc.stdout
 
 
-def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--rows", type=int, default=40_000_000)
-    ap.add_argument("--repeat", type=int, default=3)
-    ap.add_argument("--threads", type=int, default=2)
-    args = ap.parse_args()
-    OUT.mkdir(exist_ok=True)
-    parquet = OUT / f"national_{args.rows}.parquet"
+def bench(name: str, args) -> bool:
+    """Time one data set; print its table; -> True when ours and the reference agree."""
+    gen, factor_text, ref_rows = DATASETS[name]
+    parquet = OUT / f"{name}_{args.rows}.parquet"
     if not parquet.exists():
         t0 = time.perf_counter()
-        generate(args.rows, parquet)
+        gen(args.rows, parquet)
         print(f"generated {parquet} in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
-    factors = OUT / "national_factors.csv"
-    factors.write_text(FACTORS)
+    factors = OUT / f"{name}_factors.csv"
+    factors.write_text(factor_text())
+    ref_table = OUT / f"{name}_reference_table.json"
+    ref_table.write_text(json.dumps(ref_rows()))
     ref_script = OUT / "reference_query.py"
     ref_script.write_text(REFERENCE)
     env = dict(os.environ, ECOTOWN_DUCKDB_THREADS=str(args.threads))
-    ecotown = shutil.which("ecotown", path=str(Path(sys.executable).parent)) or "ecotown"
+    ecotown = args.ecotown or shutil.which("ecotown", path=str(Path(sys.executable).parent)) or "ecotown"
     ours_cmd = [ecotown, "ghg", "calc", "--activities", str(parquet), "--factors", str(factors), "--format", "json"]
-    ref_cmd = [sys.executable, str(ref_script), str(parquet), str(args.threads)]
+    ref_cmd = [sys.executable, str(ref_script), str(parquet), str(args.threads), str(ref_table)]
     ours_t, ref_t, ours_rss, ref_rss = [], [], [], []
     ours_out = ref_out = ""
     for _ in range(args.repeat):
@@ -193,16 +302,31 @@ def main() -> int:
                 break
     mo, mr = statistics.median(ours_t), statistics.median(ref_t)
     gib = lambda kib: "n/a" if kib is None else f"{kib / 1024 / 1024:.2f} GiB ({kib / 1024:.0f} MiB)"
-    print(f"\n### {args.rows:,} rows, {len(ref['by_org']):,} organisations, DuckDB threads = {args.threads}, "
+    print(f"\n### {name}: {args.rows:,} rows, {len(ref['by_org']):,} organisations, DuckDB threads = {args.threads}, "
           f"median of {args.repeat}\n")
     print("| | wall time (s) | peak RSS |")
     print("|---|---:|---:|")
     print(f"| ours (`ecotown ghg calc`) | {mo:.2f} | {gib(max((r or 0) for r in ours_rss) or None)} |")
     print(f"| reference (one DuckDB query) | {mr:.2f} | {gib(max((r or 0) for r in ref_rss) or None)} |")
     print(f"| ratio ours / reference | {mo / mr:.2f} | |")
-    print(f"\ntotals agree to 1e-6 relative: {'yes' if not bad else 'NO: ' + '; '.join(bad)}; "
-          f"co2e_t = {ours['totals']['co2e_t']:.6f}")
-    return 1 if bad else 0
+    print(f"\nruns ours {' / '.join(f'{x:.2f}' for x in ours_t)} s, reference {' / '.join(f'{x:.2f}' for x in ref_t)} s; "
+          f"totals agree to 1e-6 relative: {'yes' if not bad else 'NO: ' + '; '.join(bad)}; "
+          f"co2e_t = {ours['totals']['co2e_t']:.6f}", flush=True)
+    return not bad
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--dataset", choices=["national", "wide", "both"], default="both")
+    ap.add_argument("--rows", type=int, default=40_000_000)
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--ecotown", help="the ecotown command to time (e.g. another worktree's, for a before/after)")
+    args = ap.parse_args()
+    OUT.mkdir(exist_ok=True)
+    names = list(DATASETS) if args.dataset == "both" else [args.dataset]
+    ok = [bench(n, args) for n in names]
+    return 0 if all(ok) else 1
 
 
 if __name__ == "__main__":

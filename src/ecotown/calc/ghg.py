@@ -895,8 +895,11 @@ class _Run:
     def _table(self, name: str, columns: list[tuple[str, str]], rows: list[tuple]):
         """A small temporary table from Python rows (no pyarrow needed)."""
         self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} ({', '.join(f'{c} {t}' for c, t in columns)})")
-        if rows:
-            self.con.executemany(f"INSERT INTO {name} VALUES ({', '.join('?' for _ in columns)})", rows)
+        one = f"({', '.join('?' for _ in columns)})"
+        for i in range(0, len(rows), 256):  # one INSERT per 256 rows: executemany costs ~0.3 ms a row
+            chunk = rows[i:i + 256]
+            self.con.execute(f"INSERT INTO {name} VALUES {', '.join(one for _ in chunk)}",
+                             [v for r in chunk for v in r])
 
     # ---- the run ----
     def run(self, lines_path: str | None = None, aggregate_by: tuple[str, ...] | None = None):
