@@ -915,8 +915,8 @@ class _Run:
         segments, pair_problems, factor_problems = self.build_segments(pairs)
         dated = any(s.seg_from != _MIN_DATE or s.seg_to != _MAX_DATE for s in segments)
         holes = {r[0] for r in asegs if not r[6]}
-        bad_rows = any(bad_q or bad_d or (aseg in holes and (a, u) not in pair_problems)
-                       for a, u, aseg, bad_q, bad_d in summary)
+        bad_rows = any(qsum is None or math.isnan(qsum) or (aseg in holes and (a, u) not in pair_problems)
+                       for a, u, aseg, qsum in summary)
         if pair_problems or factor_problems or bad_rows:
             probs = self.row_problems(pair_problems, segments, dated)
             raise InputError(factor_problems + probs)
@@ -924,15 +924,22 @@ class _Run:
         self._register_scan_mult(segments, folded, asegs)
         self.segments, self.dated = segments, dated
         on = "x.activity = m.activity AND x.unit = m.unit" + (" AND x.aseg = m.aseg" if scan_dated else "")
-        cur = self.con.execute(f"""
-            SELECT GROUPING(x.org) AS g, x.org, m.seg,
-                   sum(x.qsum * m.s1) AS s1, sum(x.qsum * m.s2l) AS s2l, sum(x.qsum * m.s2m) AS s2m,
-                   sum(x.qsum * m.s3) AS s3, sum(x.qsum * m.bio) AS bio, sum(x.qsum) AS qsum
-            FROM scan x JOIN scan_mult m ON {on}
-            GROUP BY GROUPING SETS ((x.org), (m.seg))
-        """)
-        names = [d[0] for d in cur.description]
-        rows = cur.fetchall()
+        # per organisation from the intermediate (by_org has no market or biogenic figures) ...
+        rows = [(0, org, None, s1, s2l, None, s3, None, None) for org, s1, s2l, s3 in self.con.execute(f"""
+            SELECT x.org, sum(x.qsum * m.s1), sum(x.qsum * m.s2l), sum(x.qsum * m.s3)
+            FROM scan x JOIN scan_mult m ON {on} GROUP BY x.org""").fetchall()]
+        # ... and per segment from the per-(activity, unit, segment) quantities already summed
+        seg_of = self._seg_ids(segments, asegs)
+        fold_by_seg = {f["seg"]: f for f in folded}
+        per_seg: dict[int, float] = {}
+        for a, u, aseg, qsum in summary:
+            seg = seg_of.get((a, u, aseg))
+            if seg is not None:
+                per_seg[seg] = per_seg.get(seg, 0.0) + qsum
+        for seg, q in per_seg.items():
+            f = fold_by_seg[seg]
+            rows.append((1, None, seg, q * f["s1"], q * f["s2l"], q * f["s2m"], q * f["s3"], q * f["bio"], q))
+        names = ("g", "org", "seg", "s1", "s2l", "s2m", "s3", "bio", "qsum")
         res = {n: [r[i] for r in rows] for i, n in enumerate(names)}
         return self._assemble(res, segments, folded, lines_path, dated)
 
@@ -953,8 +960,10 @@ class _Run:
 
     def _scan(self, asegs: list[tuple], dated: bool) -> list[tuple]:
         """The one pass over the activities into the temp table `scan` (org, activity, unit[, aseg],
-        qsum = quantity counted in the segment, bad_q, bad_d); -> per (activity, unit, aseg):
-        (activity, unit, aseg, bad quantities, bad dates). A row of an unknown activity has aseg NULL."""
+        qsum = quantity counted in the segment); -> per (activity, unit, aseg): (activity, unit, aseg,
+        qsum). A row of an unknown activity has aseg NULL. Validation costs no extra aggregate: a row
+        with a bad quantity (empty, not a number, infinite, negative) or bad dates (unparsable, end
+        before start) counts as NaN, so its group's qsum is NaN and the error path names the lines."""
         t = self.typed(lined=False)
         if dated:
             self._table("aseg", [("aseg", "INTEGER"), ("activity", "VARCHAR"), ("variant", "TINYINT"),
@@ -967,34 +976,40 @@ class _Run:
             keys, qf = "a.org, a.activity, a.unit, m.aseg", f"a.q * {frac}"
         else:
             src, keys, qf = f"{t} a", "a.org, a.activity, a.unit", "a.q"
+        # q BETWEEN 0 AND max double is false for NULL, NaN, +-inf and negatives; e >= s for NULL dates
         self.con.execute(f"""
             CREATE OR REPLACE TEMP TABLE scan AS
-            SELECT {keys}, sum({qf}) AS qsum,
-                   count_if(a.q IS NULL OR isnan(a.q) OR isinf(a.q) OR a.q < 0) AS bad_q,
-                   count_if(a.s IS NULL OR a.e IS NULL OR a.e < a.s) AS bad_d
+            SELECT {keys}, sum(CASE WHEN a.q BETWEEN 0 AND 1.7976931348623157e308 AND a.e >= a.s THEN {qf}
+                                    ELSE CAST('NaN' AS DOUBLE) END) AS qsum
             FROM {src} GROUP BY {keys}
         """)
         if not dated:
             first = {}
             for r in asegs:
                 first.setdefault(r[1], r[0])
-            return [(a, u, first.get(a), bq, bd) for a, u, bq, bd in self.con.execute(
-                "SELECT activity, unit, sum(bad_q), sum(bad_d) FROM scan GROUP BY ALL").fetchall()]
-        return self.con.execute(
-            "SELECT activity, unit, aseg, sum(bad_q), sum(bad_d) FROM scan GROUP BY ALL").fetchall()
+            return [(a, u, first.get(a), q) for a, u, q in self.con.execute(
+                "SELECT activity, unit, sum(qsum) FROM scan GROUP BY ALL").fetchall()]
+        return self.con.execute("SELECT activity, unit, aseg, sum(qsum) FROM scan GROUP BY ALL").fetchall()
 
-    def _register_scan_mult(self, segments: list[Segment], folded: list[dict], asegs: list[tuple]):
-        """The folded multipliers of `segments` as the temp table `scan_mult`, keyed like `scan`."""
+    @staticmethod
+    def _seg_ids(segments: list[Segment], asegs: list[tuple]) -> dict[tuple, int]:
+        """(activity, unit, aseg) -> the segment id `build_segments` gave that pair's edition segment."""
         ids = {(r[1], r[2], r[3], r[4]): r[0] for r in asegs}
-        cols = ["seg", "s1", "s2l", "s2m", "s3", "bio"]
-        rows = []
-        for s, f in zip(segments, folded):
+        out = {}
+        for s in segments:
             key = (s.activity, s.variant, s.seg_from, s.seg_to)
             if key not in ids:  # build_segments and _activity_segments must cut time alike
                 raise RuntimeError(f"segment {key} of unit {s.unit!r} has no activity segment")
-            rows.append((s.activity, s.unit, ids[key], *(f[c] for c in cols)))
-        types = [("activity", "VARCHAR"), ("unit", "VARCHAR"), ("aseg", "INTEGER"), ("seg", "INTEGER")]
-        self._table("scan_mult", types + [(c, "DOUBLE") for c in cols[1:]], rows)
+            out[(s.activity, s.unit, ids[key])] = s.seg
+        return out
+
+    def _register_scan_mult(self, segments: list[Segment], folded: list[dict], asegs: list[tuple]):
+        """The folded multipliers of `segments` as the temp table `scan_mult`, keyed like `scan`."""
+        by_seg = {f["seg"]: f for f in folded}
+        rows = [(a, u, aseg, seg, by_seg[seg]["s1"], by_seg[seg]["s2l"], by_seg[seg]["s3"])
+                for (a, u, aseg), seg in self._seg_ids(segments, asegs).items()]
+        self._table("scan_mult", [("activity", "VARCHAR"), ("unit", "VARCHAR"), ("aseg", "INTEGER"), ("seg", "INTEGER"),
+                                  ("s1", "DOUBLE"), ("s2l", "DOUBLE"), ("s3", "DOUBLE")], rows)
 
     def _assemble(self, res, segments, folded, lines_path, dated) -> Result:
         seg_by_id = {s.seg: s for s in segments}
