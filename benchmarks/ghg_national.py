@@ -245,8 +245,8 @@ DATASETS = {  # name -> (generator, factor CSV text, reference rows)
 }
 
 
-def timed(cmd: list[str], env: dict) -> tuple[float, int | None, str]:
-    """Wall time, peak RSS (KiB) via /usr/bin/time -v when available, stdout."""
+def timed(cmd: list[str], env: dict) -> tuple[float, int | None, str, float | None]:
+    """Wall time, peak RSS (KiB) via /usr/bin/time -v when available, stdout, CPU seconds (user + system)."""
     use_time = os.path.exists("/usr/bin/time")
     full = (["/usr/bin/time", "-v"] + cmd) if use_time else cmd
     t0 = time.perf_counter()
@@ -254,12 +254,15 @@ def timed(cmd: list[str], env: dict) -> tuple[float, int | None, str]:
     wall = time.perf_counter() - t0
     if proc.returncode != 0:
         raise SystemExit(f"command failed ({proc.returncode}): {' '.join(cmd)}\n{proc.stderr[-2000:]}")
-    rss = None
+    rss = cpu = None
     if use_time:
+        cpu = 0.0
         for line in proc.stderr.splitlines():
             if "Maximum resident set size" in line:
                 rss = int(line.split(":")[1].strip())
-    return wall, rss, proc.stdout
+            if "User time (seconds)" in line or "System time (seconds)" in line:
+                cpu += float(line.split(":")[1].strip())
+    return wall, rss, proc.stdout, cpu
 
 
 def bench(name: str, args) -> bool:
@@ -280,13 +283,13 @@ def bench(name: str, args) -> bool:
     ecotown = args.ecotown or shutil.which("ecotown", path=str(Path(sys.executable).parent)) or "ecotown"
     ours_cmd = [ecotown, "ghg", "calc", "--activities", str(parquet), "--factors", str(factors), "--format", "json"]
     ref_cmd = [sys.executable, str(ref_script), str(parquet), str(args.threads), str(ref_table)]
-    ours_t, ref_t, ours_rss, ref_rss = [], [], [], []
+    ours_t, ref_t, ours_rss, ref_rss, ours_cpu, ref_cpu = [], [], [], [], [], []
     ours_out = ref_out = ""
     for _ in range(args.repeat):
-        w, r, ours_out = timed(ours_cmd, env)
-        ours_t.append(w); ours_rss.append(r)
-        w, r, ref_out = timed(ref_cmd, env)
-        ref_t.append(w); ref_rss.append(r)
+        w, r, ours_out, c = timed(ours_cmd, env)
+        ours_t.append(w); ours_rss.append(r); ours_cpu.append(c)
+        w, r, ref_out, c = timed(ref_cmd, env)
+        ref_t.append(w); ref_rss.append(r); ref_cpu.append(c)
     ours, ref = json.loads(ours_out), json.loads(ref_out)
     bad = []
     for k in ("co2e_t", "scope1_t", "scope2_location_t", "scope3_t", "biogenic_co2_t"):
@@ -304,11 +307,14 @@ def bench(name: str, args) -> bool:
     gib = lambda kib: "n/a" if kib is None else f"{kib / 1024 / 1024:.2f} GiB ({kib / 1024:.0f} MiB)"
     print(f"\n### {name}: {args.rows:,} rows, {len(ref['by_org']):,} organisations, DuckDB threads = {args.threads}, "
           f"median of {args.repeat}\n")
-    print("| | wall time (s) | peak RSS |")
-    print("|---|---:|---:|")
-    print(f"| ours (`ecotown ghg calc`) | {mo:.2f} | {gib(max((r or 0) for r in ours_rss) or None)} |")
-    print(f"| reference (one DuckDB query) | {mr:.2f} | {gib(max((r or 0) for r in ref_rss) or None)} |")
-    print(f"| ratio ours / reference | {mo / mr:.2f} | |")
+    med = lambda xs: statistics.median(xs) if all(x is not None for x in xs) else None
+    co, cr = med(ours_cpu), med(ref_cpu)
+    cpu = lambda x: "n/a" if x is None else f"{x:.2f}"
+    print("| | wall time (s) | CPU time, user + system (s) | peak RSS |")
+    print("|---|---:|---:|---:|")
+    print(f"| ours (`ecotown ghg calc`) | {mo:.2f} | {cpu(co)} | {gib(max((r or 0) for r in ours_rss) or None)} |")
+    print(f"| reference (one DuckDB query) | {mr:.2f} | {cpu(cr)} | {gib(max((r or 0) for r in ref_rss) or None)} |")
+    print(f"| ratio ours / reference | {mo / mr:.2f} | {cpu(co / cr if co and cr else None)} | |")
     print(f"\nruns ours {' / '.join(f'{x:.2f}' for x in ours_t)} s, reference {' / '.join(f'{x:.2f}' for x in ref_t)} s; "
           f"totals agree to 1e-6 relative: {'yes' if not bad else 'NO: ' + '; '.join(bad)}; "
           f"co2e_t = {ours['totals']['co2e_t']:.6f}", flush=True)
