@@ -108,3 +108,58 @@ def test_bad_rows_still_named_by_line(tmp_path):
     got = [(p.line, p.column, p.code.value) for p in exc.value.problems]
     assert got == [(3, "quantity", "negative_value"), (4, "period_end", "end_before_start"),
                    (5, "activity", "unknown_activity")]
+
+
+def parquet_rows(path, rows):
+    import pyarrow as pa
+
+    cols = ["org", "period_start", "period_end", "activity", "quantity", "unit"]
+    table = pa.table({c: [r[i] for r in rows] for i, c in enumerate(cols)},
+                     schema=pa.schema([("org", pa.string()), ("period_start", pa.date32()), ("period_end", pa.date32()),
+                                       ("activity", pa.string()), ("quantity", pa.float64()), ("unit", pa.string())]))
+    pq.write_table(table, path)
+    return str(path)
+
+
+@pytest.mark.parametrize("kind", ["dated", "undated"])
+def test_bad_quantities_and_dates_in_parquet(tmp_path, kind):
+    """A NaN, an infinite, an empty quantity and an empty date each fail the one scan (its group's
+    sum turns NaN) and are then named by line, as before."""
+    import datetime as dt
+
+    d1, d2 = dt.date(2025, 1, 1), dt.date(2025, 1, 31)
+    a = parquet_rows(tmp_path / "a.parquet", [
+        ("F1", d1, d2, "diesel", 10.0, "L"),
+        ("F1", d1, d2, "diesel", float("nan"), "L"),
+        ("F1", d1, d2, "diesel", float("inf"), "L"),
+        ("F2", d1, d2, "grid_electricity", None, "kWh"),
+        ("F2", None, d2, "grid_electricity", 5.0, "kWh"),
+        ("F2", d1, d2, "grid_electricity", 5.0, "kWh"),
+    ])
+    f = tmp_path / "f.csv"
+    f.write_text(DATED if kind == "dated" else UNDATED)
+    with pytest.raises(ghg.InputError) as exc:
+        ghg.calculate(a, factors=str(f))
+    got = [(p.line, p.column, p.code.value) for p in exc.value.problems]
+    assert got == [(3, "quantity", "not_a_number"), (4, "quantity", "not_a_number"),
+                   (5, "quantity", "empty_value"), (6, "period_start", "not_a_date")]
+
+
+def test_period_without_a_valid_factor_is_named(tmp_path):
+    """A gap between two editions: the one scan sees the row land on a segment without factors."""
+    a = tmp_path / "a.csv"
+    a.write_text("org,period_start,period_end,activity,quantity,unit\n"
+                 "F1,2025-06-01,2025-06-30,grid_electricity,100,kWh\n"
+                 "F1,2025-07-01,2025-07-31,grid_electricity,100,kWh\n")
+    f = tmp_path / "f.csv"
+    f.write_text("activity,gas,value,unit,scope,source,valid_from,valid_to\n"
+                 "grid_electricity,CO2e,0.5,kg/kWh,2,old,,2025-06-30\n"
+                 "grid_electricity,CO2e,0.4,kg/kWh,2,new,2025-08-01,\n")
+    with pytest.raises(ghg.InputError) as exc:
+        ghg.calculate(str(a), factors=str(f))
+    got = [(p.line, p.column, p.code.value) for p in exc.value.problems]
+    assert got == [(3, "period_start", "no_factor_for_period")]
+    a.write_text("org,period_start,period_end,activity,quantity,unit\n"
+                 "F1,2025-06-01,2025-06-30,grid_electricity,100,kWh\n")
+    # 100 kWh x 0.5 kg/kWh = 50 kg
+    assert ghg.calculate(str(a), factors=str(f)).totals["scope2_location_t"] == pytest.approx(0.05, rel=1e-12)

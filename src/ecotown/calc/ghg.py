@@ -3,15 +3,17 @@
 Pure computation (no Django import). Activity rows are columnar (CSV, Parquet or a pyarrow Table)
 and processed inside DuckDB so that a national recompute of tens of millions of rows stays fast:
 
-1. the DISTINCT (activity, unit) pairs are read first; for each pair and each factor that may apply
-   to it, Python (pint) works out the multiplier from one activity unit to kg of the gas, chaining
-   at most one density and one heating value (volume -> mass -> energy);
-2. multipliers are folded into a small table with one row per (activity, unit, edition segment),
-   holding t CO2e per activity unit for each reporting bucket (Scope 1, Scope 2 location / market,
-   Scope 3, biogenic CO2);
-3. one DuckDB query joins the rows to that table and aggregates per organisation and per
-   (activity, unit, segment), computing validation counts in the same pass; only if a count is
-   non-zero are further queries run to name the bad lines.
+1. one scan of the rows joins each row to a small per-activity table of factor-edition segments
+   (built from the factors alone: edition boundaries depend on the activity, not the unit), splits
+   it pro rata by days and sums the quantities per (organisation, activity, unit, segment), the
+   row validation folded into the same sum (a bad row makes its group NaN);
+2. for each (activity, unit) pair of that small intermediate and each factor that may apply to it,
+   Python (pint) works out the multiplier from one activity unit to kg of the gas, chaining at most
+   one density and one heating value (volume -> mass -> energy), folded per (activity, unit,
+   segment) into t CO2e per activity unit for each reporting bucket (Scope 1, Scope 2 location /
+   market, Scope 3, biogenic CO2);
+3. the totals per organisation and per segment come from the intermediate; only if a pair or a row
+   is bad are further queries run on the rows to name the bad lines.
 
 Public API (used by the CLI and, later, the platform):
     calculate(activities, factors=None, conversions=None, gwp="AR5", lines_path=None,
