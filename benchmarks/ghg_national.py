@@ -2,7 +2,7 @@
 """GHG national recompute: `ecotown ghg calc` on N activity rows vs one hand-written DuckDB query.
 
 Usage: python benchmarks/ghg_national.py [--dataset national|wide|both] [--rows 40000000] [--repeat 3]
-                                         [--threads 2] [--ecotown PATH]
+                                         [--threads 2] [--ecotown PATH] [--before PATH]
 
 Two data sets (by default both, one table each):
 
@@ -266,7 +266,8 @@ def timed(cmd: list[str], env: dict) -> tuple[float, int | None, str, float | No
 
 
 def bench(name: str, args) -> bool:
-    """Time one data set; print its table; -> True when ours and the reference agree."""
+    """Time one data set; print its table; -> True when every engine agrees with the reference.
+    The engines (ours, then each --before) and the reference run interleaved, once each per repetition."""
     gen, factor_text, ref_rows = DATASETS[name]
     parquet = OUT / f"{name}_{args.rows}.parquet"
     if not parquet.exists():
@@ -281,43 +282,50 @@ def bench(name: str, args) -> bool:
     ref_script.write_text(REFERENCE)
     env = dict(os.environ, ECOTOWN_DUCKDB_THREADS=str(args.threads))
     ecotown = args.ecotown or shutil.which("ecotown", path=str(Path(sys.executable).parent)) or "ecotown"
-    ours_cmd = [ecotown, "ghg", "calc", "--activities", str(parquet), "--factors", str(factors), "--format", "json"]
-    ref_cmd = [sys.executable, str(ref_script), str(parquet), str(args.threads), str(ref_table)]
-    ours_t, ref_t, ours_rss, ref_rss, ours_cpu, ref_cpu = [], [], [], [], [], []
-    ours_out = ref_out = ""
+    calc = lambda exe: [exe, "ghg", "calc", "--activities", str(parquet), "--factors", str(factors), "--format", "json"]
+    cmds = {"ours (`ecotown ghg calc`)": calc(ecotown)}
+    for i, exe in enumerate(args.before or []):
+        cmds[f"before{'' if len(args.before) == 1 else f' {i + 1}'} (`{exe}`)"] = calc(exe)
+    cmds["reference (one DuckDB query)"] = [sys.executable, str(ref_script), str(parquet), str(args.threads), str(ref_table)]
+    runs: dict[str, list[tuple]] = {k: [] for k in cmds}
     for _ in range(args.repeat):
-        w, r, ours_out, c = timed(ours_cmd, env)
-        ours_t.append(w); ours_rss.append(r); ours_cpu.append(c)
-        w, r, ref_out, c = timed(ref_cmd, env)
-        ref_t.append(w); ref_rss.append(r); ref_cpu.append(c)
-    ours, ref = json.loads(ours_out), json.loads(ref_out)
+        for k, cmd in cmds.items():
+            runs[k].append(timed(cmd, env))
+    ref_key = list(cmds)[-1]
+    ref = json.loads(runs[ref_key][-1][2])
     bad = []
-    for k in ("co2e_t", "scope1_t", "scope2_location_t", "scope3_t", "biogenic_co2_t"):
-        a, b = ours["totals"][k], ref["totals"][k]
-        if abs(a - b) > 1e-6 * max(abs(b), 1e-12):
-            bad.append(f"totals.{k}: ours {a!r} reference {b!r}")
-    if set(ours["by_org"]) != set(ref["by_org"]):
-        bad.append("organisations differ")
-    else:
-        for org, v in ref["by_org"].items():
-            if abs(ours["by_org"][org]["co2e_t"] - v["co2e_t"]) > 1e-6 * max(abs(v["co2e_t"]), 1e-12):
-                bad.append(f"by_org.{org}.co2e_t differs")
-                break
-    mo, mr = statistics.median(ours_t), statistics.median(ref_t)
-    gib = lambda kib: "n/a" if kib is None else f"{kib / 1024 / 1024:.2f} GiB ({kib / 1024:.0f} MiB)"
+    for k in list(cmds)[:-1]:
+        ours = json.loads(runs[k][-1][2])
+        for t in ("co2e_t", "scope1_t", "scope2_location_t", "scope3_t", "biogenic_co2_t"):
+            a, b = ours["totals"][t], ref["totals"][t]
+            if abs(a - b) > 1e-6 * max(abs(b), 1e-12):
+                bad.append(f"{k}: totals.{t}: {a!r} reference {b!r}")
+        if set(ours["by_org"]) != set(ref["by_org"]):
+            bad.append(f"{k}: organisations differ")
+        else:
+            for org, v in ref["by_org"].items():
+                if abs(ours["by_org"][org]["co2e_t"] - v["co2e_t"]) > 1e-6 * max(abs(v["co2e_t"]), 1e-12):
+                    bad.append(f"{k}: by_org.{org}.co2e_t differs")
+                    break
+    gib = lambda kib: "n/a" if not kib else f"{kib / 1024 / 1024:.2f} GiB ({kib / 1024:.0f} MiB)"
+    med = lambda xs: statistics.median(xs) if xs and all(x is not None for x in xs) else None
+    f2 = lambda x: "n/a" if x is None else f"{x:.2f}"
+    stat = {k: (med([r[0] for r in v]), min(r[0] for r in v), med([r[3] for r in v]),
+                max((r[1] or 0) for r in v)) for k, v in runs.items()}
+    rw, rmin, rc, _ = stat[ref_key]
     print(f"\n### {name}: {args.rows:,} rows, {len(ref['by_org']):,} organisations, DuckDB threads = {args.threads}, "
           f"median of {args.repeat}\n")
-    med = lambda xs: statistics.median(xs) if all(x is not None for x in xs) else None
-    co, cr = med(ours_cpu), med(ref_cpu)
-    cpu = lambda x: "n/a" if x is None else f"{x:.2f}"
-    print("| | wall time (s) | CPU time, user + system (s) | peak RSS |")
-    print("|---|---:|---:|---:|")
-    print(f"| ours (`ecotown ghg calc`) | {mo:.2f} | {cpu(co)} | {gib(max((r or 0) for r in ours_rss) or None)} |")
-    print(f"| reference (one DuckDB query) | {mr:.2f} | {cpu(cr)} | {gib(max((r or 0) for r in ref_rss) or None)} |")
-    print(f"| ratio ours / reference | {mo / mr:.2f} | {cpu(co / cr if co and cr else None)} | |")
-    print(f"\nruns ours {' / '.join(f'{x:.2f}' for x in ours_t)} s, reference {' / '.join(f'{x:.2f}' for x in ref_t)} s; "
-          f"totals agree to 1e-6 relative: {'yes' if not bad else 'NO: ' + '; '.join(bad)}; "
-          f"co2e_t = {ours['totals']['co2e_t']:.6f}", flush=True)
+    print("| | wall time (s), median | wall, fastest run | CPU, user + system (s), median | peak RSS | "
+          "ratio to reference: wall median / fastest / CPU |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for k, (w, wmin, c, rss) in stat.items():
+        ratio = "" if k == ref_key else f"{w / rw:.2f} / {wmin / rmin:.2f} / {f2(c / rc if c and rc else None)}"
+        print(f"| {k} | {w:.2f} | {wmin:.2f} | {f2(c)} | {gib(rss)} | {ratio} |")
+    print()
+    for k, v in runs.items():
+        print(f"{k}: wall {' / '.join(f'{r[0]:.2f}' for r in v)} s, CPU {' / '.join(f2(r[3]) for r in v)} s")
+    print(f"totals agree to 1e-6 relative (every organisation too): {'yes' if not bad else 'NO: ' + '; '.join(bad)}; "
+          f"co2e_t = {ref['totals']['co2e_t']:.6f} (reference)", flush=True)
     return not bad
 
 
@@ -327,7 +335,9 @@ def main() -> int:
     ap.add_argument("--rows", type=int, default=40_000_000)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--ecotown", help="the ecotown command to time (e.g. another worktree's, for a before/after)")
+    ap.add_argument("--ecotown", help="the ecotown command to time (default: the one beside this Python)")
+    ap.add_argument("--before", action="append", metavar="PATH",
+                    help="another ecotown command timed in the same runs (e.g. a worktree of main), repeatable")
     args = ap.parse_args()
     OUT.mkdir(exist_ok=True)
     names = list(DATASETS) if args.dataset == "both" else [args.dataset]
