@@ -160,14 +160,14 @@ rows = [tuple(r) for r in json.load(open(table))]  # activity, unit, s1, s2, s3,
 con = duckdb.connect()
 con.execute(f"SET threads = {threads}")
 con.execute("CREATE TABLE f (activity VARCHAR, unit VARCHAR, s1 DOUBLE, s2 DOUBLE, s3 DOUBLE, bio DOUBLE)")
-con.executemany("INSERT INTO f VALUES (?, ?, ?, ?, ?, ?)", rows)
+con.execute("INSERT INTO f VALUES " + ", ".join("(?, ?, ?, ?, ?, ?)" for _ in rows), [v for r in rows for v in r])
 res = con.execute(f"""SELECT a.org, sum(a.quantity * f.s1), sum(a.quantity * f.s2), sum(a.quantity * f.s3),
     sum(a.quantity * f.bio) FROM read_parquet('{parquet}') a JOIN f USING (activity, unit) GROUP BY a.org""").fetchall()
 by_org = {o: {"co2e_t": s1 + s2 + s3, "scope1_t": s1, "scope2_location_t": s2, "scope3_t": s3} for o, s1, s2, s3, b in res}
 totals = {"scope1_t": sum(r[1] for r in res), "scope2_location_t": sum(r[2] for r in res),
           "scope3_t": sum(r[3] for r in res), "biogenic_co2_t": sum(r[4] for r in res)}
 totals["co2e_t"] = totals["scope1_t"] + totals["scope2_location_t"] + totals["scope3_t"]
-json.dump({"totals": totals, "by_org": by_org}, sys.stdout)
+sys.stdout.write(json.dumps({"totals": totals, "by_org": by_org}))  # one C-encoded string: json.dump is ~0.5 s slower
 '''
 
 
