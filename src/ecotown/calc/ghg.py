@@ -907,7 +907,7 @@ class _Run:
     def run(self, lines_path: str | None = None, aggregate_by: tuple[str, ...] | None = None):
         """One scan of the activities: rows are joined to a small per-activity edition-segment table
         (built from the factors alone: segment boundaries depend on the activity, not on the unit)
-        and grouped by (org, activity, unit, segment) with the validation counts in the same pass.
+        and grouped by (org, activity, unit, segment), the row validation folded into the same sum.
         Multipliers are then worked out (pint) only for the (activity, unit) pairs of that small
         intermediate, and the totals come from it. The source is read again only to name bad lines."""
         asegs = self._activity_segments()
