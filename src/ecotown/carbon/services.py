@@ -469,8 +469,6 @@ def _resale(inv, org, year: int, recs, factors, resales) -> list[InventoryLine]:
     come back negated (location and market) and its location lines appear again in Scope 3 category 3
     (ISO 14064-1 category 4), each traced to the declaration (`source_kind` "energy_resale"). Adjusts
     the totals; by_gas is unchanged (same gases, other scope). Returns the extra lines."""
-    import pyarrow as pa
-
     start, end = inputs.year_bounds(year)
     shares = _resale_shares(org.pk, year, recs, resales)
     sale_of = {a: pk for pk, a, _q, _u, _r in resales}
@@ -498,10 +496,7 @@ def _resale(inv, org, year: int, recs, factors, resales) -> list[InventoryLine]:
         inv.warnings = list(inv.warnings) + [warn]
     if not src:
         return []
-    table = pa.table({k: pa.array(v, type=pa.float64() if k == "quantity" else (pa.date32() if k.startswith("period") else pa.string()))
-                      for k, v in rows.items()})
-    result, line_table = ghg.calculate_with_lines(table, factors=factors, gwp=inv.gwp_set,
-                                                  allow_previous_edition=inv.previous_edition, threads=1)
+    result, line_table = _engine(inv, rows, factors)
     x_loc = result.totals["scope2_location_t"] or 0.0
     x_mkt = result.totals["scope2_market_t"] if result.totals["scope2_market_t"] is not None else x_loc
     t = dict(inv.totals)
