@@ -275,3 +275,15 @@ def test_library_and_factor_pages_show_status_labels_not_codes(world, client, in
     with translation.override("th"):
         lib_th = client.get("/carbon/factors/", HTTP_ACCEPT_LANGUAGE="th").content.decode()
     assert '<td data-status="secondary_verify">แหล่งข้อมูลทุติยภูมิ: ควรตรวจสอบ</td>' in lib_th
+
+
+def test_api_gives_the_disclosure(world, client, inv, token_for):
+    """The API carries what the page shows (before: excluded and uncertainty were page/Excel/PDF only)."""
+    body = client.get(f"/api/carbon/inventories/{inv.pk}", headers=token_for(world.users["approver"])).json()
+    assert body["excluded"] == [{"activity": "water", "records": 1, "quantity": 100.0, "unit": "m3"}]
+    assert (body["uncertainty"]["pct"], body["uncertainty"]["lines"]) == (17.5433, 5)
+    lines = client.get(f"/api/carbon/inventories/{inv.pk}/lines?scope=2",
+                       headers=token_for(world.users["approver"])).json()["items"]
+    grid = [ln for ln in lines if ln["activity"] == "grid_electricity"]
+    assert [(ln["data_source"], ln["factor"]["gwp_set"], ln["factor"]["status"]) for ln in grid] == [
+        ("", "AR5", "secondary_verify")]

@@ -52,6 +52,8 @@ class InventoryDetailOut(InventoryOut):
     restated_at: Optional[dt.datetime]
     restated_reason: Optional[str]
     pending_corrections: dict[str, Any]  # corrections awaiting verification and their size ({} when none)
+    excluded: list[Any]  # records left out (no factor): [{activity, records, quantity, unit}]
+    uncertainty: dict[str, Any]  # {pct (± %, 95 % confidence), method, lines} ({} when nothing counts)
 
 
 class LineFactorOut(Out):
@@ -62,6 +64,7 @@ class LineFactorOut(Out):
     source: str
     edition: str
     status: str
+    gwp_set: str  # the GWP set the factor's CO2e embeds ("" when not a CO2e factor or not stated)
     conversion: Optional[str]
 
 
@@ -89,6 +92,7 @@ class LineOut(Out):
     co2e_t: Optional[float]
     gwp: Optional[float]
     gwp_set: str
+    data_source: str  # the record's data source (meter, invoice, estimate; "" = not stated)
     factor: LineFactorOut
 
 
@@ -247,7 +251,8 @@ def _inv_out(i: Inventory, full: bool = False) -> dict:
                   "reference_editions": i.reference_editions,
                   "error": i.error or None, "final_totals": i.final_totals, "finalised_at": i.finalised_at,
                   "restated_at": i.restated_at, "restated_reason": i.restated_reason or None,
-                  "pending_corrections": i.pending_corrections or {}})
+                  "pending_corrections": i.pending_corrections or {}, "excluded": i.excluded or [],
+                  "uncertainty": i.uncertainty or {}})
     return d
 
 
@@ -258,10 +263,10 @@ def _line_out(ln) -> dict:
             "period_share": ln.period_share, "edition_from": ln.edition_from, "edition_to": ln.edition_to,
             "gas": ln.gas, "gas_kind": ln.gas_kind, "scope": ln.scope, "basis": ln.basis,
             "iso_category": ln.iso_category, "scope3_category": ln.scope3_category, "mass_t": ln.mass_t,
-            "co2e_t": ln.co2e_t, "gwp": ln.gwp, "gwp_set": ln.gwp_set,
+            "co2e_t": ln.co2e_t, "gwp": ln.gwp, "gwp_set": ln.gwp_set, "data_source": ln.data_source,
             "factor": {"id": ln.factor_id, "factor_id": ln.factor_code, "value": ln.factor_value, "unit": ln.factor_unit,
                        "source": ln.factor_source, "edition": ln.factor_edition, "status": ln.factor_status,
-                       "conversion": ln.conversion or None}}
+                       "gwp_set": ln.factor_gwp_set, "conversion": ln.conversion or None}}
 
 
 def _factor_out(f: Factor) -> dict:
