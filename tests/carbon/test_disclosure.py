@@ -232,6 +232,8 @@ def test_inventory_page_in_thai_and_english(world, client, inv):
         lines_th = client.get(f"/carbon/inventory/{inv.pk}/lines/?scope=2", HTTP_ACCEPT_LANGUAGE="th").content.decode()
     assert "ไม่มีเครื่องมือตามสัญญา: ค่าตามตลาด (market-based) เท่ากับค่าตามพื้นที่ (location-based)" in th
     assert "±17.5% (ช่วงความเชื่อมั่น 95%, 5 รายการ)" in th and "ธ.ค. (1/12)" in th
+    # the method in the reader's language (before: the English method text on the Thai page)
+    assert "วิธีที่ 1 (การแพร่กระจายของความคลาดเคลื่อน)" in th and "Approach 1 (error propagation)" not in th
     assert "CO2e (แหล่งที่มาไม่แยกก๊าซ)" in th and ">แหล่งข้อมูลทุติยภูมิ: ควรตรวจสอบ<" in th
     assert "17 วัน จาก 31 วัน: 548.4 จาก 1,000 kWh" in lines_th and "ปริมาณที่นับในปี" in lines_th
     for s in ("ถ้อยแถลงความครบถ้วน", "แหล่งที่ไม่นับรวม", "ความครอบคลุม (เดือนที่รายงานต่อแหล่งปล่อย)", "ตันของก๊าซ",

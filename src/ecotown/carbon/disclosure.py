@@ -14,6 +14,7 @@ from ecotown.calc import ghg
 from ecotown.core import dates
 
 from . import inputs
+from . import uncertainty as uncertainty_
 from .models import FactorStatus, Inventory, InventoryLine
 
 KYOTO_ORDER = ("CO2", "CH4", "N2O")
@@ -317,6 +318,7 @@ def build(inv: Inventory) -> dict:
         "coverage": cov,
         "completeness": completeness(inv, cov),
         "uncertainty": inv.uncertainty or {}, "uncertainty_text": uncertainty_text(inv),
+        "uncertainty_method": _both(uncertainty_.METHOD_TH, uncertainty_.METHOD) if inv.uncertainty else _both("", ""),
     }
 
 

@@ -126,7 +126,8 @@ def inventory_workbook(inv: Inventory) -> bytes:
             ("Scope 2 (ตามตลาด / market-based)", s2["market_t"], f"{s2['statement']['th']} / {s2['statement']['en']}"),
             ("Scope 3", t.get("scope3_t"), ""),
             ("CO2 ชีวภาพ / biogenic CO2 (reported separately)", t.get("biogenic_co2_t"), ""),
-            ("ความไม่แน่นอน / Uncertainty (± %)", disc["uncertainty"].get("pct"), disc["uncertainty"].get("method", ""))):
+            ("ความไม่แน่นอน / Uncertainty (± %)", disc["uncertainty"].get("pct"),
+             f'{disc["uncertainty_method"]["th"]} / {disc["uncertainty_method"]["en"]}' if disc["uncertainty"] else "")):
         row = [label] + [""] * (total_col - 2) + [value, note]
         ws.append(row)
         ws.cell(ws.max_row, 1).font = bold
@@ -226,7 +227,7 @@ def _disclosure_sheet(ws, inv: Inventory, disc: dict, bold, fill) -> None:
     title("ความไม่แน่นอน / Uncertainty (ISO 14064-1 §8.3)")
     u = disc["uncertainty"]
     ws.append(["± %", u.get("pct"), disc["uncertainty_text"]["th"], disc["uncertainty_text"]["en"]])
-    ws.append(["วิธี / Method", u.get("method", "")])
+    ws.append(["วิธี / Method", disc["uncertainty_method"]["th"], disc["uncertainty_method"]["en"]])
     title("ถ้อยแถลงความครบถ้วน / Completeness statement")
     ws.append(["ไทย", disc["completeness"]["th"]])
     ws.append(["English", disc["completeness"]["en"]])

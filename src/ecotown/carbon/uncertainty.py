@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from ecotown.calc import uncertainty as calc
 
+METHOD_TH = ("ISO 14064-1:2018 ข้อ 8.3; IPCC 2006 GL เล่ม 1 บทที่ 3 วิธีที่ 1 (การแพร่กระจายของความคลาดเคลื่อน): "
+             "ต่อรายการ sqrt(a² + f²), รวม sqrt(Σ(u·x)²) / |Σx|; ค่าตั้งต้นตามแหล่งข้อมูลกิจกรรมและสถานะค่าสัมประสิทธิ์")
 METHOD = ("ISO 14064-1:2018 §8.3; IPCC 2006 GL Vol 1 Ch 3 Approach 1 (error propagation): "
           "per line sqrt(a² + f²), total sqrt(Σ(u·x)²) / |Σx|; defaults by data source and factor status")
 
