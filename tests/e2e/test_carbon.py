@@ -57,7 +57,9 @@ def test_estate_manager_drills_down_from_the_estate_total_to_a_line_its_factor_a
     expect(page.locator("h1")).to_contain_text(code)
     status = page.locator("[data-testid=factor-status]")
     expect(status).to_contain_text("สถานะ")
-    expect(status).to_contain_text(re.compile(r"\((official|secondary_verify|illustrative|supplier|user)\)"))
+    # the status in words (ค่าทางการ, แหล่งข้อมูลทุติยภูมิ: ควรตรวจสอบ …), never its code
+    expect(status.locator("strong")).to_have_text(re.compile(r"^(ค่าทางการ|แหล่งข้อมูลทุติยภูมิ: ควรตรวจสอบ|ค่าตัวอย่างเบื้องต้น|ค่าเฉพาะของผู้จำหน่าย|อัปโหลดโดยผู้ใช้)$"))
+    expect(status).not_to_contain_text(re.compile(r"official|secondary_verify|illustrative|supplier|user"))
     expect(page.locator("[data-testid=factor-value]")).to_have_text(re.compile(r"\d"))
     shot(page, "carbon-factor-th")
     page.locator("[data-testid=language-switch] button").click()
