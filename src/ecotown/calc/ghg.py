@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import math
 import os
 from dataclasses import dataclass, field
@@ -206,7 +207,7 @@ def load_factors(path: str | Path | None = None) -> list[Factor]:
                                name, n, "gwp_set", r.get("gwp_set"), code=CalcError.NOT_A_CHOICE))
         if r.get("unit"):
             try:
-                units.parse_unit(r["unit"])
+                units.check_unit(r["unit"])
             except UnitProblem as exc:
                 problems.append(_p(exc.message_en, exc.message_th, name, n, "unit", r["unit"], code=exc.code))
         vf = _date(r.get("valid_from", ""), name, n, "valid_from", problems) or _MIN_DATE
@@ -258,9 +259,8 @@ def load_conversions(path: str | Path | None = None) -> list[Conversion]:
         value = _float(r.get("value", ""), name, n, "value", problems)
         unit_ok = False
         try:
-            u = units.parse_unit(r.get("unit", ""))
+            dims = units.check_unit(r.get("unit", ""))
             unit_ok = True
-            dims = u.dimensionality
             if prop == "density" and not (dims.get("[mass]") == 1 and dims.get("[length]") == -3):
                 problems.append(_p(f"a density needs a mass per volume unit, not {r['unit']!r}",
                                    f"ความหนาแน่นต้องมีหน่วยมวลต่อปริมาตร ไม่ใช่ {r['unit']!r}", name, n, "unit", r["unit"],
@@ -447,14 +447,39 @@ class _Chain:
         or raise _ChainError. A factor and a heating value that declare DIFFERENT bases never meet
         (error); when only one of them declares a basis, the chain is used and the assumption is
         returned (and stated in the description) so that it is disclosed, never silent."""
+        conv = self.by_activity.get(activity, {})
+        flat = conv.get("density", []) + conv.get("heating_value", [])
+        # pint's part depends only on these values (not on files or lines): cached across processes
+        key = json.dumps([unit, f.value, f.unit, f.heating_basis,
+                          [[c.property, c.value, c.unit, c.heating_basis] for c in flat]])
+        got = units.results("chain", key, lambda: self._pint_chain(unit, f, flat))
+        if got[0] == "error":
+            raise _ChainError(got[1], [flat[i] for i in got[2]])
+        kg, chain = got[1], [flat[i] for i in got[2]]
+        if not chain:
+            return kg, "", ()
+        desc = " x ".join(f"{c.property} {c.value:g} {c.unit}" + (f" ({c.heating_basis})" if c.heating_basis else "")
+                          + f" [{Path(c.file).name}:{c.line}]" for c in chain)
+        assumed = tuple(c for c in chain if c.property == "heating_value"
+                        and bool(c.heating_basis) != bool(f.heating_basis))
+        for c in assumed:
+            declared = (f.heating_basis or c.heating_basis).upper()
+            desc += (f"; heating basis assumed {declared}: the "
+                     f"{'factor' if not f.heating_basis else 'heating value'} declares none")
+        return kg, desc, assumed
+
+    @staticmethod
+    def _pint_chain(unit: str, f: Factor, flat: list[Conversion]) -> list:
+        """pint's work for `multiplier`: ["ok", kg per unit, indices of the chain in `flat`] or
+        ["error", kind, indices of the conversions at fault]. Unit errors raise UnitProblem."""
         ureg = units.registry()
         base = ureg.Quantity(1.0, units.parse_unit(unit)) * ureg.Quantity(f.value, units.parse_unit(f.unit))
         mass = ureg.Quantity(1.0, "kg").dimensionality
         if base.dimensionality == mass:
-            return float(base.to("kg").magnitude), "", ()
-        conv = self.by_activity.get(activity, {})
-        densities = conv.get("density", [])
-        hvs = conv.get("heating_value", [])
+            return ["ok", float(base.to("kg").magnitude), []]
+        idx = {id(c): i for i, c in enumerate(flat)}
+        densities = [c for c in flat if c.property == "density"]
+        hvs = [c for c in flat if c.property == "heating_value"]
         basis_conflicts = []
         hv_ambiguous = False
         if f.heating_basis:
@@ -474,21 +499,13 @@ class _Chain:
                 q = q * ureg.Quantity(c.value, units.parse_unit(c.unit))
             if q.dimensionality == mass:
                 if hv_ambiguous and any(c.property == "heating_value" for c in chain):
-                    raise _ChainError("ambiguous_hv", [h for h in hvs_use])
+                    return ["error", "ambiguous_hv", [idx[id(h)] for h in hvs_use]]
                 if len(densities) > 1 and any(c.property == "density" for c in chain):
-                    raise _ChainError("ambiguous_density", densities)
-                desc = " x ".join(f"{c.property} {c.value:g} {c.unit}" + (f" ({c.heating_basis})" if c.heating_basis else "")
-                                  + f" [{Path(c.file).name}:{c.line}]" for c in chain)
-                assumed = tuple(c for c in chain if c.property == "heating_value"
-                                and bool(c.heating_basis) != bool(f.heating_basis))
-                for c in assumed:
-                    declared = (f.heating_basis or c.heating_basis).upper()
-                    desc += (f"; heating basis assumed {declared}: the "
-                             f"{'factor' if not f.heating_basis else 'heating value'} declares none")
-                return float(q.to("kg").magnitude), desc, assumed
+                    return ["error", "ambiguous_density", [idx[id(d)] for d in densities]]
+                return ["ok", float(q.to("kg").magnitude), [idx[id(c)] for c in chain]]
         if basis_conflicts:
-            raise _ChainError("heating_basis", basis_conflicts)
-        raise _ChainError("dimension", [])
+            return ["error", "heating_basis", [idx[id(h)] for h in basis_conflicts]]
+        return ["error", "dimension", []]
 
 
 @lru_cache(maxsize=1)
@@ -556,6 +573,11 @@ def _segments_for(activity: str, factors: list[Factor], variant: int) -> list[tu
         else:
             out.append((start, end, valid))
     return out
+
+
+def _replace_line(g: "GasLine", k: float) -> "GasLine":
+    """`g` for a unit worth `k` of the unit it was worked out for."""
+    return GasLine(g.gas, g.scope, g.basis, g.kind, g.kg_per_unit * k, g.gwp, g.factor, g.conversion, g.assumed)
 
 
 def _replace(f: Factor, **kw) -> Factor:
@@ -729,10 +751,7 @@ class _Run:
     # ---- multipliers ----
     def build_segments(self, pairs: list[tuple[str, str]]):
         """-> (segments, pair_problems: {(activity, unit): (en, th, column, code)}, factor_problems)."""
-        by_act: dict[str, list[Factor]] = {}
-        for f in self.factors:
-            by_act.setdefault(f.activity, []).append(f)
-        chain = _Chain(self.conversions)
+        by_act, chain = self._indexes()
         segments: list[Segment] = []
         pair_problems: dict[tuple[str, str], tuple[str, str, str, CalcError]] = {}
         factor_problems: dict[tuple, Problem] = {}
@@ -744,7 +763,7 @@ class _Run:
                     f"ไม่รู้จักกิจกรรม {activity!r} (ไม่มีค่าสัมประสิทธิ์)", "activity", CalcError.UNKNOWN_ACTIVITY)
                 continue
             try:
-                units.parse_unit(unit)
+                units.check_unit(unit)
             except UnitProblem as exc:
                 pair_problems[(activity, unit)] = (exc.message_en, exc.message_th, "unit", exc.code)
                 continue
@@ -800,6 +819,15 @@ class _Run:
                                             gas_lines, bool(valid)))
                     seg_id += 1
         return segments, pair_problems, list(factor_problems.values())
+
+    def _indexes(self) -> tuple[dict[str, list[Factor]], "_Chain"]:
+        """The factors by activity and the conversion chain, built once per run."""
+        if getattr(self, "_idx", None) is None:
+            by_act: dict[str, list[Factor]] = {}
+            for f in self.factors:
+                by_act.setdefault(f.activity, []).append(f)
+            self._idx = (by_act, _Chain(self.conversions))
+        return self._idx
 
     @staticmethod
     def fold(seg: Segment) -> dict:
@@ -905,13 +933,117 @@ class _Run:
 
     # ---- the run ----
     def run(self, lines_path: str | None = None, aggregate_by: tuple[str, ...] | None = None):
+        """Undated factors (no editions): the priced scan (`_priced_run`), one read grouped by
+        organisation like a hand-written query; if a row is invalid or its (activity, unit) pair is
+        not priced in advance, or the factors are dated, the exact scan (`_exact_run`)."""
+        asegs = self._activity_segments()
+        scan_dated = any(r[2] or r[3] != _MIN_DATE or r[4] != _MAX_DATE for r in asegs)
+        if not scan_dated:
+            result = self._priced_run(lines_path)
+            if result is not None:
+                return result
+        return self._exact_run(asegs, scan_dated, lines_path)
+
+    def _priced_pairs(self) -> list[tuple[str, str, Segment, float]]:
+        """(activity, unit, segment of the dimension's representative unit, units of the
+        representative per unit) for every factor activity and every unit spelling of
+        `units.COMMON_UNITS` and of the factors' own per-units that the engine can price: pint works
+        once per (activity, dimension) through `build_segments`, and once per unit for the pure
+        conversion to the representative. An activity with a factor problem (e.g. no GWP) and a
+        dimension with a pair problem are left out: their rows fall to the exact scan, which names
+        them."""
+        by_act, _chain = self._indexes()
+        spellings = [*units.COMMON_UNITS]
+        for f in self.factors:
+            if "/" in f.unit:
+                spellings.append(f.unit.split("/", 1)[1].strip())
+        groups: dict[tuple, list[str]] = {}
+        for u in dict.fromkeys(spellings):
+            try:
+                groups.setdefault(units.dimension_key(u), []).append(u)
+            except UnitProblem:
+                continue
+        out: list[tuple[str, str, Segment, float]] = []
+        for activity in by_act:
+            mine = []
+            for us in groups.values():
+                segs, pair_problems, factor_problems = self.build_segments([(activity, us[0])])
+                if factor_problems:
+                    mine = []
+                    break
+                if pair_problems or len(segs) != 1:
+                    continue
+                mine += [(activity, u, segs[0], 1.0 if u == us[0] else units.factor_cached(u, us[0])) for u in us]
+            out += mine
+        return out
+
+    def _priced_run(self, lines_path: str | None) -> Result | None:
+        """One read of the activities, joined to the pairs priced before the scan (`_priced_pairs`)
+        with the row validation in the join condition (a bad quantity or date, an unknown pair: the
+        row comes out unmatched), grouped by `GROUPING SETS ((org), (pair))` with the three bucket
+        sums by_org needs. The quantity of each pair is the pair's bucket sum over its (constant,
+        nonzero) multiplier; pairs whose three buckets are all zero (biogenic- or memo-only) get one
+        more sum. -> None when any row came out unmatched or a sum is not finite: the caller runs the
+        exact scan, which reads again and names the lines."""
+        priced = self._priced_pairs()
+        if not priced:
+            return None
+        bucket = []  # per pid: index of the bucket its quantity is recovered from (3: the extra sum)
+        cols: dict[str, list] = {"pid": [], "activity": [], "unit": [], "s1": [], "s2l": [], "s3": [], "z": []}
+        folds: dict[int, dict] = {}
+        for pid, (activity, unit, seg, k) in enumerate(priced):
+            f = folds.get(id(seg)) or folds.setdefault(id(seg), self.fold(seg))
+            m = (f["s1"] * k, f["s2l"] * k, f["s3"] * k)
+            best = max(range(3), key=lambda i: m[i])
+            bucket.append(best if m[best] > 0 else 3)
+            for c, v in zip(("pid", "activity", "unit", "s1", "s2l", "s3", "z"),
+                            (pid, activity, unit, *m, 1.0 if bucket[-1] == 3 else 0.0)):
+                cols[c].append(v)
+        extra = 3 in bucket
+        self.con.execute(
+            "CREATE OR REPLACE TEMP TABLE priced AS SELECT unnest($pid::INTEGER[]) AS pid, "
+            "unnest($activity::VARCHAR[]) AS activity, unnest($unit::VARCHAR[]) AS unit, "
+            "unnest($s1::DOUBLE[]) AS s1, unnest($s2l::DOUBLE[]) AS s2l, unnest($s3::DOUBLE[]) AS s3, "
+            "unnest($z::DOUBLE[]) AS z", cols)
+        rows = self.con.execute(f"""
+            SELECT GROUPING(a.org), a.org, m.pid, sum(a.q * m.s1), sum(a.q * m.s2l), sum(a.q * m.s3)
+                   {', sum(a.q * m.z)' if extra else ''}
+            FROM {self.typed(lined=False)} a LEFT JOIN priced m ON a.activity = m.activity AND a.unit = m.unit
+                 AND a.q BETWEEN 0 AND 1.7976931348623157e308 AND a.e >= a.s
+            GROUP BY GROUPING SETS ((a.org), (m.pid))""").fetchall()
+        org_rows, qsum = [], {}
+        for g, org, pid, *sums in rows:
+            if any(v is not None and not math.isfinite(v) for v in sums):
+                return None
+            if g == 0:
+                org_rows.append((0, org, None, sums[0], sums[1], None, sums[2], None, None))
+            elif pid is None:  # unmatched rows: invalid, or a pair not priced
+                return None
+            else:
+                b = bucket[pid]
+                qsum[pid] = (sums[b] or 0.0) / (cols[("s1", "s2l", "s3", "z")[b]][pid])
+        order = sorted(qsum, key=lambda p: (priced[p][0], priced[p][1]))
+        segments = []
+        for seg_id, pid in enumerate(order):
+            activity, unit, rep, k = priced[pid]
+            lines = rep.gas_lines if k == 1.0 else [_replace_line(g, k) for g in rep.gas_lines]
+            segments.append(Segment(seg_id, activity, unit, rep.variant, rep.seg_from, rep.seg_to, rep.grace,
+                                    lines, rep.has_factor))
+        folded = self._register_mult(segments, "mult")  # per-line queries (--lines) join it
+        self.segments, self.dated = segments, False
+        for f, pid in zip(folded, order):
+            q = qsum[pid]
+            org_rows.append((1, None, f["seg"], q * f["s1"], q * f["s2l"], q * f["s2m"], q * f["s3"], q * f["bio"], q))
+        names = ("g", "org", "seg", "s1", "s2l", "s2m", "s3", "bio", "qsum")
+        res = {n: [r[i] for r in org_rows] for i, n in enumerate(names)}
+        return self._assemble(res, segments, folded, lines_path, False)
+
+    def _exact_run(self, asegs: list[tuple], scan_dated: bool, lines_path: str | None) -> Result:
         """One scan of the activities: rows are joined to a small per-activity edition-segment table
         (built from the factors alone: segment boundaries depend on the activity, not on the unit)
         and grouped by (org, activity, unit, segment), the row validation folded into the same sum.
         Multipliers are then worked out (pint) only for the (activity, unit) pairs of that small
         intermediate, and the totals come from it. The source is read again only to name bad lines."""
-        asegs = self._activity_segments()
-        scan_dated = any(r[2] or r[3] != _MIN_DATE or r[4] != _MAX_DATE for r in asegs)
         summary = self._scan(asegs, scan_dated)
         pairs = sorted({(a, u) for a, u, *_ in summary}, key=lambda k: (k[0] is None, k[0] or "", k[1] is None, k[1] or ""))
         segments, pair_problems, factor_problems = self.build_segments(pairs)

@@ -5,17 +5,28 @@ Ambiguous unit names (a bare ``ton``, ``gal`` or ``barrel``) are refused: say ``
 ``short_ton`` or ``long_ton``; ``gallon`` (US liquid) or ``imperial_gallon``; ``bbl`` (the petroleum
 barrel of 42 US gallons, 158.987 L — pint's own ``bbl`` is 31.5 gallons and is redefined in
 ``units.txt``).
+
+pint is imported only when a unit must really be worked out: its results (is a unit valid, its
+dimension, a conversion factor, the engine's chain multipliers) are kept in a small persistent cache
+(``results``), exactly the numbers pint gave, in a file named by pint's version and the contents of
+``units.txt`` and of this module's rules (so a new pint, a changed ``units.txt`` or new aliases start a
+new file). Set ``ECOTOWN_PINT_CACHE=`` (empty) to disable it together with pint's own cache.
 """
 from __future__ import annotations
 
+import atexit
+import hashlib
+import json
 import os
 import re
 from functools import lru_cache
 from pathlib import Path
-
-import pint
+from typing import TYPE_CHECKING, Callable
 
 from ecotown.calc.errors import CalcError, UnitProblem
+
+if TYPE_CHECKING:  # pint is imported on first use only (start-up time)
+    import pint
 
 _AMBIGUOUS = {
     "ton": ("ambiguous unit 'ton': write t (metric tonne), short_ton or long_ton",
@@ -43,6 +54,8 @@ def registry() -> pint.UnitRegistry:
     """The one registry: pint defaults plus ``ecotown/data/units.txt``."""
     # pint's parsed-definitions cache (in the user's cache folder) halves start-up time; set
     # ECOTOWN_PINT_CACHE= (empty) to disable it.
+    import pint
+
     cache = os.environ.get("ECOTOWN_PINT_CACHE", ":auto:") or None
     # units.txt redefines pint's `bbl` on purpose (the 42-gallon petroleum barrel): no warning on stderr
     try:
@@ -104,3 +117,129 @@ def factor(from_unit: str, to_unit: str) -> float:
 def quantity(value: float, unit: str):
     """A pint Quantity in the EcoTown registry."""
     return registry().Quantity(value, parse_unit(unit))
+
+
+# --------------------------------------------------------------------------------------------
+# Persistent cache of pint's results
+# --------------------------------------------------------------------------------------------
+_CACHE_FORMAT = "ecotown-units-results 1"
+_CACHE_MAX = 200_000  # entries; a larger store starts again empty
+_results: dict | None = None
+_dirty = False
+
+
+def _pint_version() -> str:
+    """pint's installed version without importing pint or importlib.metadata (both cost start-up)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("pint")
+    if spec is None or not spec.origin:
+        return "?"
+    pkg = Path(spec.origin).parent
+    try:
+        for name in os.listdir(pkg.parent):
+            if name.startswith("pint-") and name.endswith((".dist-info", ".egg-info")):
+                return name[5:].rsplit(".", 1)[0] + "@" + str(pkg)
+    except OSError:
+        pass
+    from importlib.metadata import version
+
+    return version("pint") + "@" + str(pkg)
+
+
+def _cache_file() -> Path | None:
+    folder = os.environ.get("ECOTOWN_PINT_CACHE", ":auto:")
+    if not folder:
+        return None
+    if folder == ":auto:":
+        folder = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "ecotown"
+    h = hashlib.sha256()
+    for part in (_CACHE_FORMAT, _pint_version(), repr(sorted(_AMBIGUOUS)), repr(_ALIASES)):
+        h.update(part.encode() + b"\0")
+    h.update(UNITS_FILE.read_bytes())
+    return Path(folder) / f"units-{h.hexdigest()[:24]}.json"
+
+
+def _store() -> dict:
+    global _results
+    if _results is None:
+        _results = {}
+        try:
+            path = _cache_file()
+            if path is not None and path.exists():
+                with open(path, encoding="utf-8") as fh:
+                    data = json.load(fh)
+                if isinstance(data, dict) and data.get("format") == _CACHE_FORMAT:
+                    _results = data.get("results", {})
+        except (OSError, ValueError):
+            _results = {}
+    return _results
+
+
+def results(kind: str, key: str, compute: Callable[[], object]):
+    """pint's result for (kind, key): from the persistent cache, or `compute()` (which runs pint and
+    returns plain JSON values) stored for the next process. An exception from `compute` is not cached."""
+    global _dirty
+    store = _store()
+    k = kind + "\x1f" + key
+    if k in store:
+        return store[k]
+    value = compute()
+    if len(store) >= _CACHE_MAX:
+        store.clear()
+    store[k] = value
+    _dirty = True
+    return value
+
+
+@atexit.register
+def save_results() -> None:
+    """Write new results (atomically: another process may be reading or writing the same file)."""
+    global _dirty
+    if not _dirty or _results is None:
+        return
+    _dirty = False
+    try:
+        path = _cache_file()
+        if path is None:
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        with open(tmp, "w", encoding="utf-8") as fh:
+            json.dump({"format": _CACHE_FORMAT, "results": _results}, fh)
+        os.replace(tmp, path)
+    except OSError:
+        pass
+
+
+def _dims_of(text: str) -> dict:
+    return {k: v for k, v in parse_unit(text).dimensionality.items()}
+
+
+def check_unit(text: str) -> dict:
+    """Raise UnitProblem like `parse_unit` for a bad unit; else its dimension as
+    {"[mass]": 1, "[length]": -3, ...} (pint's dimensionality), without pint when cached."""
+    if text is None or not str(text).strip():
+        parse_unit(text)  # raises
+    return results("dims", str(text), lambda: _dims_of(text))
+
+
+def dimension_key(text: str) -> tuple:
+    """A hashable form of the unit's dimension (for grouping units of the same dimension)."""
+    return tuple(sorted(check_unit(text).items()))
+
+
+def factor_cached(from_unit: str, to_unit: str) -> float:
+    """`factor` through the persistent cache (exactly pint's number)."""
+    return results("factor", f"{from_unit}\x1f{to_unit}", lambda: factor(from_unit, to_unit))
+
+
+#: unit spellings users commonly write (energy, volume, gas volume, mass, transport, area); the GHG
+#: engine prices every factor activity in these and the factors' own units before its scan
+COMMON_UNITS = (
+    "Wh", "kWh", "MWh", "GWh", "J", "kJ", "MJ", "GJ", "TJ", "kcal", "Mcal", "Gcal", "mmBtu", "MMBtu", "therm",
+    "mL", "L", "kL", "m3", "gallon", "imperial_gallon", "bbl",
+    "Nm3", "scf", "Mscf", "MMscf",
+    "mg", "g", "kg", "t", "Mt", "Gg", "lb", "short_ton", "long_ton",
+    "km", "tkm", "pkm",
+)
