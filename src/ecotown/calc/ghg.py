@@ -380,6 +380,13 @@ def gwp_value(gas: str, gwp_set: str) -> float | None:
         return _gwp_extra()[(gas, gwp_set)][0]
     if gas in {"CH4_fossil", "CH4_nonfossil"}:
         return None
+    # the package's own value, kept (per package version) in the units module's persistent cache
+    # because importing the package costs ~50 ms of every run's start-up
+    key = f"{units.dist_version('globalwarmingpotentials', 'globalwarmingpotentials')}\x1f{gas}\x1f{gwp_set}"
+    return units.results("gwp", key, lambda: _package_gwp(gas, gwp_set))
+
+
+def _package_gwp(gas: str, gwp_set: str) -> float | None:
     import globalwarmingpotentials as gwps
 
     table = gwps.data.get(f"{gwp_set}GWP100", {})

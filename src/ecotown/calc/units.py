@@ -92,7 +92,7 @@ def parse_unit(text: str) -> pint.Unit:
 
 def dimensionality(text: str) -> str:
     """A stable text form of the unit's dimension, e.g. '[mass]' or '[length] ** 3'."""
-    return str(parse_unit(text).dimensionality)
+    return results("dimstr", str(text), lambda: str(parse_unit(text).dimensionality))
 
 
 def same_dimension(a: str, b: str) -> bool:
@@ -128,23 +128,26 @@ _results: dict | None = None
 _dirty = False
 
 
-def _pint_version() -> str:
-    """pint's installed version without importing pint or importlib.metadata (both cost start-up)."""
+@lru_cache(maxsize=8)
+def dist_version(module: str, dist: str) -> str:
+    """The installed version of distribution `dist` (top-level module `module`) and its folder,
+    without importing it or importlib.metadata (both cost start-up time)."""
     import importlib.util
 
-    spec = importlib.util.find_spec("pint")
+    spec = importlib.util.find_spec(module)
     if spec is None or not spec.origin:
         return "?"
     pkg = Path(spec.origin).parent
+    prefix = dist.replace("-", "_").lower() + "-"
     try:
         for name in os.listdir(pkg.parent):
-            if name.startswith("pint-") and name.endswith((".dist-info", ".egg-info")):
-                return name[5:].rsplit(".", 1)[0] + "@" + str(pkg)
+            if name.lower().replace("-", "_").startswith(prefix) and name.endswith((".dist-info", ".egg-info")):
+                return name[len(prefix):].rsplit(".", 1)[0] + "@" + str(pkg)
     except OSError:
         pass
     from importlib.metadata import version
 
-    return version("pint") + "@" + str(pkg)
+    return version(dist) + "@" + str(pkg)
 
 
 def _cache_file() -> Path | None:
@@ -154,7 +157,7 @@ def _cache_file() -> Path | None:
     if folder == ":auto:":
         folder = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "ecotown"
     h = hashlib.sha256()
-    for part in (_CACHE_FORMAT, _pint_version(), repr(sorted(_AMBIGUOUS)), repr(_ALIASES)):
+    for part in (_CACHE_FORMAT, dist_version("pint", "pint"), repr(sorted(_AMBIGUOUS)), repr(_ALIASES)):
         h.update(part.encode() + b"\0")
     h.update(UNITS_FILE.read_bytes())
     return Path(folder) / f"units-{h.hexdigest()[:24]}.json"
