@@ -644,6 +644,9 @@ class _Run:
             self.con.execute(f"SET threads = {int(threads)}")
         self.con.execute(f"SET memory_limit = '{memory_limit or os.environ.get('ECOTOWN_DUCKDB_MEMORY', '512MB')}'")
         self.con.execute("SET preserve_insertion_order = false")
+        # DuckDB draws a progress bar on stdout for a query over 2 s (a loaded machine, a big file):
+        # that would corrupt the JSON on stdout
+        self.con.execute("SET enable_progress_bar = false")
         self.src_name = "activities"
         self._load_activities(activities, problems)
         if problems:
