@@ -972,9 +972,25 @@ class _Run:
             except UnitProblem:
                 continue
         out: list[tuple[str, str, Segment, float]] = []
-        for activity in by_act:
+        convertible = {c.activity for c in self.conversions}
+        for activity, facs in by_act.items():
+            keys = list(groups)
+            if activity not in convertible:
+                # no density or heating value: only a unit of dimension [mass] / dim(factor unit) can
+                # reach kg (the multiplier itself still comes from pint); other dimensions fall back
+                need = set()
+                for f in facs:
+                    try:
+                        d = dict(units.check_unit(f.unit))
+                    except UnitProblem:
+                        need.add(None)
+                        continue
+                    d = {k: -v for k, v in d.items()}
+                    d["[mass]"] = d.get("[mass]", 0) + 1
+                    need.add(tuple(sorted((k, v) for k, v in d.items() if v)))
+                keys = [k for k in keys if {k} == need]
             mine = []
-            for us in groups.values():
+            for us in (groups[k] for k in keys):
                 segs, pair_problems, factor_problems = self.build_segments([(activity, us[0])])
                 if factor_problems:
                     mine = []
