@@ -204,3 +204,13 @@ def test_no_progress_bar_on_stdout(tmp_path, factors):
         assert r.con.execute("SELECT current_setting('enable_progress_bar')").fetchone()[0] is False
     finally:
         r.con.close()
+
+
+def test_results_cache_is_named_by_the_code_that_computes_it(tmp_path, monkeypatch):
+    """The chain multipliers are computed by ghg.py: a changed ghg.py must not read old results."""
+    monkeypatch.setenv("ECOTOWN_PINT_CACHE", str(tmp_path))
+    first = units._cache_file()
+    src = tmp_path / "ghg_changed.py"
+    src.write_text(units.Path(ghg.__file__).read_text() + "\n# changed\n")
+    monkeypatch.setattr(units, "_SOURCES", [p if p.name != "ghg.py" else src for p in units._SOURCES])
+    assert units._cache_file() != first

@@ -43,6 +43,8 @@ from ecotown.calc.errors import CalcError, InputError, Problem, UnitProblem
 if TYPE_CHECKING:  # pyarrow is imported only where needed (start-up time)
     import pyarrow as pa
 
+units.cache_source(__file__)  # the chain multipliers and GWP values cached through units.results
+
 ENGINE_VERSION = "ecotown-ghg 0.1.0"
 GWP_SETS = ("AR4", "AR5", "AR6")
 ACTIVITY_COLUMNS = ("org", "period_start", "period_end", "activity", "quantity", "unit")

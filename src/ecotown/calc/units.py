@@ -9,8 +9,8 @@ barrel of 42 US gallons, 158.987 L — pint's own ``bbl`` is 31.5 gallons and is
 pint is imported only when a unit must really be worked out: its results (is a unit valid, its
 dimension, a conversion factor, the engine's chain multipliers) are kept in a small persistent cache
 (``results``), exactly the numbers pint gave, in a file named by pint's version and the contents of
-``units.txt`` and of this module's rules (so a new pint, a changed ``units.txt`` or new aliases start a
-new file). Set ``ECOTOWN_PINT_CACHE=`` (empty) to disable it together with pint's own cache.
+``units.txt`` and of the modules that compute the results (this one, ``ghg``): a new pint, a changed
+``units.txt`` or changed code start a new file. Set ``ECOTOWN_PINT_CACHE=`` (empty) to disable it together with pint's own cache.
 """
 from __future__ import annotations
 
@@ -126,6 +126,16 @@ _CACHE_FORMAT = "ecotown-units-results 1"
 _CACHE_MAX = 200_000  # entries; a larger store starts again empty
 _results: dict | None = None
 _dirty = False
+#: the modules whose code turns pint's answers into cached results (their source is in the file name)
+_SOURCES: list[Path] = [Path(__file__).resolve()]
+
+
+def cache_source(path: str | Path) -> None:
+    """Name the results file also by this module's source (a module that caches results through
+    `results`), so that changed code never reads results stored by the old code."""
+    p = Path(path).resolve()
+    if p not in _SOURCES:
+        _SOURCES.append(p)
 
 
 @lru_cache(maxsize=8)
@@ -160,6 +170,8 @@ def _cache_file() -> Path | None:
     for part in (_CACHE_FORMAT, dist_version("pint", "pint"), repr(sorted(_AMBIGUOUS)), repr(_ALIASES)):
         h.update(part.encode() + b"\0")
     h.update(UNITS_FILE.read_bytes())
+    for src in _SOURCES:
+        h.update(src.read_bytes())
     return Path(folder) / f"units-{h.hexdigest()[:24]}.json"
 
 
