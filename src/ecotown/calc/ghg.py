@@ -1,7 +1,13 @@
 """GHG inventory engine: activity rows x emission factors x GWP -> per-gas results -> aggregates.
 
 Pure computation (no Django import). Activity rows are columnar (CSV, Parquet or a pyarrow Table)
-and processed inside DuckDB so that a national recompute of tens of millions of rows stays fast:
+and processed inside DuckDB so that a national recompute of tens of millions of rows stays fast.
+
+With undated factors, the priced scan (`_Run._priced_run`) comes first: every factor activity is
+priced before the read in the unit spellings users write (`units.COMMON_UNITS` and the factors' own
+per-units; pint once per activity and dimension), and one read groups the rows by organisation and
+by pair (`GROUPING SETS`), the validation in the join condition. If any row is invalid or its pair
+was not priced, or the factors are dated, the exact scan runs:
 
 1. one scan of the rows joins each row to a small per-activity table of factor-edition segments
    (built from the factors alone: edition boundaries depend on the activity, not the unit), splits
