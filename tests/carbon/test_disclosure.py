@@ -289,3 +289,15 @@ def test_api_gives_the_disclosure(world, client, inv, token_for):
     grid = [ln for ln in lines if ln["activity"] == "grid_electricity"]
     assert [(ln["data_source"], ln["factor"]["gwp_set"], ln["factor"]["status"]) for ln in grid] == [
         ("", "AR5", "secondary_verify")]
+
+
+def test_gases_not_split_by_the_source_are_not_shown_as_zero(world, settings, tmp_path):
+    """Only CO2e factors (diesel, TGO): before, the page listed "CO2 0.0000 t" above the CO2e total —
+    a verifier would read no CO2; now CO2, CH4 and N2O show "–" (not reported separately)."""
+    services.sync_builtin_library(None)
+    record(world.F2, "diesel", 1000, "L", "2025-03-01", "2025-03-31")
+    inv = services.compute_inventory(world.F2, 2025)
+    pg = disclosure.per_gas(inv)
+    assert [(g["gas"], g["mass_t"], g["co2e_t"]) for g in pg["gases"]] == [
+        ("CO2", None, None), ("CH4", None, None), ("N2O", None, None)]
+    assert pg["co2e"]["co2e_t"] == 2.7078

@@ -119,9 +119,13 @@ def per_gas(inv: Inventory) -> dict:
     gases = [{"gas": g, "label": _both(g, g), "mass_t": d.get("mass_t"), "co2e_t": d.get("co2e_t")}
              for g, d in sorted(by.items(), key=lambda kv: _gas_key(kv[0]))
              if g not in ("CO2e", "CO2_biogenic") and d.get("co2e_t") is not None]
+    # CO2, CH4 and N2O are always listed; one not reported separately is None ("–") when CO2e factors
+    # (not split by gas) are in the inventory — it may be inside them — and 0 when there are none
+    hidden = bool((by.get("CO2e") or {}).get("co2e_t"))
     for g in KYOTO_ORDER:
         if g not in by:
-            gases.append({"gas": g, "label": _both(g, g), "mass_t": 0.0, "co2e_t": 0.0})
+            gases.append({"gas": g, "label": _both(g, g), "mass_t": None if hidden else 0.0,
+                          "co2e_t": None if hidden else 0.0})
     gases.sort(key=lambda r: _gas_key(r["gas"]))
     co2e = by.get("CO2e")
     bio = by.get("CO2_biogenic")

@@ -184,7 +184,8 @@ def _disclosure_sheet(ws, inv: Inventory, disc: dict, bold, fill) -> None:
     head("ก๊าซ / Gas", "ตันของก๊าซ / t of gas", "t CO2e")
     pg = disc["per_gas"]
     for g in pg["gases"]:
-        ws.append([g["gas"], round(g["mass_t"] or 0.0, 6), round(g["co2e_t"] or 0.0, 6)])
+        ws.append([g["gas"], None if g["mass_t"] is None else round(g["mass_t"], 6),
+                   None if g["co2e_t"] is None else round(g["co2e_t"], 6)])
     ws.append([disclosure.CO2E_LABEL_BOTH, None, round(pg["co2e"]["co2e_t"], 6)])
     ws.append(["CO2 ชีวภาพ / biogenic CO2 (รายงานแยก / reported separately)", round(pg["biogenic_t"], 6), None])
     title("ขอบเขตที่ 2 / Scope 2")
