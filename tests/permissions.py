@@ -307,6 +307,7 @@ PAGE_ROUTES: dict[str, Route] = {
     "carbon/factors/": Route("signed-in, carbon.FactorSet:change"),
     "carbon/estate/<int:pk>/": Route("registry.Organisation:view, carbon.EstateResult:view"),
     "carbon/estate/<int:pk>/energy-sales/": Route("registry.Organisation:change"),
+    "carbon/organisation/<int:pk>/energy-sales/": Route("registry.Organisation:change"),
     "carbon/authority/": Route("rollup"),
     "carbon/map.json": SIGNED_IN,
     # assessment

@@ -172,3 +172,31 @@ def test_only_the_seller_or_its_estate_declares(world, estate):
         _declare(world, 1000, seller=world.F3, who="officer")
     assert list(exc.value.message_dict) == ["seller"]
     assert EstateEnergySale.objects.count() == 0
+
+
+def test_a_member_declares_its_own_power_sale_on_its_page(world, estate, client):
+    """F1's approver (a small power producer in E1) declares on F1's own page what F1 sold to the
+    other members (before: only the estate's page or the API could). F2 bought 2,000 kWh, so 1,500 kWh
+    is accepted: estate-wide Scope 2 7.9984 - 1,500 x 0.4999 = 7.24855 t. The page lists F1's own
+    declarations only, never the operator's or another member's."""
+    _declare(world, 6000)  # the operator's resale: not F1's to see
+    client.force_login(world.users["approver"])
+    url = f"/carbon/organisation/{world.F1.pk}/energy-sales/?year=2025"
+    page = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Energy sold inside the estate · " in page and "none declared" in page
+    r = client.post(url, {"seller": world.F1.pk, "year": 2025, "activity": "grid_electricity", "quantity": "3000",
+                          "unit": "kWh"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert r.status_code == 200 and "exceeds what the other members of the estate bought in 2025 (2,000 kWh)" in r.content.decode()
+    r = client.post(url, {"seller": world.F1.pk, "year": 2025, "activity": "grid_electricity", "quantity": "1500",
+                          "unit": "kWh"})
+    assert (r.status_code, r["Location"]) == (302, url)
+    sale = EstateEnergySale.objects.get(seller=world.F1)
+    assert (sale.estate_id, sale.year, float(sale.quantity), sale.unit) == (world.E1.pk, 2025, 1500.0, "kWh")
+    wide = selectors.estate_wide(world.E1, 2025)
+    assert wide["scope2_sold_between_members_t"] == 0.74985
+    page = client.get(url, HTTP_ACCEPT_LANGUAGE="th").content.decode()
+    assert "1,500 kWh" in page and "6,000" not in page  # its own declaration only
+    # and its inventory page links to it
+    inv = Inventory.objects.get(organisation=world.F1, year=2025)
+    assert f'href="/carbon/organisation/{world.F1.pk}/energy-sales/?year=2025"' in client.get(
+        f"/carbon/inventory/{inv.pk}/").content.decode()

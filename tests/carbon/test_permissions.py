@@ -76,6 +76,13 @@ class TestCarbonMatrix(PermissionMatrix):
         Action("energy sales post", "/carbon/estate/{o.org.pk}/energy-sales/", {a: {"E1"} for a in SALES_E1},
                lambda case, o: {"seller": o.org.pk, "year": 2025, "activity": "steam", "quantity": "0", "unit": "GJ"},
                keys=["E1"]),
+        # a member of an estate (a small power producer) declares its own power sold to other members
+        Detail("member energy sales page", "/carbon/organisation/{o.org.pk}/energy-sales/",
+               {a: v & {"F1", "F3"} for a, v in CHANGE.items()}, keys=["F1", "F3"]),
+        Action("member energy sales post", "/carbon/organisation/{o.org.pk}/energy-sales/",
+               {a: v & {"F1", "F3"} for a, v in CHANGE.items()},
+               lambda case, o: {"seller": o.org.pk, "year": 2025, "activity": "grid_electricity", "quantity": "0",
+                                "unit": "kWh"}, keys=["F1", "F3"]),
         # object-less
         Detail("index", "/carbon/", SIGNED_IN),
         Detail("rollup page", "/carbon/authority/?year=2025", ROLLUP, refused=404),

@@ -16,6 +16,7 @@ urlpatterns = [
     path("factors/", views.library, name="library"),
     path("estate/<int:pk>/", views.estate_view, name="estate"),
     path("estate/<int:pk>/energy-sales/", views.energy_sales, name="energy_sales"),
+    path("organisation/<int:pk>/energy-sales/", views.member_energy_sales, name="member_energy_sales"),
     path("authority/", views.authority_view, name="authority"),
     path("map.json", views.map_data, name="map_data"),
 ]

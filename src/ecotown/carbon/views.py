@@ -124,6 +124,8 @@ def inventory_detail(request, pk: int):
         "months": selectors.months(inv.organisation, inv.year), "trend": trend,
         "intensity": intensity, "employees_source": EMPLOYEE_SOURCES.get(intensity["employees_source"], ""),
         "can_change": access.can(request.user, Action.CHANGE, inv),
+        "can_declare_sales": (inv.organisation.kind in services.MEMBER_KINDS and inv.organisation.parent_id is not None
+                              and access.can(request.user, Action.CHANGE, inv.organisation)),
         "can_finalise": access.can(request.user, CarbonAction.FINALISE, inv) and inv.status in (
             Inventory.Status.DRAFT, Inventory.Status.RESTATED),
         "pending": _pending(inv),
@@ -307,7 +309,43 @@ def energy_sales(request, pk: int):
     sales = selectors.energy_sales(estate, year)
     for s in sales:
         s["activity_name"] = activity_name(s["activity"])
-    return render(request, "carbon/energy_sales.html", {"estate": estate, "form": form, "year": year, "sales": sales})
+    back = reverse("carbon:estate", args=[estate.pk]) + f"?year={year}"
+    return render(request, "carbon/energy_sales.html", {"estate": estate, "form": form, "year": year, "sales": sales,
+                                                        "back_url": back, "back_name": estate.name})
+
+
+@login_required
+def member_energy_sales(request, pk: int):
+    """A member of an estate that generates power (a small power producer) declares what it sold to
+    the other members in a year — the same declaration as on the estate's page, for its own
+    organisation only; it sees its own declarations, never the other members'."""
+    org = access.get_or_404(request.user, Organisation.objects.filter(kind__in=services.MEMBER_KINDS), pk=pk)
+    access.require(request.user, Action.CHANGE, org)
+    estate = org.parent if org.parent_id and org.parent.kind in services.ESTATE_KINDS else None
+    if estate is None:
+        raise Http404
+    year = _year(request)
+    form = SaleForm(request.POST or None, initial={"seller": org.pk, "year": year, "unit": "kWh"})
+    form.fields["seller"].choices = [(org.pk, org.name)]
+    form.fields["activity"].choices = _scope2_activities()
+    back = reverse("carbon:index")
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            services.declare_energy_sale(request.user, estate, year=d["year"], activity=d["activity"],
+                                         quantity=d["quantity"], unit=d["unit"], seller=org, note=d["note"])
+        except ValidationError as exc:
+            add_errors(form, exc)
+        else:
+            messages.success(request, _("Saved. The estate-wide results were recomputed."))
+            return redirect(reverse("carbon:member_energy_sales", args=[org.pk]) + f"?year={d['year']}")
+    if request.method == "POST" and str(form.data.get("year", "")).isdigit():
+        year = int(form.data["year"])
+    sales = [s for s in selectors.energy_sales(estate, year) if s["seller_id"] == org.pk]
+    for s in sales:
+        s["activity_name"] = activity_name(s["activity"])
+    return render(request, "carbon/energy_sales.html", {"estate": estate, "form": form, "year": year, "sales": sales,
+                                                        "back_url": back, "back_name": org.name, "member": org})
 
 
 @login_required
