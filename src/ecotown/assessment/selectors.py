@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from django.http import Http404
 from django.urls import reverse
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 
 from ecotown.registry.policies import RegistryAction
 from ecotown import access
@@ -16,10 +16,10 @@ from .models import Assessment, AssessmentResult, FrameworkVersion
 
 # threshold status → (short label, long label, css class); shown wherever a threshold is shown
 THRESHOLD_STATUSES = {
-    "official": (_l("official"), _l("Official threshold"), "text-bg-success"),
-    "secondary_verify": (_l("secondary — verify"), _l("From a secondary source: verify before relying on it"),
+    "official": (gettext_lazy("official"), gettext_lazy("Official threshold"), "text-bg-success"),
+    "secondary_verify": (gettext_lazy("secondary — verify"), gettext_lazy("From a secondary source: verify before relying on it"),
                          "text-bg-warning"),
-    "illustrative": (_l("illustrative"), _l("Illustrative default — not an official threshold"), "text-bg-danger"),
+    "illustrative": (gettext_lazy("illustrative"), gettext_lazy("Illustrative default — not an official threshold"), "text-bg-danger"),
 }
 ASSESSABLE_KINDS = ("estate", "port", "factory", "school")
 

@@ -9,7 +9,7 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ecotown.registry.policies import RegistryAction
@@ -29,10 +29,10 @@ def _errors(exc: ValidationError) -> list[str]:
 
 
 class StartForm(forms.Form):
-    organisation = forms.ModelChoiceField(queryset=Organisation.objects.none(), label=_l("Organisation"))
-    framework_version = forms.ModelChoiceField(queryset=FrameworkVersion.objects.none(), label=_l("Framework"))
-    year = forms.IntegerField(label=_l("Year (A.D.)"), min_value=2000, max_value=2100)
-    scenario = forms.ChoiceField(choices=Assessment.SCENARIOS, label=_l("Performance"), initial=Assessment.CURRENT)
+    organisation = forms.ModelChoiceField(queryset=Organisation.objects.none(), label=gettext_lazy("Organisation"))
+    framework_version = forms.ModelChoiceField(queryset=FrameworkVersion.objects.none(), label=gettext_lazy("Framework"))
+    year = forms.IntegerField(label=gettext_lazy("Year (A.D.)"), min_value=2000, max_value=2100)
+    scenario = forms.ChoiceField(choices=Assessment.SCENARIOS, label=gettext_lazy("Performance"), initial=Assessment.CURRENT)
 
     def __init__(self, user, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -72,7 +72,7 @@ def start(request):
 # --- frameworks ---------------------------------------------------------------------------------
 
 class UploadForm(forms.Form):
-    file = forms.FileField(label=_l("Framework file (YAML)"))
+    file = forms.FileField(label=gettext_lazy("Framework file (YAML)"))
 
 
 @login_required

@@ -6,7 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from ecotown.enquiries.policies import EnquiryAction
@@ -21,12 +21,12 @@ from .models import Enquiry, Programme
 
 
 class EnquiryForm(forms.Form):
-    programme = forms.ChoiceField(label=_l("programme"), choices=Programme.choices)
-    name = forms.CharField(label=_l("your name"), max_length=200)
-    email = forms.EmailField(label=_l("e-mail"))
-    phone = forms.CharField(label=_l("phone"), max_length=40, required=False)
-    subject = forms.CharField(label=_l("subject"), max_length=200)
-    message = forms.CharField(label=_l("message"), widget=forms.Textarea(attrs={"rows": 5}))
+    programme = forms.ChoiceField(label=gettext_lazy("programme"), choices=Programme.choices)
+    name = forms.CharField(label=gettext_lazy("your name"), max_length=200)
+    email = forms.EmailField(label=gettext_lazy("e-mail"))
+    phone = forms.CharField(label=gettext_lazy("phone"), max_length=40, required=False)
+    subject = forms.CharField(label=gettext_lazy("subject"), max_length=200)
+    message = forms.CharField(label=gettext_lazy("message"), widget=forms.Textarea(attrs={"rows": 5}))
 
 
 def enquiry_new(request):

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ecotown.registry.policies import RegistryAction
@@ -107,10 +107,10 @@ def org_page(request, pk: int):
 
 
 class ProductionForm(forms.Form):
-    product = forms.ModelChoiceField(label=_l("product"), queryset=None)
-    month = forms.CharField(label=_l("month"), max_length=20, help_text=_l("e.g. 2026-03 or 3/2569"))
-    quantity = forms.CharField(label=_l("quantity"), max_length=40)
-    reason = forms.CharField(label=_l("reason for the change"), required=False)
+    product = forms.ModelChoiceField(label=gettext_lazy("product"), queryset=None)
+    month = forms.CharField(label=gettext_lazy("month"), max_length=20, help_text=gettext_lazy("e.g. 2026-03 or 3/2569"))
+    quantity = forms.CharField(label=gettext_lazy("quantity"), max_length=40)
+    reason = forms.CharField(label=gettext_lazy("reason for the change"), required=False)
 
     def __init__(self, *args, org, **kw):
         super().__init__(*args, **kw)
@@ -118,9 +118,9 @@ class ProductionForm(forms.Form):
 
 
 class EmployeeForm(forms.Form):
-    month = forms.CharField(label=_l("month"), max_length=20, help_text=_l("e.g. 2026-03 or 3/2569"))
-    employees = forms.IntegerField(label=_l("employees"), min_value=0)
-    reason = forms.CharField(label=_l("reason for the change"), required=False)
+    month = forms.CharField(label=gettext_lazy("month"), max_length=20, help_text=gettext_lazy("e.g. 2026-03 or 3/2569"))
+    employees = forms.IntegerField(label=gettext_lazy("employees"), min_value=0)
+    reason = forms.CharField(label=gettext_lazy("reason for the change"), required=False)
 
 
 def _form_problems(form) -> Problems:
@@ -176,18 +176,18 @@ ACTIVITY_FIELDS = ("period_start", "period_end", "activity", "quantity", "unit",
 
 
 class ActivityForm(forms.Form):
-    activity = forms.ChoiceField(label=_l("activity"))
-    quantity = forms.CharField(label=_l("quantity"), max_length=40,
+    activity = forms.ChoiceField(label=gettext_lazy("activity"))
+    quantity = forms.CharField(label=gettext_lazy("quantity"), max_length=40,
                                widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}))
-    unit = forms.ChoiceField(label=_l("unit"))
-    period_start = forms.CharField(label=_l("period start"), max_length=20,
-                                   help_text=_l("e.g. 2026-03-01, 1/3/2026 or 1/3/2569"))
-    period_end = forms.CharField(label=_l("period end"), max_length=20, required=False,
-                                 help_text=_l("empty = to the end of the month"))
-    meter = forms.CharField(label=_l("meter or site"), max_length=100, required=False)
-    data_source = forms.ChoiceField(label=_l("data source"), required=False,
+    unit = forms.ChoiceField(label=gettext_lazy("unit"))
+    period_start = forms.CharField(label=gettext_lazy("period start"), max_length=20,
+                                   help_text=gettext_lazy("e.g. 2026-03-01, 1/3/2026 or 1/3/2569"))
+    period_end = forms.CharField(label=gettext_lazy("period end"), max_length=20, required=False,
+                                 help_text=gettext_lazy("empty = to the end of the month"))
+    meter = forms.CharField(label=gettext_lazy("meter or site"), max_length=100, required=False)
+    data_source = forms.ChoiceField(label=gettext_lazy("data source"), required=False,
                                     choices=[("", gettext_lazy("unknown"))] + list(DataSource.choices))
-    reason = forms.CharField(label=_l("reason for the change"), required=False,
+    reason = forms.CharField(label=gettext_lazy("reason for the change"), required=False,
                              widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args, with_reason=False, live=False, **kw):
@@ -521,8 +521,8 @@ def completeness(request):
 
 
 class CalendarForm(forms.Form):
-    remind_days_before = forms.IntegerField(label=_l("remind this many days before the deadline"), min_value=0, max_value=60)
-    escalate_days_after = forms.IntegerField(label=_l("escalate this many days after the deadline"), min_value=0, max_value=120)
+    remind_days_before = forms.IntegerField(label=gettext_lazy("remind this many days before the deadline"), min_value=0, max_value=60)
+    escalate_days_after = forms.IntegerField(label=gettext_lazy("escalate this many days after the deadline"), min_value=0, max_value=120)
 
     def __init__(self, *args, year, **kw):
         super().__init__(*args, **kw)

@@ -14,7 +14,7 @@ from django.http import FileResponse, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from ecotown.accounts.policies import AccountsAction
@@ -84,8 +84,8 @@ def switch_membership(request, pk: int):
 
 
 class PreferencesForm(forms.Form):
-    language = forms.ChoiceField(label=_l("language"), choices=settings.LANGUAGES)
-    buddhist_era = forms.BooleanField(label=_l("show Buddhist-Era years"), required=False)
+    language = forms.ChoiceField(label=gettext_lazy("language"), choices=settings.LANGUAGES)
+    buddhist_era = forms.BooleanField(label=gettext_lazy("show Buddhist-Era years"), required=False)
 
 
 @login_required
@@ -116,15 +116,15 @@ def set_language(request):
 
 
 class RegisterForm(forms.Form):
-    diw_number = forms.CharField(label=_l("DIW registration number of your factory"), max_length=40,
-                                 help_text=_l("e.g. 3-105-1/45ชบ or the 14-digit number"))
-    role = forms.ChoiceField(label=_l("role"), choices=[(Role.FACTORY_PREPARER, Role.FACTORY_PREPARER.label),
+    diw_number = forms.CharField(label=gettext_lazy("DIW registration number of your factory"), max_length=40,
+                                 help_text=gettext_lazy("e.g. 3-105-1/45ชบ or the 14-digit number"))
+    role = forms.ChoiceField(label=gettext_lazy("role"), choices=[(Role.FACTORY_PREPARER, Role.FACTORY_PREPARER.label),
                                                         (Role.FACTORY_APPROVER, Role.FACTORY_APPROVER.label)])
-    first_name = forms.CharField(label=_l("first name"), max_length=150)
-    last_name = forms.CharField(label=_l("last name"), max_length=150)
-    email = forms.EmailField(label=_l("e-mail"))
-    username = forms.CharField(label=_l("user name"), max_length=150)
-    password = forms.CharField(label=_l("password"), widget=forms.PasswordInput)
+    first_name = forms.CharField(label=gettext_lazy("first name"), max_length=150)
+    last_name = forms.CharField(label=gettext_lazy("last name"), max_length=150)
+    email = forms.EmailField(label=gettext_lazy("e-mail"))
+    username = forms.CharField(label=gettext_lazy("user name"), max_length=150)
+    password = forms.CharField(label=gettext_lazy("password"), widget=forms.PasswordInput)
 
 
 def register(request):
@@ -140,10 +140,10 @@ def register(request):
 
 
 class AcceptForm(forms.Form):
-    first_name = forms.CharField(label=_l("first name"), max_length=150)
-    last_name = forms.CharField(label=_l("last name"), max_length=150)
-    username = forms.CharField(label=_l("user name"), max_length=150)
-    password = forms.CharField(label=_l("password"), widget=forms.PasswordInput)
+    first_name = forms.CharField(label=gettext_lazy("first name"), max_length=150)
+    last_name = forms.CharField(label=gettext_lazy("last name"), max_length=150)
+    username = forms.CharField(label=gettext_lazy("user name"), max_length=150)
+    password = forms.CharField(label=gettext_lazy("password"), widget=forms.PasswordInput)
 
 
 def accept_invitation(request, token: str):
@@ -169,8 +169,8 @@ def accept_invitation(request, token: str):
 
 
 class InviteForm(forms.Form):
-    email = forms.EmailField(label=_l("e-mail"))
-    role = forms.ChoiceField(label=_l("role"), choices=Role.choices)
+    email = forms.EmailField(label=gettext_lazy("e-mail"))
+    role = forms.ChoiceField(label=gettext_lazy("role"), choices=Role.choices)
 
 
 @login_required
@@ -255,8 +255,8 @@ def file_upload(request, pk: int):
 
 
 class PersonForm(forms.Form):
-    username = forms.CharField(label=_l("user name"), required=False)
-    email = forms.EmailField(label=_l("e-mail"), required=False)
+    username = forms.CharField(label=gettext_lazy("user name"), required=False)
+    email = forms.EmailField(label=gettext_lazy("e-mail"), required=False)
 
 
 @login_required
@@ -295,16 +295,16 @@ __all__ = ["Notification"]
 
 
 class ContactForm(forms.Form):
-    name = forms.CharField(label=_l("name"), max_length=200)
-    position = forms.CharField(label=_l("position"), max_length=200, required=False)
-    email = forms.EmailField(label=_l("e-mail"), required=False)
-    phone = forms.CharField(label=_l("phone"), max_length=40, required=False)
+    name = forms.CharField(label=gettext_lazy("name"), max_length=200)
+    position = forms.CharField(label=gettext_lazy("position"), max_length=200, required=False)
+    email = forms.EmailField(label=gettext_lazy("e-mail"), required=False)
+    phone = forms.CharField(label=gettext_lazy("phone"), max_length=40, required=False)
 
 
 class ProductForm(forms.Form):
-    name_th = forms.CharField(label=_l("name (Thai)"), max_length=255)
-    name_en = forms.CharField(label=_l("name (English)"), max_length=255)
-    unit = forms.CharField(label=_l("production unit"), max_length=40, help_text=_l("e.g. t, piece, m3, vehicle"))
+    name_th = forms.CharField(label=gettext_lazy("name (Thai)"), max_length=255)
+    name_en = forms.CharField(label=gettext_lazy("name (English)"), max_length=255)
+    unit = forms.CharField(label=gettext_lazy("production unit"), max_length=40, help_text=gettext_lazy("e.g. t, piece, m3, vehicle"))
 
 
 @login_required
@@ -334,15 +334,15 @@ def org_add_item(request, pk: int, item: str):
 
 
 class MembershipForm(forms.Form):
-    organisation = forms.ModelChoiceField(label=_l("organisation"), queryset=Organisation.objects.all())
-    role = forms.ChoiceField(label=_l("role"), choices=Role.choices)
+    organisation = forms.ModelChoiceField(label=gettext_lazy("organisation"), queryset=Organisation.objects.all())
+    role = forms.ChoiceField(label=gettext_lazy("role"), choices=Role.choices)
 
 
 class AssignmentForm(forms.Form):
-    organisation = forms.ModelChoiceField(label=_l("organisation"), queryset=Organisation.objects.all())
-    valid_from = forms.DateField(label=_l("from"), widget=forms.DateInput(attrs={"type": "date"}))
-    valid_to = forms.DateField(label=_l("to"), widget=forms.DateInput(attrs={"type": "date"}))
-    purpose = forms.CharField(label=_l("purpose"), max_length=200, required=False)
+    organisation = forms.ModelChoiceField(label=gettext_lazy("organisation"), queryset=Organisation.objects.all())
+    valid_from = forms.DateField(label=gettext_lazy("from"), widget=forms.DateInput(attrs={"type": "date"}))
+    valid_to = forms.DateField(label=gettext_lazy("to"), widget=forms.DateInput(attrs={"type": "date"}))
+    purpose = forms.CharField(label=gettext_lazy("purpose"), max_length=200, required=False)
 
 
 @login_required
