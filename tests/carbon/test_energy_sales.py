@@ -200,3 +200,16 @@ def test_a_member_declares_its_own_power_sale_on_its_page(world, estate, client)
     inv = Inventory.objects.get(organisation=world.F1, year=2025)
     assert f'href="/carbon/organisation/{world.F1.pk}/energy-sales/?year=2025"' in client.get(
         f"/carbon/inventory/{inv.pk}/").content.decode()
+
+
+def test_the_sale_form_takes_a_buddhist_era_year(world, estate, client):
+    """Thai users write 2568 for 2025 (before: the form refused anything above 2100)."""
+    client.force_login(world.users["approver"])
+    url = f"/carbon/organisation/{world.F1.pk}/energy-sales/"
+    r = client.post(url, {"seller": world.F1.pk, "year": 2568, "activity": "grid_electricity", "quantity": "500",
+                          "unit": "kWh"})
+    assert (r.status_code, r["Location"]) == (302, url + "?year=2025")
+    assert EstateEnergySale.objects.get(seller=world.F1).year == 2025
+    r = client.post(url, {"seller": world.F1.pk, "year": 3000, "activity": "grid_electricity", "quantity": "500",
+                          "unit": "kWh"}, HTTP_ACCEPT_LANGUAGE="th")
+    assert "ระบุปีระหว่าง ค.ศ. 2000 ถึง 2100 (พ.ศ. 2543 ถึง 2643)" in r.content.decode()
