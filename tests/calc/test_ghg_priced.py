@@ -109,7 +109,10 @@ def test_priced_scan_by_hand_and_equal_to_the_exact_scan(tmp_path, factors):
     assert got["memo"]["HCFC-22"]["mass_t"] == pytest.approx(0.0005, rel=1e-12)
     assert got["by_gas"]["HFC-32"]["mass_t"] == pytest.approx(2 * LB_KG * 0.5 / 1000, rel=1e-12)
     assert len(got["factors_used"]) == 6
-    assert got["warnings"] == []  # the only Scope 2 activity has its market factor
+    # the only Scope 2 activity has its market factor (no market fallback); the three CO2e factors of the
+    # file state no GWP set, which the result says factor by factor (issue 9)
+    assert sorted((w["kind"], w["factor_id"]) for w in got["warnings"]) == [
+        ("gwp_unstated", "f.csv:2"), ("gwp_unstated", "f.csv:3"), ("gwp_unstated", "f.csv:4")]
 
 
 def test_memo_and_biogenic_only_pairs_need_the_extra_sum(tmp_path, factors):

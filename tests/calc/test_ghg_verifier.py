@@ -96,6 +96,24 @@ def test_a_co2e_factor_of_another_gwp_set_is_disclosed_line_by_line(tmp_path):
         "ET-F0001": "AR5", "ET-F0002": "AR5", "ET-F0042": ""}
 
 
+def test_a_co2e_factor_that_states_no_gwp_set_says_so(tmp_path):
+    """A CO2e factor whose source does not state the GWP set it embeds (TEI's pre-2022 diesel, a user
+    file without `gwp_set`) cannot be checked against the inventory's set. Before: silent; now one
+    warning per factor in Thai and English; the value is still applied as published."""
+    a = w(tmp_path / "a.csv", HEAD + "F1,2021-03-01,2021-03-31,diesel,1000,L\n")
+    r = ghg.calculate(a)  # built-in TEI diesel ET-F0005, 2.77 kg CO2e/L, no GWP set stated
+    assert r.totals["scope1_t"] == pytest.approx(2.77, abs=1e-12)
+    assert [(x["kind"], x["factor_id"], x["gwp_set"]) for x in r.warnings if x["kind"].startswith("gwp")] == [
+        ("gwp_unstated", "ET-F0005", "AR5")]
+    x = next(x for x in r.warnings if x["kind"] == "gwp_unstated")
+    assert x["message_en"] == ("factor ET-F0005 (diesel) is CO2e and does not state the GWP set it embeds: "
+                               "it cannot be checked against the inventory's AR5")
+    assert x["message_th"] == "ค่าสัมประสิทธิ์ ET-F0005 (diesel) เป็น CO2e ที่ไม่ได้ระบุชุดค่า GWP ที่ใช้: ตรวจสอบกับชุด AR5 ของบัญชีนี้ไม่ได้"
+    # a stated set that matches: nothing to say
+    b = w(tmp_path / "b.csv", HEAD + "F1,2026-02-01,2026-02-28,grid_electricity,1000,kWh\n")
+    assert [x for x in ghg.calculate(b).warnings if x["kind"].startswith("gwp")] == []
+
+
 def test_gwp_set_column_is_checked(tmp_path):
     a = w(tmp_path / "a.csv", HEAD + "F1,2024-01-01,2024-12-31,x,1,kg\n")
     f = w(tmp_path / "f.csv", "activity,gas,value,unit,scope,source,gwp_set\nx,CO2e,1,kg/kg,1,S,AR7\n")

@@ -1239,8 +1239,9 @@ class _Run:
 
     def disclosures(self, segments: list[Segment], used: Iterable[int]) -> list[dict]:
         """Warnings about the factors the used segments apply, one per factor (or factor and heating
-        value): `gwp_mismatch` — a CO2e factor whose embedded GWP set is not the inventory's (the
-        value is applied as published, never rescaled); `heating_basis_assumed` — a factor and a
+        value): `gwp_unstated` — a CO2e factor that states no GWP set (it cannot be checked);
+        `gwp_mismatch` — a CO2e factor whose embedded GWP set is not the inventory's (the value is
+        applied as published, never rescaled); `heating_basis_assumed` — a factor and a
         heating value of which only one declares its heating basis."""
         used = set(used)
         out: list[dict] = []
@@ -1250,6 +1251,14 @@ class _Run:
                 continue
             for gl in s.gas_lines:
                 f = gl.factor
+                if f.gas == "CO2e" and not f.gwp_set and ("gwp", f.factor_id) not in seen:
+                    seen.add(("gwp", f.factor_id))
+                    out.append({
+                        "kind": "gwp_unstated", "factor_id": f.factor_id, "gwp_set": self.gwp,
+                        "message_en": f"factor {f.factor_id} ({f.activity}) is CO2e and does not state the GWP set it "
+                                      f"embeds: it cannot be checked against the inventory's {self.gwp}",
+                        "message_th": f"ค่าสัมประสิทธิ์ {f.factor_id} ({f.activity}) เป็น CO2e ที่ไม่ได้ระบุชุดค่า GWP "
+                                      f"ที่ใช้: ตรวจสอบกับชุด {self.gwp} ของบัญชีนี้ไม่ได้"})
                 if f.gwp_set and f.gwp_set != self.gwp and ("gwp", f.factor_id) not in seen:
                     seen.add(("gwp", f.factor_id))
                     out.append({
