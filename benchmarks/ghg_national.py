@@ -171,19 +171,24 @@ sys.stdout.write(json.dumps({"totals": totals, "by_org": by_org}))  # one C-enco
 '''
 
 
-def generate(rows: int, path: Path) -> None:
+def _writer(path: Path):
+    """A DuckDB connection for writing a generated file, and the temporary path it writes first."""
     import duckdb
 
+    con = duckdb.connect()
+    con.execute("SET threads = 2")
+    con.execute("SET enable_progress_bar = false")
+    return con, path.with_suffix(".tmp.parquet")
+
+
+def generate(rows: int, path: Path) -> None:
     n_orgs = max(1, round(rows / 571.43))  # 70,000 orgs at 40M rows
     acts = list(UNITS)
     act_case = " ".join(f"WHEN {i} THEN '{a}'" for i, a in enumerate(acts))
     unit_case = " ".join(
         f"WHEN '{a}' THEN [{', '.join(repr(u) for u in us)}][CAST(1 + (hash(org, '{a}') % {len(us)}) AS BIGINT)]"
         for a, us in UNITS.items())
-    con = duckdb.connect()
-    con.execute("SET threads = 2")
-    con.execute("SET enable_progress_bar = false")
-    tmp = path.with_suffix(".tmp.parquet")
+    con, tmp = _writer(path)
     con.execute(f"""
         COPY (
           WITH r AS (
@@ -210,15 +215,10 @@ def generate(rows: int, path: Path) -> None:
 def generate_wide(rows: int, path: Path) -> None:
     """The wide data set (see the module docstring): row i is organisation i % n, month (i // n) % 60,
     family slot (i // (60 n)) % 10; the family's activity is drawn per organisation, the scaled unit per row."""
-    import duckdb
-
     n_orgs = max(1, round(rows / 571.43))  # 70,000 orgs at 40M rows
     fams = list(WIDE_FAMILIES)
     lst = lambda xs: "[" + ", ".join(repr(x) for x in xs) + "]"
-    con = duckdb.connect()
-    con.execute("SET threads = 2")
-    con.execute("SET enable_progress_bar = false")
-    tmp = path.with_suffix(".tmp.parquet")
+    con, tmp = _writer(path)
     con.execute(f"""
         COPY (
           WITH r AS (

@@ -52,14 +52,7 @@ def activity_names(code: str) -> dict:
 
 def status_label(status: str) -> dict:
     """A factor status in Thai and English (the labels of FactorStatus, one catalogue)."""
-    label = dict(FactorStatus.choices).get(status)
-    if label is None:
-        return _both(status or "—", status or "—")
-    out = {}
-    for lang in LANGS:
-        with translation.override(lang):
-            out[lang] = str(label)
-    return out
+    return _label_both(FactorStatus.choices, status)
 
 
 def factor_label(status: str, source: str, edition: str) -> dict:

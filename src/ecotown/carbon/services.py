@@ -582,24 +582,29 @@ def _pending_corrections(inv, org, recs, line_table, factors, start, end, now_to
         try:
             result, alt_lines = _engine(inv, _engine_rows(org, alt, start, end), factors)
         except InputError:  # (the rows passed reporting's checks; should the engine refuse them, say so without numbers)
-            return {"n": len(pairs), **{d: None for d, _k in _DELTAS}, "records": [
-                {"series": str(p[-1]), "counted_id": c[0], "pending_id": p[0], "state": p[8], "activity": p[2],
-                 "period_start": p[5].isoformat(), "period_end": p[6].isoformat(), "co2e_delta_t": None}
-                for c, p in pairs]}
+            return {"n": len(pairs), **{d: None for d, _k in _DELTAS}, "records": _pending_records(pairs, None)}
         alt_totals = {k: _round(v) for k, v in result.totals.items()}
     before, after = _co2e_by_record(recs, line_table), _co2e_by_record(alt, alt_lines)
     out = {"n": len(pairs)}
     for d, k in _DELTAS:
         out[d] = _round((alt_totals.get(k) or 0.0) - (now_totals.get(k) or 0.0))
-    out["records"], seen = [], set()
-    for c, p in pairs:  # (a pending version replacing several counted records: its emissions in its first entry)
+    seen: set = set()
+
+    def delta(c, p):  # (a pending version replacing several counted records: its emissions in its first entry)
         gain = after.get(p[0], 0.0) if p[0] not in seen else 0.0
         seen.add(p[0])
-        out["records"].append({
-            "series": str(p[-1]), "counted_id": c[0], "pending_id": p[0], "state": p[8], "activity": p[2],
-            "period_start": p[5].isoformat(), "period_end": p[6].isoformat(),
-            "co2e_delta_t": _round(gain - before.get(c[0], 0.0))})
+        return _round(gain - before.get(c[0], 0.0))
+
+    out["records"] = _pending_records(pairs, delta)
     return out
+
+
+def _pending_records(pairs, delta) -> list[dict]:
+    """The pending corrections' entries: (counted version, pending version) pairs, with `delta(c, p)`
+    their t CO2e change (None when it could not be computed)."""
+    return [{"series": str(p[-1]), "counted_id": c[0], "pending_id": p[0], "state": p[8], "activity": p[2],
+             "period_start": p[5].isoformat(), "period_end": p[6].isoformat(),
+             "co2e_delta_t": delta(c, p) if delta else None} for c, p in pairs]
 
 
 def _lines(inv, org, recs, table) -> list[InventoryLine]:

@@ -290,20 +290,14 @@ class SaleForm(forms.Form):
             field.widget.attrs.setdefault("class", "form-select" if isinstance(field, forms.ChoiceField) else "form-control")
 
 
-@login_required
-def energy_sales(request, pk: int):
-    """Energy sold inside the estate in a year, declared by its seller and reconciled with purchases:
-    the operator's resale to its members (at most what it bought; moved from its Scope 2 to Scope 3
-    category 3), or a member's own generation sold to other members (counted once estate-wide)."""
-    estate = access.get_or_404(request.user, Organisation.objects.filter(kind__in=["estate", "port"]), pk=pk)
-    access.require(request.user, Action.CHANGE, estate)
-    sellers = [estate] + [o for o in Organisation.objects.filter(parent=estate, kind__in=services.MEMBER_KINDS)
-                          .order_by("name_th") if access.can(request.user, Action.CHANGE, o)]
+def _sales_page(request, estate, sellers: list, *, labels: dict, done_url, back_url: str, back_name: str,
+                member=None):
+    """The one declaration page of energy sold inside `estate`: `sellers` (the organisations the user
+    may declare for, each with its label) and the declarations shown are those of these sellers."""
     by_pk = {o.pk: o for o in sellers}
     year = _year(request)
-    form = SaleForm(request.POST or None, initial={"seller": estate.pk, "year": year, "unit": "kWh"})
-    form.fields["seller"].choices = [(o.pk, o.name + (" · " + pgettext("organisation role", "estate operator") if o.pk == estate.pk else ""))
-                                     for o in sellers]
+    form = SaleForm(request.POST or None, initial={"seller": sellers[0].pk, "year": year, "unit": "kWh"})
+    form.fields["seller"].choices = [(o.pk, labels.get(o.pk, o.name)) for o in sellers]
     form.fields["activity"].choices = _scope2_activities()
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
@@ -315,15 +309,30 @@ def energy_sales(request, pk: int):
             add_errors(form, exc)
         else:
             messages.success(request, _("Saved. The estate-wide results were recomputed."))
-            return redirect(reverse("carbon:estate", args=[estate.pk]) + f"?year={d['year']}")
+            return redirect(done_url + f"?year={d['year']}")
     if request.method == "POST" and str(form.data.get("year", "")).isdigit():
         year = int(form.data["year"])
-    sales = selectors.energy_sales(estate, year)
+    sales = [s for s in selectors.energy_sales(estate, year) if s["seller_id"] in by_pk]
     for s in sales:
         s["activity_name"] = activity_name(s["activity"])
-    back = reverse("carbon:estate", args=[estate.pk]) + f"?year={year}"
-    return render(request, "carbon/energy_sales.html", {"estate": estate, "form": form, "year": year, "sales": sales,
-                                                        "back_url": back, "back_name": estate.name})
+    return render(request, "carbon/energy_sales.html", {
+        "estate": estate, "form": form, "year": year, "sales": sales,
+        "back_url": back_url if member else f"{back_url}?year={year}", "back_name": back_name, "member": member})
+
+
+@login_required
+def energy_sales(request, pk: int):
+    """Energy sold inside the estate in a year, declared by its seller and reconciled with purchases:
+    the operator's resale to its members (at most what it bought; moved from its Scope 2 to Scope 3
+    category 3), or a member's own generation sold to other members (counted once estate-wide)."""
+    estate = access.get_or_404(request.user, Organisation.objects.filter(kind__in=["estate", "port"]), pk=pk)
+    access.require(request.user, Action.CHANGE, estate)
+    sellers = [estate] + [o for o in Organisation.objects.filter(parent=estate, kind__in=services.MEMBER_KINDS)
+                          .order_by("name_th") if access.can(request.user, Action.CHANGE, o)]
+    estate_url = reverse("carbon:estate", args=[estate.pk])
+    return _sales_page(request, estate, sellers,
+                       labels={estate.pk: estate.name + " · " + pgettext("organisation role", "estate operator")},
+                       done_url=estate_url, back_url=estate_url, back_name=estate.name)
 
 
 @login_required
@@ -336,28 +345,8 @@ def member_energy_sales(request, pk: int):
     estate = org.parent if org.parent_id and org.parent.kind in services.ESTATE_KINDS else None
     if estate is None:
         raise Http404
-    year = _year(request)
-    form = SaleForm(request.POST or None, initial={"seller": org.pk, "year": year, "unit": "kWh"})
-    form.fields["seller"].choices = [(org.pk, org.name)]
-    form.fields["activity"].choices = _scope2_activities()
-    back = reverse("carbon:index")
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        try:
-            services.declare_energy_sale(request.user, estate, year=d["year"], activity=d["activity"],
-                                         quantity=d["quantity"], unit=d["unit"], seller=org, note=d["note"])
-        except ValidationError as exc:
-            add_errors(form, exc)
-        else:
-            messages.success(request, _("Saved. The estate-wide results were recomputed."))
-            return redirect(reverse("carbon:member_energy_sales", args=[org.pk]) + f"?year={d['year']}")
-    if request.method == "POST" and str(form.data.get("year", "")).isdigit():
-        year = int(form.data["year"])
-    sales = [s for s in selectors.energy_sales(estate, year) if s["seller_id"] == org.pk]
-    for s in sales:
-        s["activity_name"] = activity_name(s["activity"])
-    return render(request, "carbon/energy_sales.html", {"estate": estate, "form": form, "year": year, "sales": sales,
-                                                        "back_url": back, "back_name": org.name, "member": org})
+    return _sales_page(request, estate, [org], labels={}, done_url=reverse("carbon:member_energy_sales", args=[org.pk]),
+                       back_url=reverse("carbon:index"), back_name=org.name, member=org)
 
 
 @login_required
