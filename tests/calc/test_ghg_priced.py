@@ -217,3 +217,29 @@ def test_results_cache_is_named_by_the_code_that_computes_it(tmp_path, monkeypat
     src.write_text(units.Path(ghg.__file__).read_text() + "\n# changed\n")
     monkeypatch.setattr(units, "_SOURCES", [p if p.name != "ghg.py" else src for p in units._SOURCES])
     assert units._cache_file() != first
+
+
+@pytest.mark.parametrize("quantity, start, end, column, code", [
+    ("'NaN'::DOUBLE", "DATE '2025-01-01'", "DATE '2025-01-31'", "quantity", "not_a_number"),
+    ("'inf'::DOUBLE", "DATE '2025-01-01'", "DATE '2025-01-31'", "quantity", "not_a_number"),
+    ("-5.0", "DATE '2025-01-01'", "DATE '2025-01-31'", "quantity", "negative_value"),
+    ("NULL::DOUBLE", "DATE '2025-01-01'", "DATE '2025-01-31'", "quantity", "empty_value"),
+    ("5.0", "NULL::DATE", "DATE '2025-01-31'", "period_start", "not_a_date"),
+    ("5.0", "DATE '2025-01-01'", "NULL::DATE", "period_end", "not_a_date"),
+    ("5.0", "DATE '2025-01-31'", "DATE '2025-01-01'", "period_end", "end_before_start"),
+])
+def test_one_bad_row_of_a_priced_pair_is_never_summed(tmp_path, factors, quantity, start, end, column, code):
+    """The priced scan validates every row (a bad row carries NaN into its pair's sums): a single bad
+    diesel row among valid ones, in a typed Parquet file where every pair is priced, is named with
+    its line and nothing is returned."""
+    out = tmp_path / "bad.parquet"
+    con = duckdb.connect()
+    con.execute(f"""COPY (SELECT * FROM (VALUES
+        ('F1', DATE '2025-01-01', DATE '2025-01-31', 'diesel', 100.0, 'L'),
+        ('F2', {start}, {end}, 'diesel', {quantity}, 'L'),
+        ('F3', DATE '2025-01-01', DATE '2025-01-31', 'grid_electricity', 1000.0, 'kWh'))
+        t(org, period_start, period_end, activity, quantity, unit)) TO '{out}' (FORMAT PARQUET)""")
+    con.close()
+    with pytest.raises(ghg.InputError) as exc:
+        ghg.calculate(str(out), factors=factors)
+    assert [(p.line, p.column, p.code.value) for p in exc.value.problems] == [(3, column, code)]

@@ -6,7 +6,7 @@ and processed inside DuckDB so that a national recompute of tens of millions of 
 With undated factors, the priced scan (`_Run._priced_run`) comes first: every factor activity is
 priced before the read in the unit spellings users write (`units.COMMON_UNITS` and the factors' own
 per-units; pint once per activity and dimension), and one read groups the rows by organisation and
-by pair (`GROUPING SETS`), the validation in the join condition. If any row is invalid or its pair
+by pair (`GROUPING SETS`), an invalid row made NaN. If any row is invalid or its pair
 was not priced, or the factors are dated, the exact scan runs:
 
 1. one scan of the rows joins each row to a small per-activity table of factor-edition segments
@@ -1011,8 +1011,8 @@ class _Run:
 
     def _priced_run(self, lines_path: str | None) -> Result | None:
         """One read of the activities, joined to the pairs priced before the scan (`_priced_pairs`)
-        with the row validation in the join condition (a bad quantity or date, an unknown pair: the
-        row comes out unmatched), grouped by `GROUPING SETS ((org), (pair))` with the three bucket
+        with the row validation as NaN (a bad quantity or date makes the row's sums NaN; an unknown
+        pair comes out unmatched), grouped by `GROUPING SETS ((org), (pair))` with the three bucket
         sums by_org needs. The quantity of each pair is the pair's bucket sum over its (constant,
         nonzero) multiplier; pairs whose three buckets are all zero (biogenic- or memo-only) get one
         more sum. -> None when any row came out unmatched or a sum is not finite: the caller runs the
@@ -1034,12 +1034,20 @@ class _Run:
         extra = 3 in bucket
         self._table("priced", [("pid", "INTEGER"), ("activity", "VARCHAR"), ("unit", "VARCHAR"), ("s1", "DOUBLE"),
                                ("s2l", "DOUBLE"), ("s3", "DOUBLE"), ("z", "DOUBLE")], list(zip(*cols.values())))
+        # A row that fails validation (quantity missing, negative or not a number; a date missing or
+        # the end before the start) carries NaN: NaN * multiplier is NaN even for a zero multiplier,
+        # so its pair's sums are not finite and the exact scan runs. The products are computed once in
+        # the projection, not once per grouping set (~0.15 s less over 40 M rows than the validation
+        # in the join condition with the products inside the aggregates).
         rows = self.con.execute(f"""
-            SELECT GROUPING(a.org), m.pid, a.org, sum(a.q * m.s1), sum(a.q * m.s2l), sum(a.q * m.s3)
-                   {', sum(a.q * m.z)' if extra else ''}
-            FROM {self.typed(lined=False)} a LEFT JOIN priced m ON a.activity = m.activity AND a.unit = m.unit
-                 AND a.q BETWEEN 0 AND 1.7976931348623157e308 AND a.e >= a.s
-            GROUP BY GROUPING SETS ((a.org), (m.pid))""").fetchall()
+            SELECT GROUPING(org), pid, org, sum(x1), sum(x2), sum(x3) {', sum(x4)' if extra else ''}
+            FROM (SELECT a.org, m.pid, a.q * m.s1 AS x1, a.q * m.s2l AS x2, a.q * m.s3 AS x3
+                         {', a.q * m.z AS x4' if extra else ''}
+                  FROM (SELECT org, activity, unit,
+                               CASE WHEN e >= s AND q >= 0 THEN q ELSE 'NaN'::DOUBLE END AS q
+                        FROM {self.typed(lined=False)}) a
+                  LEFT JOIN priced m ON a.activity = m.activity AND a.unit = m.unit)
+            GROUP BY GROUPING SETS ((org), (pid))""").fetchall()
         qsum = {}
         for g, pid, _org, *sums in rows:
             if g == 0:
