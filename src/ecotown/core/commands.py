@@ -129,11 +129,49 @@ def cmd_serve(argv: list[str]) -> int:
 
     if SiteState.is_demo():
         print("EcoTown demo — not for production data.")
+    warn_if_no_worker()
     print(f"EcoTown at http://{args.host}:{args.port}/", flush=True)
     App().run()
     return 0
 
 
+def warn_if_no_worker(wait: float | None = None) -> bool:
+    """Print a warning (Thai and English) when queued work would not run: no `ecotown worker` has
+    beaten within ECOTOWN_WORKER_WAIT_SECONDS (a worker started just before gets that long).
+    Returns True when it warned."""
+    from django.db import connection
+    from django.utils import translation
+    from django.utils.translation import gettext
+
+    from ecotown.core import worker
+
+    if not worker.needs_worker():
+        return False
+    deadline = time.monotonic() + (settings.ECOTOWN_WORKER_WAIT_SECONDS if wait is None else wait)
+    while worker.missing():
+        if time.monotonic() >= deadline:
+            break
+        time.sleep(0.5)
+    else:
+        connection.close()
+        return False
+    connection.close()
+    lines = []
+    for lang in ("th", "en"):
+        with translation.override(lang):
+            lines.append("!! " + gettext("No background worker is running: imports, e-mails and reminders stay "
+                                         "queued until one starts. Start it with: ecotown worker"))
+    print("\n".join(lines), file=sys.stderr, flush=True)
+    return True
+
+
 def cmd_worker(argv: list[str]) -> int:
-    call_command("db_worker", *argv)
-    return 0
+    """`ecotown worker`: run queued jobs, beat, and queue the daily jobs (ecotown.core.worker);
+    `ecotown worker --once`: do it until the queue is empty, then stop."""
+    from ecotown.core import worker
+
+    if "--once" in argv:
+        n = worker.process_once(worker.new_worker_id())
+        print(f"{n} background jobs run")
+        return 0
+    return worker.run_worker(argv)

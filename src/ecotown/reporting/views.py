@@ -457,10 +457,13 @@ def _job_ctx(job):
     progress = jobs.read_progress(job.pk)
     batch = job.batch
     problems = _shown_problems(batch.problems if batch else [], job.kind)
+    from ecotown.core import worker
+
+    running = job.status in {"queued", "running"}
     return {"job": job, "org": job.organisation, "progress": progress, "percent": jobs.percent(progress),
             "kind_label": _kind_label(job.kind),
             "batch": batch, "problems": problems[:1000], "n_problems": len(problems),
-            "running": job.status in {"queued", "running"}}
+            "running": running, "worker_missing": running and worker.missing()}
 
 
 @login_required
