@@ -98,6 +98,12 @@ def cmd_setup_demo(argv: list[str]) -> int:
     return 0
 
 
+def _leave_sigint_to_the_master(worker) -> None:
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def cmd_serve(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="ecotown serve", description="Serve EcoTown with gunicorn.")
     parser.add_argument("--host", default="127.0.0.1")
@@ -121,6 +127,10 @@ def cmd_serve(argv: list[str]) -> int:
             self.cfg.set("worker_class", "gthread")
             self.cfg.set("accesslog", "-")
             self.cfg.set("timeout", 120)
+            # Ctrl-C in a terminal signals the whole process group: the web workers leave it to the
+            # master, which stops them at once (a worker that also handled the SIGINT itself sat
+            # idle until gunicorn killed it 30 s later)
+            self.cfg.set("post_worker_init", _leave_sigint_to_the_master)
 
         def load(self):
             from ecotown.web.wsgi import application
