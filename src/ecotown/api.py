@@ -65,6 +65,10 @@ class EcoTownAPI(NinjaAPI):
         for item in schema.get("paths", {}).values():
             for op in item.values():
                 responses = op.setdefault("responses", {})
+                # ninja keys responses by int status; one key per status in the JSON (a "401" added
+                # beside a 401 made duplicate keys and Swagger UI refused the whole document)
+                for status in [k for k in responses if not isinstance(k, str)]:
+                    responses[str(status)] = {**responses.get(str(status), {}), **responses.pop(status)}
                 for status, (text, name) in described.items():
                     if status not in responses or "content" not in responses[status]:
                         responses[status] = {"description": text, **ref(name)}
