@@ -242,3 +242,17 @@ def test_recompute_says_when_no_worker_runs(world, login, db_queue):
     worker.beat("w1")
     r = c.post(f"/carbon/inventory/{inv.pk}/recompute/", follow=True)
     assert "The inventory is being recomputed." in r.content.decode()
+
+
+def test_worker_once_runs_the_queue_and_stops(world, db_queue, capsys, django_capture_on_commit_callbacks):
+    from ecotown.cli import main
+    from ecotown.core.services import notify
+
+    with django_capture_on_commit_callbacks(execute=True):
+        notify(world.users["approver"], title_th="ก", title_en="A")
+        notify(world.users["preparer"], title_th="ข", title_en="B")
+    assert main(["worker", "--once"]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == "2 background jobs run"
+    assert sorted(m.subject for m in mail.outbox) == ["[EcoTown] ก", "[EcoTown] ข"]
+    assert WorkerHeartbeat.objects.get().stopped_at is not None   # a finished pass is not a running worker
+    assert worker.missing() is True

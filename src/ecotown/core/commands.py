@@ -140,6 +140,10 @@ def cmd_serve(argv: list[str]) -> int:
     if SiteState.is_demo():
         print("EcoTown demo — not for production data.")
     warn_if_no_worker()
+    from django.db import connection
+
+    if not connection.in_atomic_block:
+        connection.close()  # the web workers are forked from this process: none inherits its connection
     print(f"EcoTown at http://{args.host}:{args.port}/", flush=True)
     App().run()
     return 0
@@ -149,7 +153,6 @@ def warn_if_no_worker(wait: float | None = None) -> bool:
     """Print a warning (Thai and English) when queued work would not run: no `ecotown worker` has
     beaten within ECOTOWN_WORKER_WAIT_SECONDS (a worker started just before gets that long).
     Returns True when it warned."""
-    from django.db import connection
     from django.utils import translation
     from django.utils.translation import gettext
 
@@ -163,9 +166,7 @@ def warn_if_no_worker(wait: float | None = None) -> bool:
             break
         time.sleep(0.5)
     else:
-        connection.close()
         return False
-    connection.close()
     lines = []
     for lang in ("th", "en"):
         with translation.override(lang):

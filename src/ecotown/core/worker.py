@@ -203,13 +203,27 @@ def run_worker(argv: list[str]) -> int:
 
 def process_once(worker_id: str = "once") -> int:
     """Beat, queue what is due and run every queued job, then return (tests, `ecotown worker --once`).
-    Returns how many jobs ran."""
+    Returns how many jobs ran. Jobs are claimed and run as django_tasks_db's worker does
+    (`Worker.run_task`), without its loop's connection handling, so it also runs inside a test's
+    transaction."""
     from django_tasks_db.management.commands.db_worker import Worker
+    from django_tasks_db.models import DBTaskResult
+    from django_tasks_db.utils import exclusive_transaction
 
     beat(worker_id)
     run_due(worker_id)
     w = Worker(queue_names=["*"], interval=0, batch=True, backend_name="default", startup_delay=False,
                max_tasks=None, worker_id=worker_id, excluded_queue_names=[])
-    w.run()
+    ran = 0
+    while True:
+        tasks = DBTaskResult.objects.ready().filter(backend_name="default")
+        with exclusive_transaction(tasks.db):
+            task_result = tasks.get_locked()
+            if task_result is not None:
+                task_result.claim(worker_id)
+        if task_result is None:
+            break
+        w.run_task(task_result)
+        ran += 1
     stopped(worker_id)
-    return w._run_tasks
+    return ran
