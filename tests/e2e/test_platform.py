@@ -38,7 +38,9 @@ def _env(data: Path) -> dict:
     env = {k: v for k, v in os.environ.items()
            if k not in {"DATABASE_URL", "DJANGO_SETTINGS_MODULE", "ECOTOWN_TASK_BACKEND", "PYTEST_CURRENT_TEST"}}
     env.update(ECOTOWN_DATA_DIR=str(data), ECOTOWN_TESTING="0", PYTHONUNBUFFERED="1",
-               PATH=f"{ROOT / '.venv' / 'bin'}:{env.get('PATH', '')}")
+               PATH=f"{ROOT / '.venv' / 'bin'}:{env.get('PATH', '')}",
+               # the daily jobs are due from midnight: the first worker queues them, no later one again
+               ECOTOWN_REMINDERS_AT="00:00", ECOTOWN_RETENTION_AT="00:00")
     return env
 
 
@@ -198,7 +200,15 @@ def test_a_killed_worker_is_restarted(platform):
     new = _wait(lambda: [p for p in _children(sup) if p != old and _alive(p)], 30, "a new worker")
     assert len(new) == 1 and new[0] != old
     assert "!! background worker stopped (exit 137); restarting it in 2 s" in platform["log"].read_text()
-    _wait(lambda: _worker_state(platform["url"])[1]["worker"] == "running", 30, "the new worker's beat")
+    _wait(lambda: len(re.findall(r"EcoTown worker \S+ running", platform["log"].read_text())) == 2, 30,
+          "the new worker's start (it beats first)")
+    status, body = _worker_state(platform["url"])
+    assert (status, body["worker"]) == (200, "running")
+    # the daily jobs were queued by the first worker, once: the restarted one does not queue them again
+    log = platform["log"].read_text()
+    assert len(re.findall(r"scheduled job reporting_reminders queued for ", log)) == 1
+    assert len(re.findall(r"scheduled job pdpa_retention queued for ", log)) == 1
+    assert re.search(r"path=ecotown\.core\.tasks\.apply_pdpa_retention state=SUCCESSFUL", log)
 
 
 def test_without_a_worker_the_page_says_so_and_serve_warns(platform, browser, tmp_path):

@@ -20,7 +20,7 @@ import threading
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import IntegrityError, close_old_connections, connection, transaction
+from django.db import IntegrityError, OperationalError, close_old_connections, connection, transaction
 from django.utils import timezone
 from django.utils.crypto import get_random_string
 from django.utils.module_loading import import_string
@@ -158,7 +158,9 @@ class Pulse(threading.Thread):
         try:
             beat(self.worker_id, self.started_at)
             run_due(self.worker_id)
-        except Exception:  # noqa: BLE001 — a locked database or a bad schedule entry: try again
+        except OperationalError as exc:  # SQLite: a long import holds the write lock; beat again later
+            log.warning("worker heartbeat skipped (%s); trying again", exc)
+        except Exception:  # noqa: BLE001 — e.g. a bad schedule entry: said, and tried again
             log.exception("worker heartbeat/scheduler failed; trying again")
         finally:
             connection.close()
