@@ -293,6 +293,8 @@ PAGE_ROUTES: dict[str, Route] = {
     "reporting/jobs/<uuid:pk>/progress/": Route("reporting.ImportJob:view"),
     "reporting/imports/<int:pk>/": Route("reporting.ImportBatch:view"),
     "reporting/completeness/": Route("completeness"),
+    "reporting/completeness/matrix/": Route("signed-in, reporting.ActivityRecord:view"),
+    "reporting/completeness/matrix.xlsx": Route("signed-in, reporting.ActivityRecord:view"),
     "reporting/calendar/": Route("signed-in, reporting.ReportingCalendar:change, reporting.ReportingCalendar:lock"),
     # carbon
     "carbon/": P("signed-in", "tests/carbon/test_permissions.py"),
