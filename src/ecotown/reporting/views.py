@@ -13,6 +13,8 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_lazy
@@ -601,10 +603,15 @@ def completeness_matrix(request):
     due = matrix.deadlines(f.year)
     page = Paginator(matrix.factories(request.user, f, today, due), MATRIX_PAGE_SIZE).get_page(request.GET.get("page"))
     page.object_list = matrix.rows(request.user, page.object_list, f.year, today, due)
+    # the cells are written here, not by the template: 600 cells a page, each the same few strings
     names = {m: dates.month_label(dt.date(f.year, m, 1), _lang(), _reader_era(request)) for m in range(1, 13)}
+    words = {(m, s): escape(f"{names[m]}: {matrix.LABELS[s]}") for m in range(1, 13) for s in matrix.CELL_STATES}
     for r in page.object_list:
-        r.cells = [{"month": m, "state": s, "label": matrix.LABELS[s], "icon": matrix.ICONS[s], "month_name": names[m]}
-                   for m, s in r.months]
+        r.url = reverse("reporting:org", args=[r.org.pk]) + f"?year={f.year}"
+        r.cells_html = mark_safe("".join(
+            f'<td class="text-center p-1"><a class="et-cell et-cell-{s}" data-state="{s}" href="{r.url}#m-{m}" '
+            f'title="{words[m, s]}"><span aria-hidden="true">{matrix.ICONS[s]}</span>'
+            f'<span class="visually-hidden">{words[m, s]}</span></a></td>' for m, s in r.months))
     legend = [(s, matrix.LABELS[s], matrix.ICONS[s], matrix.HELP[s]) for s in matrix.CELL_STATES]
     this_year = today.year
     return render(request, "reporting/matrix.html", {
