@@ -19,7 +19,7 @@ from ecotown.access import Action
 from ecotown.core.models import ChangeRecord
 
 from . import services
-from .forms import EstateFilter, FactoryFilter, form_class_for, initial_for
+from .forms import EstateFilter, FactoryFilter, fit_to_parent, form_class_for, initial_for
 from .models import Kind, Organisation
 
 PAGE_SIZE = 50
@@ -153,6 +153,7 @@ def org_edit(request, pk: int):
     access.require(request.user, Action.CHANGE, org)
     form_class = form_class_for(org.kind)
     form = form_class(request.POST or None, initial=initial_for(org))
+    fit_to_parent(form, org.kind, org.parent)
     if request.method == "POST" and form.is_valid():
         try:
             services.update_organisation(request.user, org, _form_to_data(org.kind, form.cleaned_data))
@@ -176,6 +177,7 @@ def org_create(request, kind: str, parent: int | None = None):
     if kind not in Kind.values or kind == Kind.AUTHORITY:
         return HttpResponse(status=404)
     form = form_class_for(kind)(request.POST or None)
+    fit_to_parent(form, kind, parent_org)
     if request.method == "POST" and form.is_valid():
         data = _form_to_data(kind, form.cleaned_data)
         try:
