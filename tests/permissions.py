@@ -273,6 +273,7 @@ PAGE_ROUTES: dict[str, Route] = {
     "orgs/<int:pk>/add/<str:item>/": Route("registry.Organisation:change"),
     "files/<int:pk>/": Route("core.UploadedFile:view"),
     "enquiry/": PUBLIC,
+    "enquiry/status/": PUBLIC,   # reference number AND sender's e-mail (tests/web/test_enquiries.py)
     "enquiries/": Route("signed-in, enquiries.Enquiry:view"),
     "enquiries/<int:pk>/": Route("enquiries.Enquiry:view"),
     "enquiries/<int:pk>/<str:action>/": Route("enquiries.Enquiry:handle"),

@@ -45,6 +45,7 @@ urlpatterns = [
     path("files/<int:pk>/", views.file_download, name="file_download"),
     # enquiries
     path("enquiry/", enquiry_views.enquiry_new, name="enquiry_new"),
+    path("enquiry/status/", enquiry_views.enquiry_status, name="enquiry_status"),
     path("enquiries/", enquiry_views.enquiry_list, name="enquiry_list"),
     path("enquiries/<int:pk>/", enquiry_views.enquiry_detail, name="enquiry_detail"),
     path("enquiries/<int:pk>/<str:action>/", enquiry_views.enquiry_action, name="enquiry_action"),
