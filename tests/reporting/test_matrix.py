@@ -119,7 +119,7 @@ def test_rows_are_grouped_by_estate_and_each_cell_reads_without_colour_and_links
     assert 'id="m-1"' in page and 'id="m-4"' in page
     # Thai: B.E. months and Thai words
     th = client.get("/reporting/completeness/matrix/?year=2025", HTTP_ACCEPT_LANGUAGE="th").content.decode()
-    assert "ม.ค. 2568: ทวนสอบแล้ว" in th
+    assert "ม.ค. 2568: ตรวจสอบแล้ว" in th
     assert "ความครบถ้วนของการรายงานทั้งปี 2568" in th
 
 
@@ -186,12 +186,12 @@ def test_the_export_is_a_real_workbook_with_thai_headers_and_buddhist_era_months
     assert r["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     assert r["Content-Disposition"] == 'attachment; filename="ecotown-completeness-2568.xlsx"'
     wb, rows = _sheet(r.content)
-    assert wb.sheetnames == ["ความครบถ้วน", "คำอธิบาย"]
+    assert wb.sheetnames == ["ความครบถ้วนของการรายงาน", "คำอธิบาย"]
     assert rows[0][:4] == ["นิคมอุตสาหกรรมหรือท่าเรืออุตสาหกรรม", "โรงงาน", "เลขทะเบียนโรงงาน", "ม.ค. 2568"]
     assert rows[0][-1] == "ธ.ค. 2568"
     assert [row[1] for row in rows[1:]] == ["Factory One (ไทย)", "Factory Two (ไทย)"]   # the estate's factories only
     assert rows[1][2] == "3-105-1/45ชบ"
-    assert rows[1][3:6] == ["✓ ทวนสอบแล้ว", "↑ ส่งแล้ว", "! ส่งช้า"]
+    assert rows[1][3:6] == ["✓ ตรวจสอบแล้ว", "↑ ส่งแล้ว", "! เลยกำหนดส่ง"]
     assert wb.worksheets[0]["D2"].fill.fgColor.rgb.endswith("009E73")
     en = client.get("/reporting/completeness/matrix.xlsx?year=2025&state=submitted&month=2", HTTP_ACCEPT_LANGUAGE="en")
     assert en["Content-Disposition"] == 'attachment; filename="ecotown-completeness-2025.xlsx"'

@@ -228,7 +228,8 @@ def test_the_form_shows_the_pdpa_notice_from_the_declaration(world, client):
     assert "How long: personal fields erased 730 days after the enquiry is closed." in notice
     th = client.get("/enquiry/", HTTP_ACCEPT_LANGUAGE="th").content.decode()
     assert "ข้อมูลส่วนบุคคลของท่าน (PDPA)" in th
-    assert "ลบข้อมูลส่วนบุคคลเมื่อครบ 730 วันนับจากวันที่ปิดเรื่อง" in th
+    assert "ระยะเวลาการเก็บรักษา: ลบข้อมูลส่วนบุคคลเมื่อครบ 730 วันหลังปิดเรื่องการติดต่อสอบถาม" in th
+    assert "ข้อมูลที่เก็บ: ชื่อของท่าน, อีเมล, โทรศัพท์" in th
 
 
 def test_after_sending_the_visitor_gets_a_reference_number_and_finds_the_status_by_it(world, client):
