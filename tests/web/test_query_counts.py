@@ -113,7 +113,8 @@ def role_pages(world, who):
 
 # the pinned numbers (measured): who -> page -> queries
 # (estates and map data: +1 since public estates are listed besides the visible ones — one query says which
-# of the page's estates the user sees, to link its own page or the public one)
+# of the page's estates the user sees, to link its own page or the public one; assessment: +2 since the start
+# form offers only the frameworks of the kinds the user may assess — organisations per kind, published kinds)
 PINNED = {
     "admin": {
         "home": 11, "factories": 12, "factories htmx": 7, "estates": 13, "map data": 6, "factory page": 16,
@@ -122,7 +123,7 @@ PINNED = {
         "completeness": 18, "completeness matrix": 13, "completeness matrix late": 13,
         "api activities": 5, "api completeness": 11, "carbon": 12, "carbon estate": 16,
         "carbon map": 4, "factor library": 12, "api inventories": 5, "api factor sets": 5, "api factors": 5,
-        "assessment": 12, "assessment overview": 11, "frameworks": 9, "api assessments": 6, "api frameworks": 5,
+        "assessment": 14, "assessment overview": 11, "frameworks": 9, "api assessments": 6, "api frameworks": 5,
         "carbon rollup": 11, "api rollup": 4, "people": 8, "users": 11, "members": 11,
     },
     "officer": {
@@ -132,7 +133,7 @@ PINNED = {
         "completeness": 18, "completeness matrix": 13, "completeness matrix late": 13,
         "api activities": 5, "api completeness": 11, "carbon": 12, "carbon estate": 16,
         "carbon map": 4, "factor library": 12, "api inventories": 5, "api factor sets": 5, "api factors": 5,
-        "assessment": 12, "assessment overview": 11, "frameworks": 9, "api assessments": 6, "api frameworks": 5,
+        "assessment": 14, "assessment overview": 11, "frameworks": 9, "api assessments": 6, "api frameworks": 5,
         "carbon rollup": 11, "api rollup": 4,
     },
     "estate": {
@@ -142,7 +143,7 @@ PINNED = {
         "completeness": 18, "completeness matrix": 13, "completeness matrix late": 13,
         "api activities": 5, "api completeness": 11, "carbon": 13, "carbon estate": 16,
         "carbon map": 4, "factor library": 12, "api inventories": 5, "api factor sets": 5, "api factors": 5,
-        "assessment": 13, "assessment overview": 11, "frameworks": 9, "api assessments": 6, "api frameworks": 5,
+        "assessment": 15, "assessment overview": 11, "frameworks": 9, "api assessments": 6, "api frameworks": 5,
         "members": 11,
     },
 }

@@ -39,26 +39,28 @@ class StartForm(forms.Form):
 
     def __init__(self, user, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        from django.db.models import Count
+
         orgs = selectors.assessable_orgs(user)
-        kinds = set(orgs.values_list("kind", flat=True).distinct().order_by())
-        versions = selectors.published_versions().filter(applies_to__in=kinds)
-        kinds_with_framework = set(versions.values_list("applies_to", flat=True).distinct().order_by())
+        per_kind = dict(orgs.values_list("kind").annotate(n=Count("pk")).order_by())   # one query
+        published = list(selectors.published_versions().values_list("pk", "applies_to"))  # one query
+        kinds_with_framework = set(per_kind) & {kind for _pk, kind in published}
         orgs = orgs.filter(kind__in=kinds_with_framework)
+        versions = selectors.published_versions().filter(applies_to__in=kinds_with_framework)
         self.fields["organisation"].queryset = orgs
         self.fields["framework_version"].queryset = versions
         applies = {k: label for k, label in Kind.choices}
         self.fields["framework_version"].label_from_instance = lambda v: (
             f"{v.name} — {v.version} ({applies.get(v.applies_to, v.applies_to)})")
         self.fields["organisation"].label_from_instance = lambda o: f"{o.name} ({applies.get(o.kind, o.kind)})"
-        self.offered = bool(kinds_with_framework) and orgs.exists()
-        self.without_framework = sorted(str(applies.get(k, k)) for k in kinds - kinds_with_framework)
-        if not self.is_bound:
-            only = list(orgs[:2])
-            if len(only) == 1:
-                self.initial.setdefault("organisation", only[0].pk)
-                fitting = list(versions.filter(applies_to=only[0].kind)[:2])
-                if len(fitting) == 1:
-                    self.initial.setdefault("framework_version", fitting[0].pk)
+        self.offered = bool(kinds_with_framework)
+        self.without_framework = sorted(str(applies.get(k, k)) for k in set(per_kind) - kinds_with_framework)
+        if not self.is_bound and sum(per_kind[k] for k in kinds_with_framework) == 1:   # one organisation: chosen
+            only = orgs.first()
+            self.initial.setdefault("organisation", only.pk)
+            fitting = [pk for pk, kind in published if kind == only.kind]
+            if len(fitting) == 1:
+                self.initial.setdefault("framework_version", fitting[0])
 
     def clean_year(self):
         from ecotown.core import dates
