@@ -2,17 +2,16 @@
 from __future__ import annotations
 
 from django.db import transaction
-from django.urls import reverse
 
 from ecotown import access
 from ecotown.access import Action
 from ecotown.core import history, workflow
 from ecotown.core.errors import CoreError, Problems
-from ecotown.core.services import notify
 
 from .errors import EnquiriesError
 from .models import Enquiry
 from .policies import EnquiryAction, handlers
+from .workflows import RECEIVED
 
 FIELDS = {"programme", "name", "email", "phone", "subject", "message", "organisation"}
 
@@ -31,9 +30,7 @@ def submit(actor, data: dict) -> Enquiry:
         raise EnquiriesError.NOT_YOUR_ORGANISATION.invalid("organisation")
     enquiry = Enquiry(submitted_by=actor if getattr(actor, "is_authenticated", False) else None, **data)
     history.save(actor, enquiry)
-    for staff in handlers():
-        notify(staff, title_th=f"มีคำถามใหม่: {enquiry.subject}", title_en=f"New enquiry: {enquiry.subject}",
-               link=reverse("enquiry_detail", args=[enquiry.pk]), email=False)
+    workflow.announce(actor, enquiry, RECEIVED)  # the authority's staff (ecotown.enquiries.workflows)
     return enquiry
 
 

@@ -25,6 +25,7 @@ urlpatterns = [
     path("registrations/", views.registrations, name="registrations"),
     path("registrations/<int:pk>/decide/", views.decide_registration, name="decide_registration"),
     path("notifications/", views.notifications, name="notifications"),
+    path("tasks/", views.my_tasks, name="tasks"),
     path("people/", views.people_admin, name="people_admin"),
     path("users/", views.users_admin, name="users_admin"),
     path("users/<int:pk>/", views.user_admin, name="user_admin"),
