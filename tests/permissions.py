@@ -253,6 +253,7 @@ PAGE_ROUTES: dict[str, Route] = {
     "registrations/": Route("signed-in, accounts.RegistrationRequest:approve_registration"),
     "registrations/<int:pk>/decide/": P("accounts.RegistrationRequest:approve_registration", "tests/web/test_accounts.py"),
     "notifications/": Route("signed-in, core.Notification:view"),
+    "tasks/": SIGNED_IN,
     "people/": Route("admin_people"),
     "users/": Route("admin_people"),
     "users/<int:pk>/": Route("admin_people"),
