@@ -846,7 +846,7 @@ TASK_STARTED = gettext_lazy("a step waits for a decision")
 
 
 def _register_core() -> None:
-    from django.utils.translation import ngettext_lazy
+    from django.utils.translation import npgettext_lazy
 
     from ecotown.core.models import TaskState, WorkflowState
 
@@ -871,13 +871,13 @@ def _register_core() -> None:
                                   waiting=gettext_lazy("waiting for a decision"))}), state_field="status")
     register(WorkflowState, Table("workflow", [
         Transition("finish", (W.IN_PROGRESS,), W.APPROVED, None, note="finished", stamps=(_end_run,),
-                   effects=(_tell("finish"),), done=ngettext_lazy("approved", "%(n)s approved", "n"),
+                   effects=(_tell("finish"),), done=npgettext_lazy("notification", "approved", "%(n)s approved", "n"),
                    tell=Person("requested_by")),
         Transition("reject", (W.IN_PROGRESS,), W.REJECTED, None, note="rejected: {reason}", stamps=(_end_run,),
-                   effects=(_tell("reject"),), done=ngettext_lazy("rejected", "%(n)s rejected", "n"),
+                   effects=(_tell("reject"),), done=npgettext_lazy("notification", "rejected", "%(n)s rejected", "n"),
                    tell=Person("requested_by")),
         Transition("request_changes", (W.IN_PROGRESS,), W.NEEDS_CHANGES, None, note="changes requested: {reason}",
-                   done=ngettext_lazy("changes requested", "changes requested (%(n)s)", "n")),
+                   done=npgettext_lazy("notification", "changes requested", "changes requested (%(n)s)", "n")),
         Transition("resubmit", (W.NEEDS_CHANGES,), W.IN_PROGRESS, "resubmit", note="resubmitted",
                    effects=(_restart_task,), label=pgettext_lazy("workflow", "resubmit")),
         Transition("cancel", (W.IN_PROGRESS, W.NEEDS_CHANGES), W.CANCELLED, "cancel", note="cancelled",

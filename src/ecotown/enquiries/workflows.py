@@ -82,7 +82,7 @@ ENQUIRY = workflow.Table("enquiries", [
    next={S.NEW: Next(HANDLERS, EnquiryAction.HANDLE, task=gettext_lazy("Assign or answer"), what=_what,
                      asks=gettext_lazy("It waits for someone to take it on."),
                      waiting=gettext_lazy("waiting for the authority to take it on")),
-         S.ASSIGNED: Next(ASSIGNEE, EnquiryAction.HANDLE, task=gettext_lazy("Answer"), what=_what,
+         S.ASSIGNED: Next(ASSIGNEE, EnquiryAction.HANDLE, task=pgettext_lazy("task", "Answer"), what=_what,
                           asks=gettext_lazy("It waits for your answer."),
                           waiting=gettext_lazy("waiting for the assigned officer to answer"))})
 
