@@ -284,7 +284,8 @@ def transition(actor, objects, name: str, reason: str = "", *, note: str | None 
         for s, ctx in contexts:
             t = ctx.transition
             if t.done:
-                announce(actor, ctx.objects, t.done, tell=t.tell, told=t.told, state=t.target, reason=ctx.reason)
+                announce(actor, ctx.objects, t.done, tell=t.tell, told=t.told, state=t.target,
+                         reason=ctx.reason if t.reason_required else "")  # (a person's reason, quoted)
     return objs
 
 
