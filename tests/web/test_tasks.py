@@ -353,3 +353,16 @@ def test_an_inventory_line_leads_to_its_record_versions_and_files(world, login):
     page = login(u["estate"]).get(f"/reporting/records/{rec.pk}/").content.decode()
     assert 'id="versions"' in page
     assert login(u["preparer2"]).get(f"/carbon/inventory/{inv.pk}/lines/").status_code == 404
+
+
+def test_verifying_one_record_goes_through_its_review(world, login):
+    u = world.users
+    recs = drafts(world, 2)
+    services.submit(u["approver"], recs)
+    c = login(u["estate"])
+    page = c.get(f"/reporting/records/{recs[0].pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    review = f"/reporting/org/{world.F1.pk}/verify/?year=2025&amp;record={recs[0].pk}"
+    assert f'href="{review}" data-testid="verify-one"' in page
+    r = c.get(review.replace("&amp;", "&"), HTTP_ACCEPT_LANGUAGE="en")
+    assert [row["r"].pk for row in r.context["rows"]] == [recs[0].pk]
+    assert "1 submitted record of Factory One will be verified." in r.content.decode()

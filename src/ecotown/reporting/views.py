@@ -404,7 +404,8 @@ def org_action(request, pk: int, action: str):
             messages.success(request, (_("%(n)s records submitted.") if action == "submit"
                                        else _("%(n)s records verified.")) % {"n": n})
         return redirect(back)
-    records = _bulk_records(org, year, state)
+    only = {int(v) for v in request.GET.getlist("record") if v.isdigit()}  # one record's own review
+    records = _bulk_records(org, year, state, {"activities": only} if only else None)
     rows = _review_rows(records)
     return render(request, "reporting/confirm.html", {
         "org": org, "year": year, "action": action, "rows": rows, "n": len(rows), "back": back,
