@@ -366,3 +366,24 @@ def test_verifying_one_record_goes_through_its_review(world, login):
     r = c.get(review.replace("&amp;", "&"), HTTP_ACCEPT_LANGUAGE="en")
     assert [row["r"].pk for row in r.context["rows"]] == [recs[0].pk]
     assert "1 submitted record of Factory One will be verified." in r.content.decode()
+
+
+def test_a_bulk_notification_costs_the_same_queries_for_3_or_300_records(world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from ecotown.reporting.workflows import REVIEW
+
+    def queries(n):
+        recs = [history.save(None, ActivityRecord(organisation_id=world.F1.pk, activity="diesel", quantity=Decimal("1"),
+                                                  unit="L", period_start=dt.date(2024, 1 + i % 12, 1),
+                                                  period_end=dt.date(2024, 1 + i % 12, 28), meter=f"m{n}-{i}",
+                                                  state=State.SUBMITTED)) for i in range(n)]
+        recs = list(ActivityRecord.objects.filter(pk__in=[r.pk for r in recs]))  # (as a view loads them)
+        Notification.objects.all().delete()
+        with CaptureQueriesContext(connection) as ctx:
+            assert workflow.announce(world.users["approver"], recs, REVIEW["submit"].done, state=State.SUBMITTED) == 1
+        assert titles(world.users["estate"]) == [f"Factory One: {n} records submitted"]
+        return len(ctx.captured_queries)
+
+    assert queries(3) == queries(300)

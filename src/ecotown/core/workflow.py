@@ -541,19 +541,19 @@ def announce(actor, objects, done, *, tell: Who | None = None, told="", state: s
         user = users.get(user_id)
         if user is None:
             continue
-        entry = per_user.setdefault(user_id, {"table": table, "act": [], "told": [], "next": None})
+        entry = per_user.setdefault(user_id, {"table": table, "act": {}, "told": {}, "next": None})
         if nxt is not None:
             mine = [o for o in got if _may(user, nxt.action, o)]
             if mine:
-                entry["act"] += [o for o in mine if o not in entry["act"]]
+                entry["act"].update((id(o), o) for o in mine)
                 entry["next"] = entry["next"] or nxt
         else:
-            entry["told"] += [o for o in got if o not in entry["told"]]
+            entry["told"].update((id(o), o) for o in got)
     sent = 0
     for user_id, entry in per_user.items():
         user, table = users[user_id], entry["table"]
         acting = bool(entry["act"])
-        shown = entry["act"] if acting else [o for o in entry["told"] if o not in entry["act"]]
+        shown = list(entry["act"].values()) if acting else list(entry["told"].values())
         if not shown:
             continue
         linkable = shown if acting else [o for o in shown if _may(user, None, o)]
