@@ -387,3 +387,15 @@ def test_a_bulk_notification_costs_the_same_queries_for_3_or_300_records(world):
         return len(ctx.captured_queries)
 
     assert queries(3) == queries(300)
+
+
+def test_records_sent_back_wait_for_the_preparers_too(world):
+    u = world.users
+    recs = drafts(world, 3, month=3)
+    services.submit(u["approver"], recs)
+    services.return_to_draft(u["estate"], recs[0], "meter photo missing")
+    assert tasks(u["preparer"]) == [("reporting", "Correct what was sent back", "Mar 2025", "Factory One", 1)]
+    assert tasks(u["approver"]) == [("reporting", "Check and submit", "Mar 2025", "Factory One", 1)]
+    assert tasks(u["preparer2"]) == [] and tasks(u["estate"]) == [("reporting", "Verify", "Mar 2025", "Factory One", 2)]
+    services.submit(u["approver"], [ActivityRecord.objects.get(pk=recs[0].pk)])
+    assert tasks(u["preparer"]) == [] and tasks(u["approver"]) == []

@@ -119,7 +119,7 @@ class Table:
         self.live_fields = live_fields  # the fields `live` reads (read again from the database with the state)
         self.label = label              # how an object is named in messages
         # who acts next, per state (notifications and "My tasks"; see the end of this module)
-        self.next = dict(next or {})
+        self.next = dict(next or {})  # state -> Next, or a tuple of Next (several people wait on it)
         self.subject = subject          # objects -> what they belong to, in the active language (a notification's title)
         self.link = link                # objects -> the page that shows them (one object: its own page)
         self.related = related          # select_related() for the objects listed as tasks
@@ -447,7 +447,8 @@ class Next:
     waiting_own: Any = ""     # … to a member of the object's organisation: gettext_lazy("waiting for your approver")
     due: Callable[[Any], Any] | None = None     # object -> due date (None: no due date)
     group: Callable | None = None  # (user, queryset, next, memo) -> [Item]: tasks grouped (e.g. per organisation and month)
-    where: Any = None         # a Q: of the objects in the state, those that really wait (e.g. inventories with records)
+    where: Any = None         # a Q (or model -> Q): of the objects in the state, those that really wait for these
+                              # people (inventories with records; drafts sent back)
     what: Callable[[Any], str] | None = None  # how a task names the object (default: the table's label)
     limit: int = 50           # tasks listed one by one: at most this many per state and model
 
@@ -522,9 +523,9 @@ def announce(actor, objects, done, *, tell: Who | None = None, told="", state: s
         for o in group:
             by_state.setdefault(state if state is not None else getattr(o, s.state_field), []).append(o)
         for st, members in by_state.items():
-            nxt = s.table.next.get(st)
-            if nxt is not None:
-                for user_id, got in _invert(nxt.who.users(members), members).items():
+            for nxt in _nexts(s.table, st):
+                concerned = _where(nxt, members)
+                for user_id, got in _invert(nxt.who.users(concerned), concerned).items() if concerned else ():
                     plans.append((s.table, got, user_id, nxt))
                     wanted.add(user_id)
         if tell is not None:
@@ -576,6 +577,31 @@ def announce(actor, objects, done, *, tell: Who | None = None, told="", state: s
     return sent
 
 
+def _nexts(table: Table, state) -> tuple[Next, ...]:
+    """The declarations of who acts next in a state (one, or several: e.g. a returned draft waits for its
+    approver to submit it and for its preparers to correct it)."""
+    found = table.next.get(state)
+    if found is None:
+        return ()
+    return tuple(found) if isinstance(found, (tuple, list)) else (found,)
+
+
+def _where(nxt: Next, objs: list) -> list:
+    """Of `objs`, those the declaration's `where` keeps (one query; unsaved objects never match a `where`)."""
+    if nxt.where is None:
+        return objs
+    by_model: dict[type, list] = {}
+    for o in objs:
+        if o.pk is not None:
+            by_model.setdefault(type(o), []).append(o)
+    keep: set = set()
+    for model, group in by_model.items():
+        cond = nxt.where(model) if callable(nxt.where) else nxt.where
+        keep |= {(model, pk) for pk in model._base_manager.filter(cond, pk__in=[o.pk for o in group])
+                 .values_list("pk", flat=True)}
+    return [o for o in objs if (type(o), o.pk) in keep]
+
+
 def _invert(by_obj: dict[Any, set[int]], objs: list) -> dict[int, list]:
     out: dict[int, list] = {}
     for o in objs:
@@ -611,7 +637,7 @@ def tasks(user, *, limit: int | None = None) -> list[Item]:
     items: list[Item] = []
     for model, spec in _concrete():
         table = spec.table
-        for st, nxt in table.next.items():
+        for st, nxt in ((st, n) for st in table.next for n in _nexts(table, st)):
             q = nxt.who.q(p)
             if q is None:
                 continue
@@ -619,7 +645,7 @@ def tasks(user, *, limit: int | None = None) -> list[Item]:
             if table.live_fields:
                 qs = qs.filter(**{f: True for f in table.live_fields})
             if nxt.where is not None:
-                qs = qs.filter(nxt.where)
+                qs = qs.filter(nxt.where(model) if callable(nxt.where) else nxt.where)
             qs = access.visible(user, qs)
             if nxt.group is not None:
                 found = nxt.group(user, qs, nxt, memo)
@@ -652,9 +678,10 @@ def waiting_label(user, obj, state: str | None = None) -> str:
     from ecotown import access
 
     spec = spec_for(type(obj))
-    nxt = spec.table.next.get(state if state is not None else getattr(obj, spec.state_field))
-    if nxt is None:
+    found = _nexts(spec.table, state if state is not None else getattr(obj, spec.state_field))
+    if not found:
         return ""
+    nxt = found[0]  # (the first declared: who moves it on)
     p = access.principal(user)
     if getattr(user, "pk", None) in nxt.who.users([obj]).get(obj.pk, set()) and _may(user, nxt.action, obj):
         return _("waiting for you")

@@ -233,11 +233,29 @@ def by_month(user, qs, nxt, memo) -> list:
     return out
 
 
+def sent_back(model):
+    """Drafts that were sent back (a draft with a `reporting.return` event: from a draft the only way on is
+    submitting it, and back to a draft only sending it back)."""
+    from django.contrib.contenttypes.models import ContentType
+    from django.db.models import CharField, Exists, OuterRef, Q
+    from django.db.models.functions import Cast
+
+    from ecotown.core.models import ChangeRecord
+
+    return Q(Exists(ChangeRecord.objects.filter(content_type=ContentType.objects.get_for_model(model),
+                                                object_id=Cast(OuterRef("pk"), output_field=CharField()),
+                                                event="reporting.return")))
+
+
 NEXT = {
-    State.DRAFT: Next(APPROVERS, ReportingAction.SUBMIT, task=gettext_lazy("Check and submit"),
-                      asks=gettext_lazy("They wait for you to check and submit them."),
-                      waiting=gettext_lazy("waiting for the factory's approver"),
-                      waiting_own=gettext_lazy("waiting for your approver"), due=deadline, group=by_month),
+    State.DRAFT: (
+        Next(APPROVERS, ReportingAction.SUBMIT, task=gettext_lazy("Check and submit"),
+             asks=gettext_lazy("They wait for you to check and submit them."),
+             waiting=gettext_lazy("waiting for the factory's approver"),
+             waiting_own=gettext_lazy("waiting for your approver"), due=deadline, group=by_month),
+        Next(Members({Role.FACTORY_PREPARER}), ReportingAction.REPORT, task=gettext_lazy("Correct what was sent back"),
+             asks=gettext_lazy("Please correct them and submit them again."), due=deadline, group=by_month,
+             where=sent_back)),
     State.SUBMITTED: Next(VERIFIERS, ReportingAction.VERIFY, task=gettext_lazy("Verify"),
                           asks=gettext_lazy("They wait for your verification."),
                           waiting=gettext_lazy("waiting for the estate to verify"),
