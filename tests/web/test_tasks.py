@@ -399,3 +399,26 @@ def test_records_sent_back_wait_for_the_preparers_too(world):
     assert tasks(u["preparer2"]) == [] and tasks(u["estate"]) == [("reporting", "Verify", "Mar 2025", "Factory One", 2)]
     services.submit(u["approver"], [ActivityRecord.objects.get(pk=recs[0].pk)])
     assert tasks(u["preparer"]) == [] and tasks(u["approver"]) == []
+
+
+def test_every_workflow_declares_who_acts_next():
+    """A workflow added later cannot forget it: every registered table names who acts next in at least one
+    state, with what they are asked (task list, notification) and how pages say whom it waits for."""
+    from ecotown.core.workflow import _concrete, _nexts
+
+    seen = set()
+    for model, spec in _concrete():
+        table = spec.table
+        if id(table) in seen:
+            continue
+        seen.add(id(table))
+        nexts = [n for st in table.next for n in _nexts(table, st)]
+        assert nexts, f"{table.prefix}: declare next={{state: Next(...)}} in its workflows.py"
+        assert table.subject is not None and table.link is not None, table.prefix
+        for n in nexts:
+            assert str(n.task) and str(n.asks), table.prefix
+        states = {c for c, _label in model._meta.get_field(spec.state_field).choices}
+        assert set(table.next) <= states, table.prefix
+    assert {t for t in ("reporting", "carbon.inventory", "assessment", "assessment.framework", "enquiries",
+                        "accounts.registration", "workflow.task", "workflow")} <= {
+        spec.table.prefix for _m, spec in _concrete()}
