@@ -6,6 +6,7 @@ that leads to its record's versions and files — Thai and English, 1366 px and 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from playwright.sync_api import expect
 
@@ -100,3 +101,38 @@ def test_approver_follows_a_notification_and_an_inventory_line_to_its_evidence(p
     expect(page.locator("#versions")).to_be_in_viewport()
     expect(page.locator("[data-testid=version]").first).to_be_visible()
     shot(page, "flow-line-record-versions-th")
+
+
+def test_authority_confirms_before_publishing_a_framework_version(page, server, tmp_path):
+    sign_in(page, server, "authority")
+    page.goto(server + "/assessment/frameworks/")
+    page.locator("[data-testid=framework-list]").get_by_role("link", name=re.compile("อุตสาหกรรมสีเขียว")).first.click()
+    with page.expect_download() as dl:
+        page.get_by_role("link", name="ส่งออก YAML").click()
+    text = Path(dl.value.path()).read_text(encoding="utf-8")
+    new = tmp_path / "green-flow.yaml"
+    new.write_text(re.sub(r'^version: .*$', 'version: "2027.9-flow"', text, count=1, flags=re.M), encoding="utf-8")
+    page.goto(server + "/assessment/frameworks/")
+    page.set_input_files("input[name=file]", str(new))
+    page.locator("[data-testid=upload-form] button").click()
+    expect(page.locator("h1")).to_contain_text("2027.9-flow")
+    page.locator("[data-testid=publish]").click()
+    expect(page.locator("h1")).to_have_text("เผยแพร่ฉบับนี้หรือไม่")
+    expect(page.locator("[data-testid=publish-summary]")).to_contain_text("2027.9-flow จะแก้ไขไม่ได้อีก")
+    shot(page, "flow-publish-confirm-th-1366")
+    page.set_viewport_size({"width": 360, "height": 800})
+    _no_sideways_scroll(page)
+    shot(page, "flow-publish-confirm-th-360")
+    page.set_viewport_size({"width": 1366, "height": 900})
+    _english(page)
+    expect(page.locator("h1")).to_have_text("Publish this version?")
+    expect(page.locator("[data-testid=confirm]")).to_have_text("Confirm: publish")
+    shot(page, "flow-publish-confirm-en-1366")
+    page.set_viewport_size({"width": 360, "height": 800})
+    _no_sideways_scroll(page)
+    shot(page, "flow-publish-confirm-en-360")
+    page.get_by_role("link", name="Cancel").click()  # nothing published: still a draft
+    expect(page.locator("[data-testid=publish]")).to_be_visible()
+    page.set_viewport_size({"width": 1366, "height": 900})
+    page.locator("[data-testid=language-switch] button").click()
+    expect(page.locator("html")).to_have_attribute("lang", "th")

@@ -92,6 +92,11 @@ def test_factory_reports_a_year_and_the_authority_sees_completeness(page, server
     page.locator("[data-testid=submit-all]").click()
     expect(page.locator("h1")).to_have_text("ยืนยันการส่งข้อมูล")
     expect(page.locator("[data-testid=review-row]")).to_have_count(len(months))
+    shot(page, "reporting-submit-confirm-th-1280")
+    page.set_viewport_size({"width": 360, "height": 800})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    shot(page, "reporting-submit-confirm-th-360")
+    page.set_viewport_size({"width": 1280, "height": 900})
     page.locator("[data-testid=confirm]").click()
     expect(page.locator(".alert-success")).to_contain_text(f"ส่งแล้ว {len(months)} รายการ")
     expect(page.locator(f"#month-{months[0]} [data-testid=month-waiting]")).to_have_text("รอนิคมฯ ของคุณตรวจสอบ")

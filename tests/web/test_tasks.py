@@ -329,6 +329,9 @@ def test_publish_needs_its_confirmation(world, login):
     assert FrameworkVersion.objects.get(pk=draft.pk).status == "draft"
     assert c.post(url, {"confirm": "yes"}).status_code == 302
     assert FrameworkVersion.objects.get(pk=draft.pk).status == "published"
+    # a published version has nothing to confirm: its page
+    r = c.get(url)
+    assert (r.status_code, r["Location"]) == (302, f"/assessment/frameworks/{draft.pk}/")
 
 
 # --- evidence from an inventory line ----------------------------------------------------------------------

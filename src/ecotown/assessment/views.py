@@ -130,6 +130,8 @@ def framework_publish(request, pk: int):
     """GET: what publishing means for this version (confirmation page); POST with `confirm`: publish."""
     v = selectors.version_or_404(request.user, pk)
     access.require(request.user, Action.CHANGE, v)
+    if request.method != "POST" and v.is_published:
+        return redirect("assessment:framework_version", pk=v.pk)
     if request.method != "POST" or request.POST.get("confirm") != "yes":
         current = (FrameworkVersion.objects.filter(framework=v.framework, status=FrameworkVersion.PUBLISHED)
                    .exclude(pk=v.pk).order_by("-published_at").first())
