@@ -465,6 +465,7 @@ class Item:
     counted: bool = False     # `n` records (a group), shown as a count
     due: Any = None           # a date, or None
     key: tuple = ()           # items with the same key are one (their counts add up)
+    when: Any = None          # what it is about in time (a record's month): without a due date, oldest first
 
     @property
     def days_left(self):
@@ -667,7 +668,7 @@ def tasks(user, *, limit: int | None = None) -> list[Item]:
                 items.append(it)
     import datetime as _dt
 
-    items.sort(key=lambda i: (i.due is None, i.due or _dt.date.max, i.kind, i.org, i.what))
+    items.sort(key=lambda i: (i.due is None, i.due or _dt.date.max, i.when or _dt.date.max, i.kind, i.org, i.what))
     return items[:limit] if limit else items
 
 

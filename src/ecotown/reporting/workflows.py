@@ -229,7 +229,8 @@ def by_month(user, qs, nxt, memo) -> list:
             kind="reporting", task=str(nxt.task), what=dates.month_label(m, lang), n=r["n"], counted=True,
             org=r["organisation__name_en"] if lang == "en" else r["organisation__name_th"],
             link=reverse("reporting:org", args=[r["organisation_id"]]) + f"?year={m.year}#month-{m.month}",
-            due=due.get((m.year, m.month)), key=("reporting", str(nxt.task), r["organisation_id"], m.year, m.month)))
+            due=due.get((m.year, m.month)), when=m,
+            key=("reporting", str(nxt.task), r["organisation_id"], m.year, m.month)))
     return out
 
 
