@@ -66,7 +66,7 @@ def test_estate_manager_finds_the_work_waiting_and_reviews_before_verifying(page
     expect(page.locator("h1")).to_have_text("Review before verifying")
     rows = page.locator("[data-testid=review-row]")
     assert rows.count() >= 1
-    expect(page.locator("[data-testid=summary]")).to_contain_text(f"submitted record")
+    expect(page.locator("[data-testid=summary]")).to_contain_text("submitted record")
     expect(page.locator("[data-testid=confirm]")).to_contain_text("Confirm: verify")
     shot(page, "flow-review-en-1366")
     page.set_viewport_size({"width": 360, "height": 800})

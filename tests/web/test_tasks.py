@@ -245,7 +245,7 @@ def test_months_say_whom_they_wait_for(world, login):
     from ecotown.reporting import selectors
 
     u = world.users
-    recs = drafts(world, 2, month=3)
+    drafts(world, 2, month=3)
     drafts(world, 1, month=4)
     services.submit(u["approver"], [r for r in ActivityRecord.objects.filter(period_start__month=4)])
 

@@ -10,7 +10,7 @@ from ecotown.core.errors import CoreError, Problems
 
 from .errors import EnquiriesError
 from .models import Enquiry
-from .policies import EnquiryAction, handlers
+from .policies import EnquiryAction
 from .workflows import RECEIVED
 
 FIELDS = {"programme", "name", "email", "phone", "subject", "message", "organisation"}
