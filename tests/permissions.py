@@ -258,6 +258,7 @@ PAGE_ROUTES: dict[str, Route] = {
     # access.public (estate pages) — per role in tests/web/test_permission_matrix.py and tests/web/test_search.py
     "search/": PUBLIC,
     "search/suggest/": PUBLIC,
+    "tasks/": SIGNED_IN,
     "people/": Route("admin_people"),
     "users/": Route("admin_people"),
     "users/<int:pk>/": Route("admin_people"),

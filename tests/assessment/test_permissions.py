@@ -91,8 +91,10 @@ class TestAssessmentMatrix(PermissionMatrix):
                lambda case, o: edit_form(case.published, new_version=f"x-{case.actor}")),
         ApiAction("publish draft (API)", "/api/assessment/frameworks/{c.draft.pk}/publish", FRAMEWORK_ADMIN,
                   expect=_publish_api),
-        Create("publish draft (page)", "/assessment/frameworks/{c.draft2.pk}/publish/", FRAMEWORK_ADMIN,
+        Detail("publish draft: the confirmation page", "/assessment/frameworks/{c.draft2.pk}/publish/", FRAMEWORK_ADMIN,
                expect=_publish_api),
+        Create("publish draft (page, confirmed)", "/assessment/frameworks/{c.draft2.pk}/publish/", FRAMEWORK_ADMIN,
+               {"confirm": "yes"}, expect=_publish_api),
     ]
 
     def setup(self, world):

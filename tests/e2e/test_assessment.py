@@ -57,7 +57,12 @@ def test_authority_uploads_a_malformed_then_a_new_framework_version(page, server
     page.set_input_files("input[name=file]", str(new))
     page.locator("[data-testid=upload-form] button").click()
     expect(page.locator("h1")).to_contain_text("2027.1-authority")
-    page.get_by_role("button", name="เผยแพร่").click()
+    page.locator("[data-testid=publish]").click()
+    # a confirmation first (what publishing means), then the version is published
+    expect(page.locator("h1")).to_have_text("เผยแพร่ฉบับนี้หรือไม่")
+    expect(page.locator("[data-testid=publish-summary]")).to_contain_text("2027.1-authority จะแก้ไขไม่ได้อีก")
+    shot(page, "assessment-framework-publish-confirm")
+    page.locator("[data-testid=confirm]").click()
     expect(page.locator("h1")).to_contain_text("เผยแพร่แล้ว")
     expect(page.locator("[data-testid=indicator-table]")).to_contain_text("ค่าตัวอย่าง")
     shot(page, "assessment-framework-published")

@@ -82,18 +82,37 @@ def test_factory_reports_a_year_and_the_authority_sees_completeness(page, server
     page.set_viewport_size({"width": 1280, "height": 900})
     page.context.clear_cookies()
 
-    # the approver submits
+    # the approver is told (a notification and a task on the home page), reviews what will go, submits
     _sign_in_thai(page, server, "approver-a")
+    expect(page.locator("[data-testid=home-tasks]")).to_contain_text("ตรวจทานและส่งข้อมูล")
+    page.goto(server + "/notifications/")
+    expect(page.locator(".list-group")).to_contain_text(f"บันทึกเป็นฉบับร่างแล้ว {len(months)} รายการ")
     page.goto(f"{org_url}?year={year}")
+    expect(page.locator(f"#month-{months[0]} [data-testid=month-waiting]")).to_have_text("รอคุณดำเนินการ")
     page.locator("[data-testid=submit-all]").click()
+    expect(page.locator("h1")).to_have_text("ยืนยันการส่งข้อมูล")
+    expect(page.locator("[data-testid=review-row]")).to_have_count(len(months))
+    shot(page, "reporting-submit-confirm-th-1280")
+    page.set_viewport_size({"width": 360, "height": 800})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    shot(page, "reporting-submit-confirm-th-360")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.locator("[data-testid=confirm]").click()
     expect(page.locator(".alert-success")).to_contain_text(f"ส่งแล้ว {len(months)} รายการ")
+    expect(page.locator(f"#month-{months[0]} [data-testid=month-waiting]")).to_have_text("รอนิคมฯ ของคุณตรวจสอบ")
     shot(page, "reporting-approver-submitted-th")
     page.context.clear_cookies()
 
-    # the estate verifies
+    # the estate is told, reviews the records and their values, then verifies
     _sign_in_thai(page, server, "estate-manager")
+    page.goto(server + "/notifications/")
+    expect(page.locator(".list-group")).to_contain_text(f"ส่งข้อมูลแล้ว {len(months)} รายการ")
     page.goto(f"{org_url}?year={year}")
     page.locator("[data-testid=verify-all]").click()
+    expect(page.locator("h1")).to_have_text("ตรวจทานก่อนยืนยันการตรวจสอบ")
+    expect(page.locator("[data-testid=review-row]")).to_have_count(len(months))
+    expect(page.locator("[data-testid=review-value]").first).to_contain_text("GJ")
+    page.locator("[data-testid=confirm]").click()
     expect(page.locator(".alert-success")).to_contain_text("ตรวจสอบแล้ว")
     expect(page.locator("[data-testid=records]")).to_contain_text("ตรวจสอบแล้ว")
     shot(page, "reporting-estate-verified-th")

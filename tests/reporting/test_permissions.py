@@ -108,8 +108,10 @@ class TestReportingMatrix(PermissionMatrix):
         Action("POST submit", "/reporting/records/{o.draft.pk}/submit/", SUBMIT, after=_state_is("draft", "submitted")),
         Action("POST verify", "/reporting/records/{o.submitted.pk}/verify/", VERIFY,
                after=_state_is("submitted", "verified")),
-        Action("POST submit all (2024: none)", "/reporting/org/{o.org.pk}/submit/?year=2024", SUBMIT),
-        Action("POST verify all (2024: none)", "/reporting/org/{o.org.pk}/verify/?year=2024", VERIFY),
+        Detail("GET submit all: the confirmation page", "/reporting/org/{o.org.pk}/submit/?year=2025", SUBMIT),
+        Detail("GET verify all: the review page", "/reporting/org/{o.org.pk}/verify/?year=2025", VERIFY),
+        Action("POST submit all (2024: none)", "/reporting/org/{o.org.pk}/submit/?year=2024", SUBMIT, {"confirm": "yes"}),
+        Action("POST verify all (2024: none)", "/reporting/org/{o.org.pk}/verify/?year=2024", VERIFY, {"confirm": "yes"}),
         ApiCreate("API POST rows", "/api/reporting/activities", REPORT, lambda case, o: {
             "organisation": o.org.pk, "rows": [{"period_start": "2025-05-01", "activity": "water", "quantity": "1",
                                                 "unit": "m3"}]}),

@@ -231,9 +231,9 @@ def test_production_and_employees_share_the_workflow_and_versions(world, kind_li
     assert (ProductionRecord.objects.count(), ChangeRecord.objects.count()) == before
     # the same submit-all / verify-all as activity data, then lock and a new version with a reason
     c = login(world.users["approver"])
-    c.post(f"/reporting/org/{world.F1.pk}/submit/", {"year": 2025})
+    confirm_bulk(c, f"/reporting/org/{world.F1.pk}/submit/", 2025)
     c = login(world.users["estate"])
-    c.post(f"/reporting/org/{world.F1.pk}/verify/", {"year": 2025})
+    confirm_bulk(c, f"/reporting/org/{world.F1.pk}/verify/", 2025)
     assert set(ProductionRecord.objects.values_list("state", flat=True)) | set(EmployeeRecord.objects.values_list("state", flat=True)) == {"verified"}
     assert services.lock_year(world.users["admin"], 2025) == 2
     listener.clear()
@@ -243,3 +243,15 @@ def test_production_and_employees_share_the_workflow_and_versions(world, kind_li
     assert (new.version, new.state, new.supersedes_id, EmployeeRecord.objects.filter(is_current=True).count()) == (2, "draft", e.pk, 1)
     assert listener == [{"kind": "employees", "orgs": [world.F1.pk], "years": [2025], "reason": "headcount corrected",
                          "restated": False}]  # issue 9: was restated=True; a draft correction restates nothing (the locked version counts until it is verified)
+
+
+def confirm_bulk(client, url: str, year: int):
+    """A bulk submit or verify as a person does it: the confirmation (review) page, then its form."""
+    page = client.get(url, {"year": year})
+    assert page.status_code == 200
+    data = {"year": year, "confirm": "yes"}
+    for row in page.context["rows"]:
+        data.setdefault(row["kind"], []).append(row["r"].pk)
+    r = client.post(url, data)
+    assert r.status_code == 302
+    return page

@@ -239,7 +239,7 @@ def test_self_registration_pending_then_approved(world, client, login):
     assert not Membership.objects.filter(user=dao).exists()
     notes = Notification.objects.filter(user=estate).order_by("-id")
     assert notes.count() == n_notes + 1
-    assert notes[0].title_en == "New registration request: Factory One"
+    assert notes[0].title_en == "Factory One: new registration request"
     assert notes[0].link == "/registrations/"
     # the port manager and others are not told
     assert not Notification.objects.filter(user=world.users["port"]).exists()
@@ -253,7 +253,7 @@ def test_self_registration_pending_then_approved(world, client, login):
     req.refresh_from_db()
     assert (req.status, req.decided_by_id) == ("approved", estate.pk)
     assert Membership.objects.filter(user=dao, organisation=world.F1, role="factory_preparer", is_active=True).count() == 1
-    assert Notification.objects.filter(user=dao, title_en="Registration approved: Factory One").count() == 1
+    assert Notification.objects.filter(user=dao, title_en="Factory One: registration approved").count() == 1
     # a second decision is refused and changes nothing
     before = counts()
     with pytest.raises(ValidationError):
@@ -268,7 +268,7 @@ def test_registration_rejected_gives_no_membership(world):
     req.refresh_from_db()
     assert req.status == "rejected"
     assert not Membership.objects.filter(user=req.user).exists()
-    assert Notification.objects.filter(user=req.user, title_en="Registration not approved: Factory Two").count() == 1
+    assert Notification.objects.filter(user=req.user, title_en="Factory Two: registration not approved").count() == 1
 
 
 def test_registration_cannot_be_decided_by_another_estate(world):

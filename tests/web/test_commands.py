@@ -182,3 +182,27 @@ def test_the_demo_shows_what_the_pages_of_issue_10_need(demo_db, client):
     this = client.get("/reporting/completeness/matrix/").content.decode()   # this year: factory-a left to report
     if dt.date.today() > dt.date(dt.date.today().year, 2, 15):   # (January's deadline passed)
         assert "late" in set(re.findall(r'data-state="(\w+)"', this))
+
+
+def test_demo_users_have_work_waiting_and_notifications(demo_db):
+    """`ecotown demo` leaves work flowing to the next person, through the real workflows."""
+    from django.utils import translation
+
+    from ecotown.accounts.models import User
+    from ecotown.core import workflow
+
+    users = {u.username: u for u in User.objects.all()}
+    with translation.override("en"):
+        tasks = {name: [(t.kind, t.task) for t in workflow.tasks(u)] for name, u in users.items()}
+    assert ("carbon.inventory", "Make final") in tasks["approver-a"]
+    assert ("assessment", "Answer and score") in tasks["approver-a"]
+    assert {k for k, _t in tasks["estate-manager"]} == {"reporting"} and len(tasks["estate-manager"]) > 5
+    assert tasks["officer"] == tasks["authority"] == [("enquiries", "Assign or answer")]
+    assert tasks["factory-a"] == tasks["factory-b"] == tasks["auditor"] == tasks["school"] == []
+    told = {name: set(u.notifications.values_list("title_en", flat=True)) for name, u in users.items()}
+    assert "Demo Auto Parts A Co., Ltd. (synthetic): GHG inventory restated" in told["approver-a"]
+    assert "Demo Auto Parts A Co., Ltd. (synthetic): assessment started" in told["approver-a"]
+    assert "Demo Auto Parts A Co., Ltd. (synthetic): 1 record submitted" in told["estate-manager"]
+    assert "Demo Auto Parts A Co., Ltd. (synthetic): 1 record verified" in told["factory-a"]
+    assert "Your enquiry has been answered: สนใจเข้าร่วมเครือข่ายลดก๊าซเรือนกระจก" in told["factory-b"]
+    assert "ขั้นตอนการขอรับรอง Eco Factory: new enquiry" in told["officer"] & told["authority"]

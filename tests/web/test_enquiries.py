@@ -34,7 +34,7 @@ def test_public_form_creates_enquiry_and_notifies_staff(world, client):
     e = Enquiry.objects.get()
     assert (e.programme, e.name, e.email, e.subject, e.status, e.submitted_by_id, e.organisation_id) == (
         "eco_factory", "Malee Public", "malee@example.test", "Eco Factory criteria", "new", None, None)
-    notes = Notification.objects.filter(title_en="New enquiry: Eco Factory criteria")
+    notes = Notification.objects.filter(title_en="Eco Factory criteria: new enquiry")
     assert set(notes.values_list("user_id", flat=True)) == _staff_ids(world)
     assert all(n.link == f"/enquiries/{e.pk}/" for n in notes)
     rec = ChangeRecord.for_object(e).get()
@@ -86,7 +86,7 @@ def test_staff_assign_answer_close(world, enquiries, login, mailoutbox, django_c
     assert r.status_code == 302
     anon.refresh_from_db()
     assert (anon.status, anon.assigned_to_id) == ("assigned", officer.pk)
-    assert Notification.objects.filter(user=officer, title_en="Enquiry assigned to you: Eco Factory criteria").count() == 1
+    assert Notification.objects.filter(user=officer, title_en="Eco Factory criteria: enquiry assigned to you").count() == 1
 
     client = login(officer)
     with django_capture_on_commit_callbacks(execute=True):
@@ -180,7 +180,7 @@ def test_api_post_enquiry_anonymously(world, client):
     e = Enquiry.objects.get()
     assert r.json() == {"id": e.pk, "reference": e.reference, "status": "new"}
     assert (e.programme, e.submitted_by_id) == ("eco_school", None)
-    assert Notification.objects.filter(title_en="New enquiry: Eco Factory criteria").count() == 2
+    assert Notification.objects.filter(title_en="Eco Factory criteria: new enquiry").count() == 2
 
 
 def test_api_post_enquiry_with_token_records_sender(world, client, token_for):

@@ -146,6 +146,7 @@ class TestRegistryMatrix(PermissionMatrix):
         Detail("estates page", "/estates/", SIGNED_IN),
         Detail("map page", "/map/", SIGNED_IN),
         Detail("notifications", "/notifications/", SIGNED_IN),
+        Detail("my tasks", "/tasks/", SIGNED_IN),
         Detail("preferences", "/accounts/preferences/", SIGNED_IN),
         Detail("registrations", "/registrations/", SIGNED_IN),
         Detail("enquiry list", "/enquiries/", SIGNED_IN),

@@ -14,13 +14,13 @@ from django.utils import timezone
 from ecotown import access
 from ecotown.core import history, workflow
 from ecotown.core.errors import Problems
-from ecotown.core.services import notify
 from ecotown.registry import diw
 from ecotown.registry.models import FactoryDetail, Kind, Organisation
 
 from .errors import AccountsError
 from .models import ApiToken, Assignment, Invitation, Membership, RegistrationRequest, User, token_hash
 from .policies import AccountsAction
+from .workflows import REQUESTED
 from .roles import Role, role_fits
 
 INVITATION_DAYS = 14
@@ -134,13 +134,7 @@ def register_with_diw(*, diw_number: str, username: str, password: str, email: s
         raise AccountsError.ROLE_PREPARER_OR_APPROVER.invalid("role")
     user = _new_user(username, password, email=email, first_name=first_name, last_name=last_name)
     req = history.save(user, RegistrationRequest(user=user, organisation=detail.organisation, role=role))
-    estate = detail.organisation.parent
-    for m in Membership.objects.filter(organisation=estate, role=Role.ESTATE_MANAGER, is_active=True).select_related("user"):
-        notify(m.user, title_th=f"คำขอลงทะเบียนใหม่: {detail.organisation.name_th}",
-               title_en=f"New registration request: {detail.organisation.name_en}",
-               body_th=f"{username} ขอเข้าใช้งานในนามโรงงานนี้ กรุณาตรวจสอบและอนุมัติ",
-               body_en=f"{username} asks to report for this factory. Please review and approve.",
-               link=reverse("registrations"))
+    workflow.announce(user, req, REQUESTED)  # whoever approves it (ecotown.accounts.workflows)
     return req
 
 

@@ -24,7 +24,7 @@ from ecotown.core import editions, history, workflow
 from ecotown.core import services as core_services
 from ecotown.core.errors import Problems, calc_error, from_calc
 
-from . import kpis
+from . import kpis, workflows
 from .errors import AssessmentError
 from .models import Assessment, AssessmentEvidence, AssessmentResult, Framework, FrameworkVersion
 
@@ -78,6 +78,8 @@ def _store_version(actor, text: str, fw, *, status: str, source: str, based_on=N
     history.save(actor, v, note=f"framework version {fw.version} ({source})")
     if status == FrameworkVersion.PUBLISHED:
         v = _publish(actor, v)
+    elif actor is not None:  # the other administrators are told of a draft to publish
+        workflow.announce(actor, v, workflows.UPLOADED)
     return v
 
 
@@ -270,6 +272,7 @@ def start_assessment(actor, org, version: FrameworkVersion, year: int, scenario:
     history.save(actor, a, note="assessment started")
     if prefill_kpis:
         prefill(actor, a)
+    workflow.announce(actor, a, workflows.STARTED)  # whoever answers it is told
     return a
 
 

@@ -170,10 +170,19 @@ def framework_export(request, pk: int):
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def framework_publish(request, pk: int):
+    """GET: what publishing means for this version (confirmation page); POST with `confirm`: publish."""
     v = selectors.version_or_404(request.user, pk)
     access.require(request.user, Action.CHANGE, v)
+    if request.method != "POST" and v.is_published:
+        return redirect("assessment:framework_version", pk=v.pk)
+    if request.method != "POST" or request.POST.get("confirm") != "yes":
+        current = (FrameworkVersion.objects.filter(framework=v.framework, status=FrameworkVersion.PUBLISHED)
+                   .exclude(pk=v.pk).order_by("-published_at").first())
+        return render(request, "assessment/publish_confirm.html", {
+            "v": v, "current": current, "unconfirmed": request.method == "POST",
+            "n_assessments": Assessment.objects.filter(framework_version__framework=v.framework).count()})
     try:
         services.publish(request.user, v)
         messages.success(request, _("Published."))

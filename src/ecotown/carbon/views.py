@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Prefetch
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -21,6 +22,7 @@ from ecotown.calc import ghg
 from ecotown.core import dates
 from ecotown.core.i18n import ui_lang as _ui_lang
 from ecotown.registry.models import Organisation
+from ecotown.core.models import UploadedFile
 from ecotown.web.forms import add_errors
 
 from ecotown.registry import policies as registry_policies
@@ -146,15 +148,22 @@ def inventory_lines(request, pk: int):
     for ln in page:
         if ln.source_id:
             sources.setdefault(ln.source_kind, set()).add(ln.source_id)
+    opens: set[tuple] = set()  # (source kind, source id) of the records the user may open (their page, versions)
     for kind, ids in sorted(sources.items()):
         Record = inputs.source_model(kind)
+        seen = access.visible(request.user, Record.objects.filter(pk__in=ids))  # (access decides, not the inventory)
         if hasattr(Record, "evidence"):
-            for r in Record.objects.filter(pk__in=ids).prefetch_related("evidence"):
+            files = access.visible(request.user, UploadedFile.objects.order_by("pk"))
+            seen = seen.prefetch_related(Prefetch("evidence", queryset=files))
+        for r in seen:
+            opens.add((kind, r.pk))
+            if hasattr(Record, "evidence"):
                 evidence[(kind, r.pk)] = list(r.evidence.all())
     lang = _ui_lang()
     rows = [(ln, activity_name(ln.activity), evidence.get((ln.source_kind, ln.source_id), []),
              disclosure.in_lang(disclosure.line_counted(ln, inv.year)["text"], lang),
-             disclosure.in_lang(disclosure.factor_label(ln.factor_status, ln.factor_source, ln.factor_edition), lang))
+             disclosure.in_lang(disclosure.factor_label(ln.factor_status, ln.factor_source, ln.factor_edition), lang),
+             ln.source_kind == "activities" and (ln.source_kind, ln.source_id) in opens)
             for ln in page]
     filter_labels = []
     if g.get("scope"):

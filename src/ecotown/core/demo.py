@@ -251,6 +251,10 @@ def load(factories: int = 400, seed: int = 2569, progress=None) -> dict:
                                reference=DEMO_ENQUIRY_REFERENCE, status=Enquiry.Status.ANSWERED,
                                answer="Thank you — the Eco School guide and the application form follow by e-mail. "
                                       "(synthetic demo answer)"))
+    # and a visitor's enquiry still new: it waits for the authority's staff ("งานของฉัน / My tasks")
+    history.save(None, Enquiry(programme="eco_factory", name="คุณทดสอบ สนใจ (สมมติ)", email="visitor@demo.ecotown.invalid",
+                               subject="ขั้นตอนการขอรับรอง Eco Factory", message="โรงงานนอกนิคมฯ สมัครได้หรือไม่ (ข้อความตัวอย่าง)",
+                               reference=new_reference()))
     SiteState.objects.update_or_create(key=SiteState.DEMO, defaults={"value": True})
     counts = {"estates_and_ports": len(estates), "factories": created + len(fixed), "users": len(users)}
     # later capabilities add their demo data on top, in dependency order
@@ -262,4 +266,33 @@ def load(factories: int = 400, seed: int = 2569, progress=None) -> dict:
 
     for module in (reporting_demo, carbon_demo, assessment_demo):
         counts.update(module.load(ctx) or {})
+    counts.update(_work_waiting(ctx))
     return counts
+
+
+def _work_waiting(ctx: dict) -> dict:
+    """Work that flows to the next person, through the real workflows: the authority's staff are told of
+    the two enquiries; factory-b's is assigned to the officer and answered (factory-b is told); the estate
+    manager starts a Green Industry assessment of factory-a (its approver is told and has it to answer).
+    With what the other demos did (approver-a's corrections submitted, verified, the inventory restated),
+    every demo user but the auditor and the school has notifications, and "งานของฉัน / My tasks" is filled."""
+    from ecotown.assessment import services as assessment
+    from ecotown.core import workflow
+    from ecotown.enquiries import services as enquiries
+    from ecotown.enquiries.workflows import RECEIVED
+
+    users, fixed = ctx["users"], ctx["fixed"]
+    out = {"enquiries_told": 0, "assessments_to_answer": 0}
+    for e in Enquiry.objects.order_by("pk"):
+        out["enquiries_told"] += workflow.announce(None, e, RECEIVED)
+    mine = Enquiry.objects.filter(submitted_by=users["factory-b"]).first()
+    if mine is not None:
+        enquiries.assign(users["authority"], mine, users["officer"])
+        enquiries.answer(users["officer"], mine, "ขอบคุณที่สนใจ โรงงานสมัครได้ที่สำนักงานนิคมฯ โดยแนบบัญชีก๊าซเรือนกระจกปีล่าสุด "
+                                                 "(ข้อความตัวอย่าง)")
+    version = assessment.latest_published("green-industry")
+    if version is not None and "factory-a" in fixed:
+        assessment.start_assessment(users["estate-manager"], fixed["factory-a"], version, timezone.localdate().year - 1)
+        out["assessments_to_answer"] = 1
+    ctx["say"](f"work waiting: {out['enquiries_told']} notifications of enquiries, an assessment for approver-a")
+    return out

@@ -2,17 +2,16 @@
 from __future__ import annotations
 
 from django.db import transaction
-from django.urls import reverse
 
 from ecotown import access
 from ecotown.access import Action
 from ecotown.core import history, workflow
 from ecotown.core.errors import CoreError, Problems
-from ecotown.core.services import notify
 
 from .errors import EnquiriesError
 from .models import Enquiry, new_reference, normalise_reference
-from .policies import EnquiryAction, handlers
+from .policies import EnquiryAction
+from .workflows import RECEIVED
 
 FIELDS = {"programme", "name", "email", "phone", "subject", "message", "organisation"}
 
@@ -34,9 +33,7 @@ def submit(actor, data: dict) -> Enquiry:
     while Enquiry.objects.filter(reference=enquiry.reference).exists():  # (40 random bits: practically never)
         enquiry.reference = new_reference()
     history.save(actor, enquiry)
-    for staff in handlers():
-        notify(staff, title_th=f"มีคำถามใหม่: {enquiry.subject}", title_en=f"New enquiry: {enquiry.subject}",
-               link=reverse("enquiry_detail", args=[enquiry.pk]), email=False)
+    workflow.announce(actor, enquiry, RECEIVED)  # the authority's staff (ecotown.enquiries.workflows)
     return enquiry
 
 

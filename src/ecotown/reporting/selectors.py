@@ -237,3 +237,58 @@ def history_of(record: ActivityRecord):
         by_obj.setdefault(c.object_id, []).append(c)
     return [(v, by_obj.get(str(v.pk), [])) for v in versions]
 
+
+
+@dataclass
+class MonthState:
+    """One month of an organisation's reporting year as its page shows it."""
+    month: int
+    start: dt.date
+    state: str                     # draft | submitted | verified | locked | not_reported | later (not yet due)
+    counts: dict                   # state -> number of current records of the month
+    waiting: str = ""              # whom it waits for, as the reader reads it ("waiting for your approver")
+    due: dt.date | None = None     # the reporting calendar's deadline, while the month still has to be submitted
+    days_left: int | None = None
+
+    @property
+    def days_late(self) -> int:
+        return -self.days_left if self.days_left is not None and self.days_left < 0 else 0
+
+
+def months(user, org: Organisation, year: int, records, today: dt.date | None = None) -> list[MonthState]:
+    """The twelve months of `year`: each one's state (its least advanced current record: a draft waits for the
+    approver, a submitted record for the estate), whom it waits for (the workflow's own "who acts next",
+    `ecotown.core.workflow.waiting_label`) and, until it is submitted, its deadline. `records`: the year's
+    current records of every kind (already loaded: a few queries, whatever the number of records)."""
+    from ecotown.core import workflow
+
+    from .services import periods_for
+
+    today = today or dt.date.today()
+    periods = periods_for(year)
+    by_month: dict[int, dict] = {m: {} for m in range(1, 13)}
+    for r in records:
+        start = r.period_start
+        if start.year == year:
+            by_month[start.month][r.state] = by_month[start.month].get(r.state, 0) + 1
+    waiting: dict[str, str] = {}
+    out = []
+    for m in range(1, 13):
+        counts = by_month[m]
+        start = dt.date(year, m, 1)
+        if counts.get(State.DRAFT):
+            state = State.DRAFT
+        elif counts.get(State.SUBMITTED):
+            state = State.SUBMITTED
+        elif counts.get(State.VERIFIED):
+            state = State.VERIFIED
+        elif counts.get(State.LOCKED):
+            state = State.LOCKED
+        else:
+            state = "not_reported" if start <= today else "later"
+        if state in (State.DRAFT, State.SUBMITTED) and state not in waiting:
+            waiting[state] = workflow.waiting_label(user, ActivityRecord(organisation=org, state=state), state)
+        due = periods[m].deadline if state in (State.DRAFT, "not_reported") else None
+        out.append(MonthState(month=m, start=start, state=state, counts=counts, waiting=waiting.get(state, ""),
+                              due=due, days_left=(due - today).days if due else None))
+    return out

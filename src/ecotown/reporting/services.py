@@ -540,7 +540,19 @@ def _save_rows(actor, org, rows: list, *, spec: kinds.ImportSpec, data, name, sh
             progress("saving", min(i + CHUNK, total), total)
     n_flags = spec.flags(rows, batch=batch) if spec.flags else 0
     _announce_replaced(spec, list(old_by_id.values()), reason or _("replaced by an import"))
+    if rows:  # the organisation's approver is told (one notification for the whole import)
+        starts = sorted({r.start for r in rows})
+        probe = model(organisation=org, state=State.DRAFT, **{spec.period.start_field: starts[0]})
+        probe.months = {(d.year, d.month) for d in starts}  # (what the link shows: one month, or the year)
+        _tell_saved(actor, probe, total)
     return ImportResult(accepted=total, batch=batch, ids=[r.pk for r in rows], flags=n_flags, kind=spec.code)
+
+
+def _tell_saved(actor, record, n: int = 1) -> None:
+    """Records saved as drafts: whoever submits them is told (`workflows.SAVED`; see ecotown.core.workflow)."""
+    from .workflows import SAVED
+
+    workflow.announce(actor, record, SAVED, n=n)
 
 
 def _feeding_results(olds: list) -> list:
@@ -810,6 +822,7 @@ def amend(actor, record: ActivityRecord, data: dict, reason: str = "") -> Activi
         if _feeding_results([record]):  # a pending correction changed: the results show its new size
             recompute.records_changed(kinds.of(record).code, {record.organisation_id}, record.years(),
                                       reason=reason or "changed", restated=False)
+        _tell_saved(actor, record)
         return record
     feeds = bool(_feeding_results([record]))
     record.is_current = False
@@ -822,6 +835,7 @@ def amend(actor, record: ActivityRecord, data: dict, reason: str = "") -> Activi
         recompute.records_changed(kinds.of(record).code, {record.organisation_id}, record.years() | new.years(),
                                   reason=reason or "new version", restated=False)
     compute_flags([new], actor)
+    _tell_saved(actor, new)
     return new
 
 
@@ -959,7 +973,9 @@ def _month_th(period) -> str:
 def _versioned_save(actor, spec: kinds.ImportSpec, current, new, reason: str):
     """Same period again: a draft changes in place; otherwise a new version (reason required after lock)."""
     if current is None:
-        return history.save(actor, new, "reported")
+        history.save(actor, new, "reported")
+        _tell_saved(actor, new)
+        return new
     if current.state == State.DRAFT:
         for att in spec.fields:
             setattr(current, att, getattr(new, att))
@@ -967,6 +983,7 @@ def _versioned_save(actor, spec: kinds.ImportSpec, current, new, reason: str):
         if _feeding_results([current]):  # a pending correction changed
             recompute.records_changed(spec.code, {current.organisation_id}, current.years(), reason=reason or "changed",
                                       restated=False)
+        _tell_saved(actor, current)
         return current
     if current.state == State.LOCKED and not (reason or "").strip():
         raise ReportingError.LOCKED_RECORD_NEEDS_REASON.invalid("reason")
@@ -978,6 +995,7 @@ def _versioned_save(actor, spec: kinds.ImportSpec, current, new, reason: str):
     if feeds:  # a pending correction of counted data (the counted version keeps counting)
         recompute.records_changed(spec.code, {new.organisation_id}, current.years() | new.years(),
                                   reason=reason or "new version", restated=False)
+    _tell_saved(actor, new)
     return new
 
 

@@ -102,9 +102,11 @@ def org_page(request, pk: int):
     ctx["batches"] = list(ctx["batches"])
     for b in ctx["batches"]:
         b.kind_label = _kind_label(b.kind)
-    other = list(ctx["production"]) + list(ctx["employees"])
+    ctx["production"], ctx["employees"] = list(ctx["production"]), list(ctx["employees"])
+    other = ctx["production"] + ctx["employees"]
     ctx["n_draft"] += sum(1 for r in other if r.state == State.DRAFT)
     ctx["n_submitted"] += sum(1 for r in other if r.state == State.SUBMITTED)
+    ctx["months"] = selectors.months(request.user, org, year, in_year + other, timezone.localdate())
     return render(request, "reporting/org.html", ctx)
 
 
@@ -326,32 +328,92 @@ def record_action(request, pk: int, action: str):
     return redirect("reporting:record", pk=r.pk)
 
 
+#: the kinds of record a bulk submit or verify moves, with their form field of ids
+BULK_KINDS = (("activities", ActivityRecord, "period_end__gte"), ("production", ProductionRecord, "period_end__year"),
+              ("employees", EmployeeRecord, "month__year"))
+
+
+def _bulk_records(org, year: int, state: str, ids: dict[str, set[int]] | None = None) -> list:
+    """The year's current records of every kind in `state` (of `ids` when given: what the user reviewed)."""
+    out = []
+    for code, model, lookup in BULK_KINDS:
+        value = dt.date(year, 1, 1) if lookup == "period_end__gte" else year
+        qs = model.objects.filter(organisation=org, is_current=True, state=state, **{lookup: value})
+        if code == "activities":
+            qs = qs.filter(period_start__year__lte=year)
+        if ids is not None:
+            qs = qs.filter(pk__in=ids.get(code, set()))
+        related = ["supersedes", "organisation"] + (["product", "supersedes__product"] if code == "production" else [])
+        out += list(qs.select_related(*related).order_by(*(["month"] if code == "employees" else ["period_start"]), "pk"))
+    return out
+
+
+def _ids(request) -> dict[str, set[int]]:
+    out = {}
+    for code, _model, _lookup in BULK_KINDS:
+        out[code] = {int(v) for v in request.POST.getlist(code) if v.isdigit()}
+    return out
+
+
+def _value(r) -> str:
+    """A record's value as a reader reads it (the quantity and unit, the product, the employees)."""
+    from .templatetags.reporting import activity_name, qty
+
+    if isinstance(r, ActivityRecord):
+        meter = f" · {r.meter}" if r.meter else ""
+        return f"{activity_name(r.activity)}: {qty(r.quantity)} {r.unit}{meter}"
+    if isinstance(r, ProductionRecord):
+        return f"{r.product.name}: {qty(r.quantity)} {r.product.unit}"
+    return _("%(n)s employees") % {"n": f"{r.employees:,}"}
+
+
+def _review_rows(records) -> list[dict]:
+    """What a bulk action moves: each record's kind, period, value, and its previous version's value when
+    it is a correction (what changes)."""
+    rows = []
+    for r in records:
+        code = kinds.of(r).code
+        prev = r.supersedes
+        rows.append({"r": r, "kind": code, "kind_label": _kind_label(code), "value": _value(r),
+                     "previous": _value(prev) if prev is not None else "", "version": r.version,
+                     "changed": prev is not None and _value(prev) != _value(r), "reason": r.reason,
+                     "period_start": r.period_start, "period_end": r.period_end})
+    return rows
+
+
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def org_action(request, pk: int, action: str):
-    """Submit every draft, or verify every submitted record, of the year."""
+    """Submit every draft, or verify every submitted record, of the year — after a confirmation page
+    (GET: what will be submitted; for verifying, a review of the records, their values and what changed
+    since the previous version). The POST moves exactly the records reviewed, and only with `confirm`."""
     org = _org(request, pk)
     year = _year(request)
-    recs = selectors.year_records(org, year).filter(period_end__gte=dt.date(year, 1, 1))
-    try:
-        prod = ProductionRecord.objects.filter(organisation=org, is_current=True, period_end__year=year)
-        emp = EmployeeRecord.objects.filter(organisation=org, is_current=True, month__year=year)
-        if action == "submit":
-            access.require(request.user, ReportingAction.SUBMIT, _probe(org))
-            n = services.submit(request.user, list(recs.filter(state=State.DRAFT)) + list(prod.filter(state=State.DRAFT))
-                                + list(emp.filter(state=State.DRAFT)))
-            messages.success(request, _("%(n)s records submitted.") % {"n": n})
-        elif action == "verify":
-            access.require(request.user, ReportingAction.VERIFY, _probe(org))
-            n = services.verify(request.user, list(recs.filter(state=State.SUBMITTED)) + list(prod.filter(state=State.SUBMITTED))
-                                + list(emp.filter(state=State.SUBMITTED)))
-            messages.success(request, _("%(n)s records verified.") % {"n": n})
+    if action not in {"submit", "verify"}:
+        raise Http404
+    needed, state = ((ReportingAction.SUBMIT, State.DRAFT) if action == "submit"
+                     else (ReportingAction.VERIFY, State.SUBMITTED))
+    access.require(request.user, needed, _probe(org))
+    back = reverse("reporting:org", args=[org.pk]) + f"?year={year}"
+    if request.method == "POST" and request.POST.get("confirm") == "yes":
+        records = _bulk_records(org, year, state, _ids(request))
+        try:
+            n = (services.submit if action == "submit" else services.verify)(request.user, records)
+        except ValidationError as exc:
+            for m in exc.messages:
+                messages.error(request, m)
         else:
-            raise Http404
-    except ValidationError as exc:
-        for m in exc.messages:
-            messages.error(request, m)
-    return redirect(reverse("reporting:org", args=[org.pk]) + f"?year={year}")
+            messages.success(request, (_("%(n)s records submitted.") if action == "submit"
+                                       else _("%(n)s records verified.")) % {"n": n})
+        return redirect(back)
+    only = {int(v) for v in request.GET.getlist("record") if v.isdigit()}  # one record's own review
+    records = _bulk_records(org, year, state, {"activities": only} if only else None)
+    rows = _review_rows(records)
+    return render(request, "reporting/confirm.html", {
+        "org": org, "year": year, "action": action, "rows": rows, "n": len(rows), "back": back,
+        "n_changed": sum(1 for r in rows if r["previous"]),
+        "unconfirmed": request.method == "POST",
+    })
 
 
 @login_required

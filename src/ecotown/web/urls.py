@@ -28,6 +28,7 @@ urlpatterns = [
     path("notifications/", views.notifications, name="notifications"),
     path("search/", views.search, name="search"),
     path("search/suggest/", views.search_suggest, name="search_suggest"),
+    path("tasks/", views.my_tasks, name="tasks"),
     path("people/", views.people_admin, name="people_admin"),
     path("users/", views.users_admin, name="users_admin"),
     path("users/<int:pk>/", views.user_admin, name="user_admin"),

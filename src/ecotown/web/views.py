@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.http import FileResponse, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -75,6 +75,9 @@ def healthz_worker(request):
     return JsonResponse(body, status=503 if name == "stopped" else 200)
 
 
+HOME_TASKS = 5  # the first tasks shown on the home page (the rest on "My tasks")
+
+
 def home(request):
     if not request.user.is_authenticated:
         estates = access.public(Organisation.objects.filter(kind__in=[Kind.ESTATE, Kind.PORT]))
@@ -87,7 +90,11 @@ def home(request):
     pending = 0
     if access.can(request.user, AccountsAction.APPROVE_REGISTRATION):
         pending = access.visible(request.user, RegistrationRequest.objects.filter(status="pending")).count()
+    from ecotown.core import workflow
+
+    my_tasks = workflow.tasks(request.user)
     return render(request, "home.html", {
+        "tasks": my_tasks[:HOME_TASKS], "n_tasks": len(my_tasks), "today": timezone.localdate(),
         "counts": [(Kind(k).label, k, n) for k, n in sorted(counts.items())],
         "pending_registrations": pending,
         "notifications": request.user.notifications.all()[:5],
@@ -246,6 +253,14 @@ def notifications(request):
         mark_read(request.user)
         return redirect("notifications")
     return render(request, "notifications.html", {"items": request.user.notifications.all()[:100]})
+
+
+@login_required
+def my_tasks(request):
+    """What waits for the user in every workflow (ecotown.core.workflow.tasks), soonest due first."""
+    from ecotown.core import workflow
+
+    return render(request, "tasks.html", {"items": workflow.tasks(request.user), "today": timezone.localdate()})
 
 
 @login_required

@@ -53,3 +53,11 @@ def month_label(context, d):
     from ecotown.web.templatetags.ecotown import reader_era
 
     return dates.month_label(d, _lang(), reader_era(context))
+
+
+@register.simple_tag
+def state_label(state):
+    """A review state in words (draft, submitted …), never its code."""
+    from ecotown.reporting.models import State
+
+    return dict(State.choices).get(state, "")
