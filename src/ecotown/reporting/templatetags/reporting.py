@@ -28,10 +28,9 @@ def flag_message(flag):
 @register.filter
 def qty(value):
     """A quantity without trailing zeros, with thousands separators."""
-    if value in (None, ""):
-        return "–"
-    text = f"{value:,.6f}".rstrip("0").rstrip(".")
-    return text
+    from ecotown.core import numbers
+
+    return numbers.quantity(value)
 
 
 @register.simple_tag(takes_context=True)
