@@ -147,3 +147,13 @@ def level_label(level, lang: str) -> str:
 def indicator_kind(kind: str) -> str:
     return {"metric": gettext("measured value"), "checklist": gettext("yes / no"),
             "band": gettext("band (0–5)")}.get(kind, kind)
+
+
+def excel_formats(wb, *, default: str = TCO2E_FORMAT) -> None:
+    """Give every number cell a workbook would show raw (General format, a fraction) a number format:
+    Excel keeps the number (sums still work) and the reader sees a fixed number of decimals."""
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, float) and cell.number_format == "General" and cell.value != round(cell.value, 3):
+                    cell.number_format = default

@@ -167,3 +167,13 @@ def threshold_status(code):
     from ecotown.assessment.selectors import status_badge
 
     return status_badge(code)["short"]
+
+
+@register.filter
+def history_object(record):
+    """What a creation or deletion was about: an organisation's or person's name as recorded; a reported
+    record (whose recorded name is built from codes and ISO dates) by its kind."""
+    model = record.content_type.model_class()
+    if model is not None and not hasattr(model, "name_th") and model.__name__.endswith("Record"):
+        return str(model._meta.verbose_name)
+    return record.object_repr
