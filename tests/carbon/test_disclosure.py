@@ -217,7 +217,7 @@ def test_inventory_page_in_thai_and_english(world, client, inv):
     with translation.override("en"):
         en = client.get(f"/carbon/inventory/{inv.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
         lines = client.get(f"/carbon/inventory/{inv.pk}/lines/?scope=2", HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert 'data-testid="scope2-market">0.27<' in en  # before: "—"
+    assert 'data-testid="scope2-market">0.274<' in en  # before: "—"
     assert "no contractual instruments: market-based equals location-based" in en
     assert "±17.5% (95% confidence, 5 lines)" in en and "Dec (1/12)" in en and "Completeness statement" in en
     assert "CO2e (not split by gas in the source)" in en and "Excluded sources" in en
