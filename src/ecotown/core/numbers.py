@@ -98,7 +98,7 @@ def coordinate(value) -> str:
     return DASH if x is None else f"{x:.4f}°"
 
 
-_UNITS = [(re.compile(r"\bm3\b"), "m³"), (re.compile(r"\bm2\b"), "m²"), (re.compile(r"\bkm2\b"), "km²"),
+_UNITS = [(re.compile(r"^percent$"), "%"), (re.compile(r"\bm3\b"), "m³"), (re.compile(r"\bm2\b"), "m²"), (re.compile(r"\bkm2\b"), "km²"),
           (re.compile(r"\btCO2e\b"), "t CO₂e"), (re.compile(r"\bCO2e\b"), "CO₂e"), (re.compile(r"\bCO2\b"), "CO₂"),
           (re.compile(r"\bCH4\b"), "CH₄"), (re.compile(r"\bN2O\b"), "N₂O")]
 

@@ -177,3 +177,19 @@ def history_object(record):
     if model is not None and not hasattr(model, "name_th") and model.__name__.endswith("Record"):
         return str(model._meta.verbose_name)
     return record.object_repr
+
+
+@register.filter
+def month_axis(rows):
+    """Monthly rows ({"month": 1..12, ...}) with the month's short name for a chart's axis: ม.ค. … ธ.ค. in
+    Thai, Jan … Dec in English."""
+    names = TH_MONTHS_SHORT if _lang() == "th" else EN_MONTHS_SHORT
+    return [{**r, "label": names[int(r["month"]) - 1]} for r in rows or []]
+
+
+@register.simple_tag
+def scope_label(n):
+    """"ขอบเขตที่ 1" / "Scope 1" (chart series, table headers)."""
+    from django.utils.translation import gettext
+
+    return gettext("Scope %(n)s") % {"n": n}
