@@ -3,6 +3,7 @@ every role (one demo user per role, and an anonymous visitor), on the demo data,
 plus the text of the Excel and PDF exports — checked for what a reader must never see:
 
 * raw floats (more than three decimals: 29.508196721311474);
+* booleans and empty values shown as Python writes them (``True``, ``None``) instead of ใช่ / ไม่ใช่;
 * internal codes (``grid_electricity``, ``eco-excellence``, ``secondary_verify``, field names such as
   ``area_green_rai``), KPI rule text (``>= 10``);
 * English plurals that do not agree ("401 Factory", "1 factories");
@@ -313,6 +314,7 @@ def is_raw(number: str) -> bool:
 
 
 SNAKE = re.compile(r"(?<![\w./@-])[a-z][a-z0-9]*(?:_[a-z0-9]+)+(?![\w@])")
+PY_LITERAL = re.compile(r"(?<![\w'\"])(?:True|False)(?![\w'\"])|^\s*None\s*$", re.M)  # a boolean shown raw, not ใช่/ไม่ใช่
 LEVEL_CODE = re.compile(r"\beco-(?:champion|excellence|world-class)\b")
 KPI_RULE = re.compile(r"(?:>=|<=|==|!=)\s*-?\d")
 ISO = re.compile(r"\b\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2})?|\bT\d{2}:\d{2}:\d{2}|[+-]00:00\b|\bUTC\b")
@@ -337,7 +339,7 @@ CE_ALLOWED = [
 
 #: English runs that are names (of estates, sources, standards) or the language switch, not UI words
 LATIN_ALLOWED = re.compile(
-    r"Eco[- ](?:Champion|Excellence|World Class)|English|Industrial Estate|Co\.?,? Ltd|Demo |synthetic|"
+    r"Eco[- ](?:Champion|Excellence|World Class)|English|Industrial Estate|Co\.?,? Ltd|Demo\b|synthetic|"
     r"GHG Protocol|IPCC|Guidelines|Eco School|Green Industry|Swagger|OpenAPI", re.I)
 
 
@@ -352,6 +354,8 @@ def findings(text: str, lang: str, where: str, era_be: bool = True, plurals: boo
             add("raw float", m.group())
     for m in SNAKE.finditer(text):
         add("internal code", m.group())
+    for m in PY_LITERAL.finditer(text):
+        add("Python value", m.group())
     for m in LEVEL_CODE.finditer(text):
         add("level code", m.group())
     for m in KPI_RULE.finditer(text):
@@ -428,18 +432,9 @@ KNOWN: dict[tuple[str, str], str] = {
     ("internal code", "template.xlsx"): "the activity drop-down lists the catalogue's codes the import reads",
     ("ISO/UTC timestamp", "template.xlsx"): "the example row and help name ISO dates as one accepted spelling",
     ("internal code", "export.xlsx"): "the export's header row names the import columns (re-uploadable)",
-    # not fixed yet
-    ("English on a Thai page", "no longer counted"): "NOT FIXED: a system note stored in English by "
-                                                     "reporting.workflows.count (needs note codes)",
-    ("English on a Thai page", "locked record corrected"): "NOT FIXED: the demo's correction reason is English",
-    ("English on a Thai page", "via secondary code transcription"): "NOT FIXED: the line's factor badge joins the "
-                                                                    "status with the English citation",
-    ("C.E. year", "Updated April 2022"): "NOT FIXED: the same citation inside the factor badge (lines page)",
     ("English on a Thai page", "school near Laem Chabang"): "an enquiry's own text, as its sender wrote it",
     ("English on a Thai page", "Illustrative defaults, not official criteria"): "the PDF prints the bilingual "
                                                                                 "illustrative note",
-    ("internal code", "report.pdf"): "NOT FIXED: the GHG report PDF's factor table prints activity codes and "
-                                     "the status code beside its label",
 }
 
 

@@ -154,7 +154,7 @@ def inventory_lines(request, pk: int):
     lang = _ui_lang()
     rows = [(ln, activity_name(ln.activity), evidence.get((ln.source_kind, ln.source_id), []),
              disclosure.in_lang(disclosure.line_counted(ln, inv.year)["text"], lang),
-             disclosure.in_lang(disclosure.factor_label(ln.factor_status, ln.factor_source, ln.factor_edition), lang))
+             disclosure.in_lang(disclosure.status_label(ln.factor_status), lang))
             for ln in page]
     filter_labels = []
     if g.get("scope"):

@@ -631,3 +631,24 @@ def event_label(record) -> str:
             if table.event_code(t) == record.event:
                 return str(t.label or t.name.replace("_", " "))
     return record.event.rsplit(".", 1)[-1].replace("_", " ")
+
+
+#: notes the system writes in English into a change record, read back in the reader's language:
+#: (pattern of the stored note, message with the pattern's named groups)
+SYSTEM_NOTES = [
+    (r"no longer counted: version (?P<v>\d+) verified",
+     gettext_lazy("no longer counted: version %(v)s verified")),
+    (r"no longer counted: replaced by record (?P<id>\d+) \(verified\)",
+     gettext_lazy("no longer counted: replaced by record %(id)s (verified)")),
+]
+
+
+def display_note(note: str) -> str:
+    """A change record's note as the reader reads it: a system note translated, a person's note as written."""
+    import re
+
+    for pattern, message in SYSTEM_NOTES:
+        m = re.fullmatch(pattern, note or "")
+        if m:
+            return str(message) % m.groupdict()
+    return note

@@ -52,3 +52,17 @@ def month_label(context, d):
     from ecotown.web.templatetags.ecotown import reader_era
 
     return dates.month_label(d, _lang(), reader_era(context))
+
+
+@register.filter
+def activity_name_th(code):
+    from ecotown.reporting.imports import Catalogue
+
+    return Catalogue.get().name(code, "th")
+
+
+@register.filter
+def activity_name_en(code):
+    from ecotown.reporting.imports import Catalogue
+
+    return Catalogue.get().name(code, "en")

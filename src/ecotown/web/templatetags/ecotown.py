@@ -193,3 +193,19 @@ def scope_label(n):
     from django.utils.translation import gettext
 
     return gettext("Scope %(n)s") % {"n": n}
+
+
+@register.filter
+def reference_status(code):
+    """A reference edition's status in Thai and English ("ค่าทางการ / official"): bilingual documents."""
+    from ecotown.carbon.disclosure import status_label
+
+    lab = status_label(code)
+    return f"{lab['th']} / {lab['en']}"
+
+
+@register.filter
+def history_note(note):
+    from ecotown.core.history import display_note
+
+    return display_note(note)
