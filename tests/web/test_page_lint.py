@@ -10,7 +10,8 @@ plus the text of the Excel and PDF exports — checked for what a reader must ne
 * ISO or UTC timestamps (``2026-03-01``, ``T08:00``, ``+00:00``, ``UTC``);
 * C.E. years on Thai pages where B.E. is expected;
 * on Thai pages, a message that went through the catalogue without a Thai translation, and runs of
-  English UI words.
+  English UI words;
+* a form control (a filter, an answer) without a label: no <label for>, no aria-label, not inside a label.
 
 Every route must be listed in SAMPLES (a URL builder over the demo objects) or in NOT_A_PAGE with the
 reason, so a new route fails here until it is linted too. ``ECOTOWN_LINT_DUMP=FILE`` writes every finding to FILE.
@@ -261,6 +262,37 @@ class _Visible(HTMLParser):
             self.quoted.append(data)
 
 
+class _Controls(HTMLParser):
+    """Form controls (filters, answers) and whether each has a label a reader and a screen reader get."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.controls: list[tuple[str, str, bool]] = []   # (tag, name, labelled by itself or its <label>)
+        self.label_for: set[str] = set()
+        self.in_label = 0
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "label":
+            self.in_label += 1
+            if a.get("for"):
+                self.label_for.add(a["for"])
+        elif tag in ("select", "textarea") or (tag == "input" and a.get("type", "text") not in (
+                "hidden", "submit", "button", "reset", "image")):
+            own = bool(a.get("aria-label") or a.get("aria-labelledby") or a.get("title") or self.in_label)
+            self.controls.append((tag, a.get("id") or "", own, a.get("name") or ""))
+
+    def handle_endtag(self, tag):
+        if tag == "label":
+            self.in_label = max(0, self.in_label - 1)
+
+
+def unlabelled_controls(html: str) -> list[str]:
+    p = _Controls()
+    p.feed(html)
+    return [f"{tag} {name or cid}" for tag, cid, own, name in p.controls if not own and cid not in p.label_for]
+
+
 def visible_text(html: str) -> tuple[str, str]:
     """(the page's own text, English citations quoted as published)."""
     p = _Visible()
@@ -454,8 +486,12 @@ def _lint_response(r, url, lang, era_be) -> list[str]:
     ctype = r.get("Content-Type", "")
     body = b"".join(r.streaming_content) if getattr(r, "streaming", False) else r.content
     if "html" in ctype:
+        if lang == "th":
+            out = [f"{url} [{lang}] control without a label: {c!r}" for c in unlabelled_controls(body.decode())]
+        else:
+            out = []
         text, quoted = visible_text(body.decode())
-        return findings(text, lang, url, era_be) + findings(quoted, "en", url + " (quoted)", False, plurals=False)
+        return out + findings(text, lang, url, era_be) + findings(quoted, "en", url + " (quoted)", False, plurals=False)
     if "spreadsheetml" in ctype or url.endswith(".xlsx"):
         text, problems = workbook_text(body)
         return findings(text, lang_rules, url, era_be, plurals=lang == "en") + [f"{url} [{lang}] {p}" for p in problems]
