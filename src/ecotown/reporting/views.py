@@ -528,7 +528,8 @@ class CalendarForm(forms.Form):
     def __init__(self, *args, year, **kw):
         super().__init__(*args, **kw)
         for m in range(1, 13):
-            self.fields[f"m{m}"] = forms.DateField(label=dt.date(year, m, 1).strftime("%m"), widget=forms.DateInput(attrs={"type": "date"}))
+            self.fields[f"m{m}"] = forms.DateField(label=dates.month_label(dt.date(year, m, 1), _lang()),
+                                                   widget=forms.DateInput(attrs={"type": "date"}))
 
 
 @login_required
