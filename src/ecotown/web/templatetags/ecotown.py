@@ -175,7 +175,11 @@ def history_object(record):
     record (whose recorded name is built from codes and ISO dates) by its kind."""
     model = record.content_type.model_class()
     if model is not None and not hasattr(model, "name_th") and model.__name__.endswith("Record"):
-        return str(model._meta.verbose_name)
+        from ecotown.reporting import kinds
+
+        spec = next((s for s in kinds.all() if s.model is model), None)
+        if spec is not None:
+            return spec.label(_lang())
     return record.object_repr
 
 
