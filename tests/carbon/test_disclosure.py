@@ -217,7 +217,7 @@ def test_inventory_page_in_thai_and_english(world, client, inv):
     with translation.override("en"):
         en = client.get(f"/carbon/inventory/{inv.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
         lines = client.get(f"/carbon/inventory/{inv.pk}/lines/?scope=2", HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert 'data-testid="scope2-market">0.27<' in en  # before: "—"
+    assert 'data-testid="scope2-market">0.274<' in en  # before: "—"
     assert "no contractual instruments: market-based equals location-based" in en
     assert "±17.5% (95% confidence, 5 lines)" in en and "Dec (1/12)" in en and "Completeness statement" in en
     assert "CO2e (not split by gas in the source)" in en and "Excluded sources" in en
@@ -226,7 +226,9 @@ def test_inventory_page_in_thai_and_english(world, client, inv):
     # before: "… (2026 (same decision), secondary_verify); … (2019R, secondary_verify)" — internal codes
     assert "secondary_verify" not in sets and "secondary source: verify" in sets and "supplier-specific" in sets
     assert "17 of 31 days: 548.4 of 1,000 kWh" in lines
-    assert "secondary source: verify · TGO (via secondary code transcription) · &#x27;Updated April 2022&#x27;" in lines
+    # the status in words, then the source and edition quoted as published (English citation)
+    assert ('data-testid="line-factor-status">secondary source: verify</span> <span class="small" lang="en">'
+            "TGO (via secondary code transcription) · &#x27;Updated April 2022&#x27;</span>") in lines
     with translation.override("th"):
         th = client.get(f"/carbon/inventory/{inv.pk}/", HTTP_ACCEPT_LANGUAGE="th").content.decode()
         lines_th = client.get(f"/carbon/inventory/{inv.pk}/lines/?scope=2", HTTP_ACCEPT_LANGUAGE="th").content.decode()

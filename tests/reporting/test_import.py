@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 
+from ecotown.core import dates
 from ecotown.reporting import imports, services
 from ecotown.reporting.models import ActivityRecord, ImportBatch
 
@@ -120,9 +121,9 @@ def test_every_problem_listed_with_spreadsheet_rows(world):
         (7, "quantity", "lots", "“lots” is not a number."),
         (8, "quantity", "-5", "The quantity cannot be negative."),
         (9, "period_start", "32/1/2025", "“32/1/2025” is not a date: write 2026-03-31, 31/3/2026 or 31/3/2569."),
-        (10, "period_end", "2025-02-01", "The period ends (2025-02-01) before it starts (2025-02-10)."),
+        (10, "period_end", "2025-02-01", "The period ends (1 Feb 2025) before it starts (10 Feb 2025)."),
         (11, "period_end", imports.month_end(future).isoformat(),
-         f"The period ends in the future ({imports.month_end(future).isoformat()}): report it after it has ended."),
+         f"The period ends in the future ({dates.format_date(imports.month_end(future), 'en')}): report it after it has ended."),
         (12, "period_start", "2025-01-15", "The period overlaps row 2 (same organisation, activity and meter)."),
     ]
     assert ActivityRecord.objects.count() == 0
@@ -173,7 +174,7 @@ def test_overlap_with_existing_rejected_unless_replace_which_keeps_the_old_versi
     bill = csv_bytes([["15/1/2025", "14/2/2025", "grid_electricity", "120", "kWh", "M1"]])
     got = _problems(world, bill)
     assert got == [(2, "period_start", "2025-01-15",
-                    "The period overlaps a record already reported (2025-01-01 to 2025-01-31, draft). "
+                    "The period overlaps a record already reported (1 Jan 2025 to 31 Jan 2025, draft). "
                     "Choose “replace” to put this row in its place (the old version is kept).")]
     # another meter is another series: no overlap
     _import(world, csv_bytes([["2025-01-01", "2025-01-31", "grid_electricity", "7", "kWh", "M2"]]))
@@ -265,3 +266,13 @@ def test_row_written_over_the_example_is_imported_even_with_its_note(world):
     assert services.import_activities(world.users["preparer"], world.F1, out.getvalue(), name="t.xlsx").accepted == 1
     r = ActivityRecord.objects.get()
     assert (r.activity, r.quantity, r.meter, r.period_start) == ("grid_electricity", Decimal("99000"), "MDB-1", dt.date(2025, 2, 1))
+
+
+def test_problem_messages_write_dates_as_the_reader_does():
+    """A problem's dates in its message: Thai month and B.E. year in Thai, never the ISO strings the
+    problem carries (the codes and params stay ISO for the API)."""
+    p = imports.problem(3, "period_end", "2025-02-01", "end_before_start", start="2025-02-10", end="2025-02-01")
+    assert p["params"] == {"start": "2025-02-10", "end": "2025-02-01"}
+    assert imports.message(p, "en") == "The period ends (1 Feb 2025) before it starts (10 Feb 2025)."
+    th = imports.message(p, "th")
+    assert "1 ก.พ. 2568" in th and "10 ก.พ. 2568" in th and "2025-02" not in th

@@ -237,7 +237,7 @@ def test_production_overlap_replace_and_versions(world, kind_listener):
     with pytest.raises(services.Rejected) as exc:
         services.import_records("production", world.users["preparer"], world.F1, again, name="b.csv")
     assert [imports.message(p, "en") for p in exc.value.problems] == [
-        "The period overlaps a record already reported (2025-01-01 to 2025-01-31, verified). "
+        "The period overlaps a record already reported (1 Jan 2025 to 31 Jan 2025, verified). "
         "Choose “replace” to put this row in its place (the old version is kept)."]
     kind_listener.clear()
     new = services.import_records("production", world.users["preparer"], world.F1, again, name="b.csv", replace=True).records[0]
@@ -457,7 +457,7 @@ def test_the_forms_use_the_kinds_checks_and_codes(world):
           "message": f"Unknown product “{world.F2.products.get().pk}”: use one of the organisation's products "
                      "(parts)."}],
         [{"field": "period_end", "code": "end_before_start",
-          "message": "The period ends (2025-04-01) before it starts (2025-04-30)."}],
+          "message": "The period ends (1 Apr 2025) before it starts (30 Apr 2025)."}],
         [{"field": "employees", "code": "negative_number", "message": "The number cannot be negative."}],
     ]
     assert _counts() == before

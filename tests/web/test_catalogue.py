@@ -17,6 +17,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 GLOSSARY = ROOT / "docs" / "glossary.md"
+UI_GLOSSARY = ROOT / "docs" / "glossary-ui.md"   # the interface's own words (not in the shared reference)
 SHARED_GLOSSARY = ROOT.parent / "shared" / "reference" / "glossary.md"
 CATALOGUE = ROOT / "src" / "ecotown" / "locale" / "th" / "LC_MESSAGES" / "django.po"
 
@@ -154,6 +155,20 @@ def test_rule_flags_another_thai_word_and_names_the_msgid():
 
 def test_catalogue_uses_the_glossary_terms():
     terms = glossary_terms(GLOSSARY.read_text(encoding="utf-8"))
+    problems = glossary_problems(polib.pofile(str(CATALOGUE)), terms)
+    assert problems == [], "\n".join(problems)
+
+
+def test_ui_glossary_is_read():
+    terms = dict(glossary_terms(UI_GLOSSARY.read_text(encoding="utf-8")))
+    assert terms["draft"] == ["ฉบับร่าง"] and terms["restated"] == ["ปรับปรุงใหม่", "ปรับปรุง"]
+    assert terms["yes"] == ["ใช่"] and terms["no"] == ["ไม่ใช่"] and terms["C.E."] == ["ค.ศ."]
+    assert len(terms) == 16 + 2  # and the two DIW-number terms every reading adds (NOTE_TERMS)
+
+
+def test_catalogue_uses_the_ui_glossary_terms():
+    terms = glossary_terms(UI_GLOSSARY.read_text(encoding="utf-8"))
+    terms = [(t, th) for t, th in terms if t not in ("yes", "no")]  # "no" is also a determiner ("no factor")
     problems = glossary_problems(polib.pofile(str(CATALOGUE)), terms)
     assert problems == [], "\n".join(problems)
 

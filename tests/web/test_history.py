@@ -197,8 +197,9 @@ def test_org_detail_page_shows_history_who_and_what(world, login):
     html = r.content.decode()
     assert 'data-testid="history"' in html
     assert "Olivia Officer" in html
-    assert "<code>name_en</code>" in html
-    assert "Factory One" in html and "<strong>Factory Renamed</strong>" in html
+    # the field's label, not its name
+    assert '<span class="text-muted">Name (English)</span>: Factory One → <strong>Factory Renamed</strong>' in html
+    assert "name_en" not in html
 
 
 def test_org_detail_history_hidden_from_those_who_cannot_see_the_org(world, login):
@@ -337,3 +338,28 @@ def test_fast_path_refused_where_it_cannot_write_the_same(world):
     with pytest.raises(UntrackedWrite):
         Organisation.objects.bulk_create(_orgs(world, "raw"))  # the guard is still there
     assert counts() == before
+
+
+def test_history_shows_field_labels_choice_labels_and_bangkok_times_in_the_readers_era(world, login):
+    """A record's history in Thai: field labels (verbose names), choice labels, B.E. dates and Bangkok times,
+    yes/no in words — never field names, codes, ISO strings or UTC offsets."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from ecotown.core import dates, workflow
+    from ecotown.reporting.models import ActivityRecord
+
+    rec = history.save(None, ActivityRecord(organisation=world.F1, activity="diesel", quantity=Decimal("411058.2"),
+                                            unit="L", period_start=dt.date(2026, 1, 1), period_end=dt.date(2026, 1, 31)))
+    workflow.transition(world.users["approver"], [rec], "submit")
+    submitted_at = ActivityRecord.objects.get(pk=rec.pk).submitted_at
+    change = ChangeRecord.for_object(rec).get(event="reporting.submit")
+    assert {"state", "submitted_at", "submitted_by"} <= set(change.changed_fields)
+    client = login(world.users["approver"])
+    client.cookies["ecotown_language"] = "th"
+    html = client.get(f"/reporting/records/{rec.pk}/").content.decode()
+    when = dates.format_date(submitted_at, "th", with_time=True)  # Bangkok time, B.E.
+    assert '<span class="text-muted">สถานะ</span>: ฉบับร่าง → <strong>ส่งแล้ว</strong>' in html
+    assert f'<span class="text-muted">ส่งเมื่อ</span>: ∅ → <strong>{when}</strong>' in html
+    assert "submitted_at" not in html and "+00:00" not in html and ">draft<" not in html
+    assert "411,058.2 L" in html and "411058.200000" not in html

@@ -78,10 +78,12 @@ def level_name(fw, level_id: str | None) -> str:
     if not level_id:
         return ""
     lang = _lang()
+    from ecotown.core.numbers import level_label
+
     for lv in fw.levels:
         if lv.id == level_id:
-            return lv.name.get(lang) if lv.name else lv.id
-    return level_id
+            return level_label(lv, lang)
+    return level_label(level_id, lang)
 
 
 def answer_rows(a: Assessment, fw, evidence: dict) -> list[dict]:

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 from django import forms
+
+from ecotown.web.forms import YearField
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -34,7 +36,7 @@ class StartForm(forms.Form):
 
     organisation = forms.ModelChoiceField(queryset=Organisation.objects.none(), label=gettext_lazy("Organisation"))
     framework_version = forms.ModelChoiceField(queryset=FrameworkVersion.objects.none(), label=gettext_lazy("Framework"))
-    year = forms.IntegerField(label=gettext_lazy("Year"), help_text=gettext_lazy("B.E. or A.D., e.g. 2569 or 2026"))
+    year = YearField(label=gettext_lazy("Year"))
     scenario = forms.ChoiceField(choices=Assessment.SCENARIOS, label=gettext_lazy("Performance"), initial=Assessment.CURRENT)
 
     def __init__(self, user, *args, **kwargs):

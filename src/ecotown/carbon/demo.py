@@ -88,7 +88,7 @@ def load(ctx: dict) -> dict:
         added = pending["co2e_delta_t"]
         with transaction.atomic():
             reporting.verify(verifier, [first])
-        inv = services.compute_inventory(a, year, reason="Demo: locked record corrected")
+        inv = services.compute_inventory(a, year, reason="ตัวอย่าง: แก้ไขข้อมูลที่ล็อกแล้ว (Demo: locked record corrected)")
         out["restated"] = int(inv.status == "restated")
         out["restated_delta_t"] = round(inv.totals["co2e_t"] - before, 6)
         say(f"carbon demo: {a.name_en} {year} restated {before:,.3f} → {inv.totals['co2e_t']:,.3f} t CO2e "

@@ -160,6 +160,9 @@ def inventory_workbook(inv: Inventory) -> bytes:
         lab = disclosure.status_label(f.get("status", ""))
         fs.append([f.get(k) for k in fcols] + [lab["th"], lab["en"]])
     _disclosure_sheet(wb.create_sheet("Disclosure"), inv, disc, bold, fill)
+    from ecotown.core import numbers
+
+    numbers.excel_formats(wb)
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

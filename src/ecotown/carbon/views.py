@@ -23,7 +23,7 @@ from ecotown.core import dates
 from ecotown.core.i18n import ui_lang as _ui_lang
 from ecotown.registry.models import Organisation
 from ecotown.core.models import UploadedFile
-from ecotown.web.forms import add_errors
+from ecotown.web.forms import YearField, add_errors
 
 from ecotown.registry import policies as registry_policies
 
@@ -162,7 +162,7 @@ def inventory_lines(request, pk: int):
     lang = _ui_lang()
     rows = [(ln, activity_name(ln.activity), evidence.get((ln.source_kind, ln.source_id), []),
              disclosure.in_lang(disclosure.line_counted(ln, inv.year)["text"], lang),
-             disclosure.in_lang(disclosure.factor_label(ln.factor_status, ln.factor_source, ln.factor_edition), lang),
+             disclosure.in_lang(disclosure.status_label(ln.factor_status), lang),
              ln.source_kind == "activities" and (ln.source_kind, ln.source_id) in opens)
             for ln in page]
     filter_labels = []
@@ -286,18 +286,13 @@ def _scope2_activities() -> list[tuple[str, str]]:
 
 class SaleForm(forms.Form):
     seller = forms.TypedChoiceField(label=gettext_lazy("seller"), coerce=int)
-    year = forms.IntegerField(label=gettext_lazy("year"), help_text=gettext_lazy("C.E. or B.E. (2025 or 2568)"))
+    year = YearField(label=gettext_lazy("year"))
     activity = forms.ChoiceField(label=gettext_lazy("activity"))
     quantity = forms.DecimalField(label=gettext_lazy("quantity sold in the year"), min_value=0, max_digits=20,
                                   decimal_places=6, help_text=gettext_lazy("0 withdraws the declaration."))
     unit = forms.CharField(label=gettext_lazy("unit"), max_length=40, initial="kWh")
     note = forms.CharField(label=gettext_lazy("note"), max_length=300, required=False)
 
-    def clean_year(self):
-        year = dates.ce_year(self.cleaned_data["year"])  # 2568 (B.E.) is 2025
-        if not 2000 <= year <= 2100:
-            raise forms.ValidationError(_("Enter a year between 2000 and 2100 (2543 and 2643 B.E.)."), code="year_range")
-        return year
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

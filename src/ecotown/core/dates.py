@@ -80,3 +80,12 @@ def excel_date_format(lang: str) -> str:
 def numeric_date_th(value: dt.date) -> str:
     """"31/3/2569": day/month/B.E. year (notifications)."""
     return f"{value.day}/{value.month}/{be_year(value.year)}"
+
+
+def input_date(value: dt.date | None, lang: str, buddhist_era: bool | None = None) -> str:
+    """A date as a person types it in a text field: "1/3/2569" in Thai (B.E.), "1/3/2026" in English; the
+    reporting parser reads both back (a year of 2400 or more is B.E.)."""
+    if value in (None, ""):
+        return ""
+    be = (lang == "th") if buddhist_era is None else buddhist_era
+    return f"{value.day}/{value.month}/{be_year(value.year) if be else value.year}"

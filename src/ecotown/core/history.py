@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from json.encoder import encode_basestring_ascii as _encode_str
 from operator import itemgetter
 
+from django.utils.translation import gettext_lazy
 from django.db import models, transaction
 
 _writing: contextvars.ContextVar[bool] = contextvars.ContextVar("ecotown_history_writing", default=False)
@@ -497,3 +498,157 @@ def tracked_models():
     from django.apps import apps
 
     return [m for m in apps.get_models() if issubclass(m, TrackedModel)]
+
+
+# --- reading a change record as a person does ----------------------------------------------------
+
+#: labels of the fields that carry no verbose name of their own (shared by many models)
+HISTORY_LABELS = {
+    "is_current": gettext_lazy("current version"),
+    "is_counted": gettext_lazy("counted in results"),
+    "version": gettext_lazy("version"),
+    "series": gettext_lazy("series of versions"),
+    "supersedes": gettext_lazy("replaces version"),
+    "source": gettext_lazy("entered through"),
+    "batch": gettext_lazy("import"),
+    "created_by": gettext_lazy("created by"),
+    "submitted_at": gettext_lazy("submitted at"),
+    "submitted_by": gettext_lazy("submitted by"),
+    "verified_at": gettext_lazy("verified at"),
+    "verified_by": gettext_lazy("verified by"),
+    "status": gettext_lazy("status"),
+    "note": gettext_lazy("note"),
+    "year": gettext_lazy("year"),
+    "unit": gettext_lazy("unit"),
+    "activity": gettext_lazy("activity"),
+    "organisation": gettext_lazy("organisation"),
+    "name_th": gettext_lazy("name (Thai)"),
+    "name_en": gettext_lazy("name (English)"),
+    "totals": gettext_lazy("totals"),
+    "final_totals": gettext_lazy("totals when finalised"),
+    "finalised_at": gettext_lazy("finalised at"),
+    "finalised_by": gettext_lazy("finalised by"),
+    "restated_at": gettext_lazy("restated at"),
+    "restated_reason": gettext_lazy("reason for the restatement"),
+    "computed_at": gettext_lazy("computed at"),
+    "pending_corrections": gettext_lazy("corrections awaiting verification"),
+    "acknowledged_at": gettext_lazy("acknowledged at"),
+    "acknowledged_by": gettext_lazy("acknowledged by"),
+    "is_active": gettext_lazy("active"),
+    "role": gettext_lazy("role"),
+    "user": gettext_lazy("user"),
+    "valid_from": gettext_lazy("valid from"),
+    "valid_to": gettext_lazy("valid to"),
+    "published_at": gettext_lazy("published at"),
+    "published_by": gettext_lazy("published by"),
+    "decided_at": gettext_lazy("decided at"),
+    "decided_by": gettext_lazy("decided by"),
+}
+
+
+def field_label(model, name: str) -> str:
+    """A field's verbose name ("area of green space (rai)"), capitalised; the name itself only for a key that
+    is no field of the model (an old snapshot)."""
+    from django.utils.translation import gettext
+
+    try:
+        field = model._meta.get_field(name)
+    except Exception:  # noqa: BLE001 - FieldDoesNotExist or no model
+        field = None
+    auto = field is None or str(field.verbose_name) == name.replace("_", " ")
+    label = str(HISTORY_LABELS[name]) if auto and name in HISTORY_LABELS else (
+        gettext(name.replace("_", " ")) if auto else str(field.verbose_name))
+    return label[:1].upper() + label[1:]
+
+
+def display_value(model, name: str, value, lang: str, buddhist_era: bool | None = None) -> str:
+    """A stored snapshot value as the reader expects it: choice labels, yes/no, dates and times in Bangkok
+    in the reader's era, numbers with separators, a related object by its name."""
+    from django.db import models as m
+    from django.utils.dateparse import parse_date, parse_datetime
+
+    from ecotown.core import dates, numbers
+
+    if value is None or value == "":
+        return "∅"
+    try:
+        field = model._meta.get_field(name)
+    except Exception:  # noqa: BLE001
+        field = None
+    if field is not None and getattr(field, "choices", None):
+        return str(dict(field.flatchoices).get(value, value))
+    if isinstance(value, bool) or isinstance(field, m.BooleanField):
+        return numbers.yes_no(bool(value))
+    if isinstance(field, m.DateTimeField) and isinstance(value, str):
+        parsed = parse_datetime(value)
+        if parsed is not None:
+            return dates.format_date(parsed, lang, buddhist_era, with_time=True)
+    if isinstance(field, m.DateField) and isinstance(value, str):
+        parsed = parse_date(value[:10])
+        if parsed is not None:
+            return dates.format_date(parsed, lang, buddhist_era)
+    if isinstance(field, m.ForeignKey) and value not in (None, ""):
+        try:
+            related = field.related_model._base_manager.filter(pk=value).first()
+        except Exception:  # noqa: BLE001 - a value of another type
+            related = None
+        if related is None:
+            return str(value)
+        name = getattr(related, "display_name", None)
+        return str((name() if callable(name) else name) or related)
+    if isinstance(field, (m.DecimalField, m.FloatField)) or (isinstance(value, float)):
+        try:
+            return numbers.quantity(value)
+        except (TypeError, ValueError):
+            return str(value)
+    if isinstance(field, m.JSONField) or isinstance(value, (dict, list)):
+        from django.utils.translation import gettext
+
+        return gettext("(details)")
+    return str(value)
+
+
+def readable_diff(record, lang: str, buddhist_era: bool | None = None) -> list[tuple[str, str, str]]:
+    """[(field label, before, after)] of an update, in the reader's language."""
+    model = record.content_type.model_class()
+    return [(field_label(model, k), display_value(model, k, b, lang, buddhist_era),
+             display_value(model, k, a, lang, buddhist_era)) for k, b, a in record.diff()]
+
+
+def event_label(record) -> str:
+    """The workflow transition of a change record in words ("ส่งข้อมูล" / "submit"), not its event code."""
+    from ecotown.core import workflow
+
+    if not record.event:
+        return ""
+    model = record.content_type.model_class()
+    try:
+        table = workflow.table_for(model)
+    except Exception:  # noqa: BLE001 - no workflow for the model (any more)
+        table = None
+    if table is not None:
+        for t in table.transitions.values():
+            if table.event_code(t) == record.event:
+                return str(t.label or t.name.replace("_", " "))
+    return record.event.rsplit(".", 1)[-1].replace("_", " ")
+
+
+#: notes the system writes in English into a change record, read back in the reader's language:
+#: (pattern of the stored note, message with the pattern's named groups)
+SYSTEM_NOTES = [
+    (r"no longer counted: version (?P<v>\d+) verified",
+     gettext_lazy("no longer counted: version %(v)s verified")),
+    (r"no longer counted: replaced by record (?P<id>\d+) \(verified\)",
+     gettext_lazy("no longer counted: replaced by record %(id)s (verified)")),
+]
+
+
+def display_note(note: str) -> str:
+    """A change record's note as the reader reads it: a system note translated, a person's note as written."""
+    import re
+
+    for pattern, message in SYSTEM_NOTES:
+        m = re.fullmatch(pattern, note or "")
+        if m:
+            return str(message) % m.groupdict()
+    return note

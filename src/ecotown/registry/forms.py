@@ -65,6 +65,9 @@ def form_class_for(kind: str):
 
 def initial_for(org: Organisation) -> dict:
     data = {f: getattr(org, f) for f in ("name_th", "name_en", "code", "address", "lat", "lon", "is_public")}
+    for f in ("lat", "lon"):  # six decimals (about 10 cm), not the float's 17 digits
+        if data[f] is not None:
+            data[f] = round(data[f], 6)
     data["province"] = org.province_id
     if org.kind in {Kind.ESTATE, Kind.PORT}:
         data["boundary"] = org.boundary

@@ -205,7 +205,7 @@ class TSIC(BilingualName, models.Model):
         ordering = ["code"]
 
     def __str__(self):
-        return f"{self.code} {self.name}"
+        return f"TSIC {self.code} {self.name}"
 
 
 class FactoryDetail(OrganisationOwned, TrackedModel):

@@ -51,6 +51,21 @@ def _text(code: str, p: dict) -> str:
     return member.render(**p) if member is not None else code
 
 
+def _reader_date(value, lang: str):
+    """"2026-03-01" → "1 มี.ค. 2569" / "1 Mar 2026"; "2026-03-01 14:05" (Bangkok time) with its time."""
+    import re as _re
+
+    from ecotown.core import dates as _dates
+
+    if not isinstance(value, str):
+        return value
+    if _re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        return _dates.format_date(dt.date.fromisoformat(value), lang)
+    if _re.fullmatch(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}", value):
+        return _dates.format_date(dt.datetime.fromisoformat(value), lang, with_time=True)  # already local time
+    return value
+
+
 def message(problem: dict, lang: str) -> str:
     params = {**problem.get("params", {}), "value": problem.get("value") or ""}
     if params.get("activity"):
@@ -67,6 +82,8 @@ def message(problem: dict, lang: str) -> str:
                 params[k] = kinds.get(params[k]).label(lang)
             except KeyError:
                 pass
+    for key in ("start", "end", "deadline", "when"):  # ISO dates and times of the params, as the reader writes them
+        params[key] = _reader_date(params.get(key), lang)
     with translation.override(lang):
         if params.get("state"):
             from .models import State

@@ -185,7 +185,7 @@ class ActivityForm(forms.Form):
                                widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}))
     unit = forms.ChoiceField(label=gettext_lazy("unit"))
     period_start = forms.CharField(label=gettext_lazy("period start"), max_length=20,
-                                   help_text=gettext_lazy("e.g. 2026-03-01, 1/3/2026 or 1/3/2569"))
+                                   help_text=gettext_lazy("day/month/year, e.g. 1/3/2569 (B.E.) or 1/3/2026"))
     period_end = forms.CharField(label=gettext_lazy("period end"), max_length=20, required=False,
                                  help_text=gettext_lazy("empty = to the end of the month"))
     meter = forms.CharField(label=gettext_lazy("meter or site"), max_length=100, required=False)
@@ -198,7 +198,7 @@ class ActivityForm(forms.Form):
         super().__init__(*args, **kw)
         cat = imports.Catalogue.get()
         lang = _lang()
-        self.fields["activity"].choices = [("", "—")] + [(c, f"{cat.name(c, lang)} ({c})") for c in cat.activities]
+        self.fields["activity"].choices = [("", "—")] + [(c, cat.name(c, lang)) for c in cat.activities]
         activity = self.data.get("activity") or self.initial.get("activity")
         units = cat.units_for(activity) if activity in cat.activities else cat.all_units()
         self.fields["unit"].choices = [(u, u) for u in units]
@@ -284,7 +284,8 @@ def record_edit(request, pk: int):
     r = access.get_or_404(request.user, ActivityRecord.objects.select_related("organisation"), pk=pk)
     access.require(request.user, ReportingAction.REPORT, r)
     initial = {"activity": r.activity, "quantity": f"{r.quantity.normalize():f}", "unit": r.unit,
-               "period_start": r.period_start.isoformat(), "period_end": r.period_end.isoformat(), "meter": r.meter,
+               "period_start": dates.input_date(r.period_start, _lang()), "period_end": dates.input_date(r.period_end, _lang()),
+               "meter": r.meter,
                "data_source": r.data_source}
     form = ActivityForm(request.POST or None, initial=initial, with_reason=r.state != State.DRAFT)
     if request.method == "POST" and form.is_valid():
@@ -596,7 +597,7 @@ class CalendarForm(forms.Form):
         for m in range(1, 13):
             # <input type=date> takes and sends ISO dates only ("2026-02-15"); the page shows the
             # reader's date (B.E. in Thai) beside it
-            self.fields[f"m{m}"] = forms.DateField(label=dt.date(year, m, 1).strftime("%m"),
+            self.fields[f"m{m}"] = forms.DateField(label=dates.month_label(dt.date(year, m, 1), _lang()),
                                                    widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
 
 

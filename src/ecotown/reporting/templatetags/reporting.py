@@ -28,10 +28,9 @@ def flag_message(flag):
 @register.filter
 def qty(value):
     """A quantity without trailing zeros, with thousands separators."""
-    if value in (None, ""):
-        return "–"
-    text = f"{value:,.6f}".rstrip("0").rstrip(".")
-    return text
+    from ecotown.core import numbers
+
+    return numbers.quantity(value)
 
 
 @register.simple_tag(takes_context=True)
@@ -61,3 +60,17 @@ def state_label(state):
     from ecotown.reporting.models import State
 
     return dict(State.choices).get(state, "")
+
+
+@register.filter
+def activity_name_th(code):
+    from ecotown.reporting.imports import Catalogue
+
+    return Catalogue.get().name(code, "th")
+
+
+@register.filter
+def activity_name_en(code):
+    from ecotown.reporting.imports import Catalogue
+
+    return Catalogue.get().name(code, "en")
