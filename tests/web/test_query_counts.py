@@ -116,53 +116,31 @@ def role_pages(world, who):
 # the user's roles, plus the deadlines; the reporting page's months — the reporting calendar)
 PINNED = {
     "admin": {
-<<<<<<< HEAD
-        "home": 16, "factories": 12, "factories htmx": 7, "estates": 13, "map data": 6, "factory page": 16,
-        "estate page": 16, "api factories": 5, "api estates": 6, "api history": 6, "registrations": 9,
+        "home": 16, "factories": 12, "factories htmx": 7, "estates": 13, "map data": 6, "factory page": 18,
+        "estate page": 18, "api factories": 5, "api estates": 6, "api history": 6, "registrations": 9,
         "notifications": 9, "tasks": 13, "enquiries": 9, "api enquiries": 5, "reporting": 10, "reporting org": 16,
         "completeness": 18, "completeness matrix": 13, "completeness matrix late": 13,
         "api activities": 5, "api completeness": 11, "carbon": 12, "carbon estate": 16,
-=======
-        # factory / estate page: +2 since the history names related objects (parent, province) instead of ids
-        "home": 11, "factories": 12, "factories htmx": 7, "estates": 12, "map data": 5, "factory page": 18,
-        "estate page": 18, "api factories": 5, "api estates": 6, "api history": 6, "registrations": 9,
-        "notifications": 9, "enquiries": 9, "api enquiries": 5, "reporting": 10, "reporting org": 15,
-        "completeness": 18, "api activities": 5, "api completeness": 11, "carbon": 12, "carbon estate": 16,
->>>>>>> words
         "carbon map": 4, "factor library": 12, "api inventories": 5, "api factor sets": 5, "api factors": 5,
         "assessment": 14, "assessment overview": 11, "frameworks": 9, "api assessments": 6, "api frameworks": 5,
         "carbon rollup": 11, "api rollup": 4, "people": 8, "users": 11, "members": 11,
     },
     "officer": {
-<<<<<<< HEAD
-        "home": 19, "factories": 12, "factories htmx": 7, "estates": 13, "map data": 6, "factory page": 16,
-        "estate page": 16, "api factories": 5, "api estates": 6, "api history": 6, "registrations": 9,
+        "home": 19, "factories": 12, "factories htmx": 7, "estates": 13, "map data": 6, "factory page": 18,
+        "estate page": 18, "api factories": 5, "api estates": 6, "api history": 6, "registrations": 9,
         "notifications": 9, "tasks": 16, "enquiries": 9, "api enquiries": 5, "reporting": 10, "reporting org": 16,
         "completeness": 18, "completeness matrix": 13, "completeness matrix late": 13,
         "api activities": 5, "api completeness": 11, "carbon": 12, "carbon estate": 16,
-=======
-        "home": 11, "factories": 12, "factories htmx": 7, "estates": 12, "map data": 5, "factory page": 18,
-        "estate page": 18, "api factories": 5, "api estates": 6, "api history": 6, "registrations": 9,
-        "notifications": 9, "enquiries": 9, "api enquiries": 5, "reporting": 10, "reporting org": 15,
-        "completeness": 18, "api activities": 5, "api completeness": 11, "carbon": 12, "carbon estate": 16,
->>>>>>> words
         "carbon map": 4, "factor library": 12, "api inventories": 5, "api factor sets": 5, "api factors": 5,
         "assessment": 14, "assessment overview": 11, "frameworks": 9, "api assessments": 6, "api frameworks": 5,
         "carbon rollup": 11, "api rollup": 4,
     },
     "estate": {
-<<<<<<< HEAD
-        "home": 24, "factories": 12, "factories htmx": 7, "estates": 13, "map data": 6, "factory page": 16,
-        "estate page": 16, "api factories": 5, "api estates": 6, "api history": 6, "registrations": 9,
+        "home": 24, "factories": 12, "factories htmx": 7, "estates": 13, "map data": 6, "factory page": 18,
+        "estate page": 18, "api factories": 5, "api estates": 6, "api history": 6, "registrations": 9,
         "notifications": 9, "tasks": 21, "enquiries": 9, "api enquiries": 5, "reporting": 10, "reporting org": 15,
         "completeness": 18, "completeness matrix": 13, "completeness matrix late": 13,
         "api activities": 5, "api completeness": 11, "carbon": 13, "carbon estate": 16,
-=======
-        "home": 11, "factories": 12, "factories htmx": 7, "estates": 12, "map data": 5, "factory page": 18,
-        "estate page": 18, "api factories": 5, "api estates": 6, "api history": 6, "registrations": 9,
-        "notifications": 9, "enquiries": 9, "api enquiries": 5, "reporting": 10, "reporting org": 14,
-        "completeness": 18, "api activities": 5, "api completeness": 11, "carbon": 13, "carbon estate": 16,
->>>>>>> words
         "carbon map": 4, "factor library": 12, "api inventories": 5, "api factor sets": 5, "api factors": 5,
         "assessment": 15, "assessment overview": 11, "frameworks": 9, "api assessments": 6, "api frameworks": 5,
         "members": 11,
