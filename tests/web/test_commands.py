@@ -155,3 +155,30 @@ def test_demo_leaves_imported_production_and_employees_batches(demo_db):
         ("production", "accepted", 12 * n_products, b.pk), ("employees", "accepted", 12, b.pk)]
     assert ProductionRecord.objects.filter(organisation=b, batch__kind="production").count() == 12 * n_products
     assert EmployeeRecord.objects.filter(organisation=b, batch__kind="employees").count() == 12
+
+
+def test_the_demo_shows_what_the_pages_of_issue_10_need(demo_db, client):
+    """The demo visitor's enquiry can be followed by its reference; every demo enquiry has one; factory-a reaches
+    its estate's public page from the navigation; the completeness matrix has rows of several states."""
+    import re
+
+    from ecotown.core.demo import DEMO_ENQUIRY_REFERENCE
+    from ecotown.enquiries.models import Enquiry
+    from ecotown.registry.models import Organisation
+
+    assert Enquiry.objects.filter(reference="").count() == 0
+    html = client.get("/enquiry/status/", {"reference": DEMO_ENQUIRY_REFERENCE.lower(),
+                                           "email": "teacher@demo.ecotown.invalid"}, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert '<strong data-testid="enquiry-status-value">answered</strong>' in html
+    client.login(username="factory-a", password="demo")
+    home = client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    estate = Organisation.objects.get(name_en="Laem Chabang Industrial Estate")
+    assert f'href="/public/estates/{estate.pk}/" data-testid="own-estate">My estate</a>' in home
+    client.login(username="estate-manager", password="demo")
+    import datetime as dt
+
+    last = client.get(f"/reporting/completeness/matrix/?year={dt.date.today().year - 1}").content.decode()
+    assert "verified" in set(re.findall(r'data-state="(\w+)"', last))
+    this = client.get("/reporting/completeness/matrix/").content.decode()   # this year: factory-a left to report
+    if dt.date.today() > dt.date(dt.date.today().year, 2, 15):   # (January's deadline passed)
+        assert "late" in set(re.findall(r'data-state="(\w+)"', this))

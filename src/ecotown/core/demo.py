@@ -27,6 +27,7 @@ from ecotown.registry.reference import province_by_english_name
 DATA = Path(__file__).resolve().parent.parent / "data" / "registry"
 DEMO_PASSWORD = "demo"
 DEMO_ESTATE_NAME = "Laem Chabang Industrial Estate"
+DEMO_ENQUIRY_REFERENCE = "EQ-DEMX-2569"  # the demo visitor's enquiry (README tour: "Where is my enquiry?")
 
 # (tsic, Thai industry word, English industry word, products [(th, en, unit)], employees range)
 INDUSTRIES = [
@@ -238,12 +239,18 @@ def load(factories: int = 400, seed: int = 2569, progress=None) -> dict:
                                                valid_from=dt.date(today.year, 1, 1), valid_to=dt.date(today.year, 12, 31),
                                                purpose="Demo: verification of the year's GHG inventory"))
     # a couple of enquiries
+    from ecotown.enquiries.models import new_reference
+
     history.save(None, Enquiry(programme="ghg_network", name="คุณตัวอย่าง ใจดี (สมมติ)", email="somchai@demo.ecotown.invalid",
                                subject="สนใจเข้าร่วมเครือข่ายลดก๊าซเรือนกระจก",
                                message="โรงงานของเราอยู่ในนิคมอุตสาหกรรมแหลมฉบัง อยากทราบขั้นตอนการสมัคร",
-                               organisation=fixed["factory-b"], submitted_by=users["factory-b"]))
+                               organisation=fixed["factory-b"], submitted_by=users["factory-b"], reference=new_reference()))
+    # a visitor's enquiry, answered, with a fixed reference number so the tour can follow it at /enquiry/status/
     history.save(None, Enquiry(programme="eco_school", name="Demo Teacher (synthetic)", email="teacher@demo.ecotown.invalid",
-                               subject="How can our school join Eco School?", message="We are a school near Laem Chabang."))
+                               subject="How can our school join Eco School?", message="We are a school near Laem Chabang.",
+                               reference=DEMO_ENQUIRY_REFERENCE, status=Enquiry.Status.ANSWERED,
+                               answer="Thank you — the Eco School guide and the application form follow by e-mail. "
+                                      "(synthetic demo answer)"))
     SiteState.objects.update_or_create(key=SiteState.DEMO, defaults={"value": True})
     counts = {"estates_and_ports": len(estates), "factories": created + len(fixed), "users": len(users)}
     # later capabilities add their demo data on top, in dependency order

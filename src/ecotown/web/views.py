@@ -413,3 +413,19 @@ def user_admin(request, pk: int):
         "person": person, "mform": mform, "aform": aform,
         "memberships": Membership.objects.filter(user=person).select_related("organisation"),
         "assignments": Assignment.objects.filter(auditor=person).select_related("organisation")})
+
+
+def search(request):
+    """The global search's results page (factories, estates and ports, reported months)."""
+    from . import search as global_search
+
+    res = global_search.run(request.user, request.GET.get("q", ""), limit=50)
+    return render(request, "search.html", {"res": res, "q": res.text})
+
+
+def search_suggest(request):
+    """htmx: the first few hits under the navigation bar's search box."""
+    from . import search as global_search
+
+    res = global_search.run(request.user, request.GET.get("q", ""), limit=5)
+    return render(request, "_search_suggest.html", {"res": res, "q": res.text})
