@@ -101,7 +101,7 @@ def test_api_docs_work_without_internet_access(browser, server):
     page.route("**/*", only_the_server)
     try:
         page.goto(server + "/api/docs")
-        expect(page.locator(".swagger-ui .info .title")).to_contain_text("EcoTown API")
+        expect(page.locator(".swagger-ui .info .title")).to_contain_text("EcoTown API", timeout=30000)
         expect(page.locator(".opblock-summary-description", has_text="Create Token")).to_be_visible()
         expect(page.locator(".opblock-summary-path", has_text="/api/registry/estates").first).to_be_visible()
         shot(page, "api-docs-1366")
