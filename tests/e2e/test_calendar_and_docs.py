@@ -46,6 +46,7 @@ def test_the_authority_changes_a_deadline_in_the_reporting_calendar(browser, ser
         # March's deadline: the 20th of April
         new = dt.date(year, 4, 20)
         inputs.nth(2).fill(new.isoformat())
+        expect(beside.nth(2)).to_have_text(f"20 เม.ย. {year + 543}")   # follows the date picked at once
         shot(page, "calendar-th-1366")
         page.locator("[data-testid=calendar-form] button.btn-success").click()
         expect(page.locator(".alert-success")).to_have_text("บันทึกแล้ว")
@@ -63,6 +64,7 @@ def test_the_authority_changes_a_deadline_in_the_reporting_calendar(browser, ser
         # in English: May's deadline to the 18th of June
         other = dt.date(year, 6, 18)
         _deadline_inputs(page).nth(4).fill(other.isoformat())
+        expect(page.locator("[data-testid=calendar-deadline]").nth(4)).to_have_text(f"18 {EN_SHORT[5]} {year}")
         page.locator("[data-testid=calendar-form] button.btn-success").click()
         expect(page.locator(".alert-success")).to_have_text("Saved.")
         expect(_deadline_inputs(page).nth(4)).to_have_value(other.isoformat())
@@ -99,7 +101,7 @@ def test_api_docs_work_without_internet_access(browser, server):
     page.route("**/*", only_the_server)
     try:
         page.goto(server + "/api/docs")
-        expect(page.locator(".swagger-ui .info .title")).to_contain_text("EcoTown API")
+        expect(page.locator(".swagger-ui .info .title")).to_contain_text("EcoTown API", timeout=30000)
         expect(page.locator(".opblock-summary-description", has_text="Create Token")).to_be_visible()
         expect(page.locator(".opblock-summary-path", has_text="/api/registry/estates").first).to_be_visible()
         shot(page, "api-docs-1366")

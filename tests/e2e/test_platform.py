@@ -3,7 +3,8 @@ backend), a real `ecotown worker` under the script's supervisor and `ecotown ser
 data folder with the demo data. The tests run in order on one platform:
 
 1. factory-a uploads a workbook; the background worker imports it and the page reaches the finished
-   state with the right row count (Thai and English, 1366 and 360 px);
+   state with the right row count (Thai and English, 1366 and 360 px); the e-mails of the day's
+   reminders (queued by the worker's scheduler) are sent by the worker through Django's mail backend;
 2. the worker is killed: the supervisor starts a new one;
 3. the supervisor is stopped (no worker): an upload shows the "no background worker" banner and
    `ecotown serve` warns at start; a worker started by hand then finishes the import;
@@ -40,7 +41,9 @@ def _env(data: Path) -> dict:
     env.update(ECOTOWN_DATA_DIR=str(data), ECOTOWN_TESTING="0", PYTHONUNBUFFERED="1",
                PATH=f"{ROOT / '.venv' / 'bin'}:{env.get('PATH', '')}",
                # the daily jobs are due from midnight: the first worker queues them, no later one again
-               ECOTOWN_REMINDERS_AT="00:00", ECOTOWN_RETENTION_AT="00:00")
+               ECOTOWN_REMINDERS_AT="00:00", ECOTOWN_RETENTION_AT="00:00",
+               # every e-mail the worker sends becomes a file here
+               ECOTOWN_EMAIL_DIR=str(data / "mail"))
     return env
 
 
@@ -191,6 +194,31 @@ def test_an_upload_is_imported_by_the_background_worker(platform, browser, tmp_p
     # the worker ran it: the queue's record of the job says so
     log = platform["log"].read_text()
     assert re.search(r"path=ecotown\.reporting\.tasks\.run_import state=SUCCESSFUL", log), log[-2000:]
+
+
+def _sent_emails(data: Path) -> tuple[int, int]:
+    """(e-mail jobs the worker finished, e-mail files written by Django's mail backend)."""
+    import sqlite3
+
+    with sqlite3.connect(f"file:{data / 'ecotown.sqlite3'}?mode=ro", uri=True) as db:
+        (jobs,) = db.execute("select count(*) from django_tasks_database_dbtaskresult where task_path = "
+                             "'ecotown.core.tasks.send_email' and status = 'SUCCESSFUL'").fetchone()
+        (waiting,) = db.execute("select count(*) from django_tasks_database_dbtaskresult where task_path = "
+                                "'ecotown.core.tasks.send_email' and status in ('READY', 'RUNNING')").fetchone()
+    files = len(list((data / "mail").glob("*.log"))) if (data / "mail").exists() else 0
+    return (jobs, files) if waiting == 0 else (-1, files)
+
+
+def test_the_worker_sends_the_queued_emails(platform):
+    """The day's reminders (queued by the worker's scheduler at start: due from midnight here) notify
+    the demo's late factories and their estate manager; each e-mail is queued and sent by the worker
+    through Django's mail backend (files in ECOTOWN_EMAIL_DIR)."""
+    jobs, files = _wait(lambda: (lambda r: r if r[0] >= 0 and r[0] == r[1] else None)(_sent_emails(platform["data"])),
+                        60, "the queued e-mails to be sent")
+    assert jobs >= 1, "the demo's reminders sent no e-mail"
+    text = next((platform["data"] / "mail").glob("*.log")).read_text()
+    assert "\nSubject: " in text and "\nFrom: EcoTown <no-reply@ecotown.invalid>" in text
+    assert re.search(r"\nTo: [\w.-]+@demo\.ecotown\.invalid", text)
 
 
 def test_a_killed_worker_is_restarted(platform):

@@ -629,8 +629,14 @@ def calendar_page(request):
                 messages.success(request, _("Saved."))
                 return redirect(reverse("reporting:calendar") + f"?year={year}")
     month_fields = [(form[f"m{m}"], dt.date(year, m, 1), periods[m].deadline) for m in range(1, 13)]
+    lang = _lang()
+    era = _reader_era(request)
+    # how the page writes a date picked in an input (as dates.format_date does), before it is saved
+    date_format = {"months": dates.TH_MONTHS_SHORT if lang == "th" else dates.EN_MONTHS_SHORT,
+                   "be": (lang == "th") if era is None else era, "suffix": " BE" if lang != "th" and era else ""}
     return render(request, "reporting/calendar.html", {"year": year, "cal": cal, "form": form, "can_change": can_change,
-                                                       "month_fields": month_fields, "periods": periods})
+                                                       "month_fields": month_fields, "periods": periods,
+                                                       "date_format": date_format})
 
 
 # --- completeness as a matrix: factories × months -----------------------------------------------
