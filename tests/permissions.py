@@ -239,6 +239,7 @@ SIGNED_IN = Route("signed-in")
 PAGE_ROUTES: dict[str, Route] = {
     "": PUBLIC,
     "healthz": PUBLIC,
+    "healthz/worker": PUBLIC,
     "i18n/setlang/": PUBLIC,
     "accounts/login/": PUBLIC,
     "accounts/logout/": PUBLIC,

@@ -459,10 +459,13 @@ def _job_ctx(job):
     progress = jobs.read_progress(job.pk)
     batch = job.batch
     problems = _shown_problems(batch.problems if batch else [], job.kind)
+    from ecotown.core import worker
+
+    running = job.status in {"queued", "running"}
     return {"job": job, "org": job.organisation, "progress": progress, "percent": jobs.percent(progress),
             "kind_label": _kind_label(job.kind),
             "batch": batch, "problems": problems[:1000], "n_problems": len(problems),
-            "running": job.status in {"queued", "running"}}
+            "running": running, "worker_missing": running and worker.missing()}
 
 
 @login_required
@@ -529,7 +532,10 @@ class CalendarForm(forms.Form):
     def __init__(self, *args, year, **kw):
         super().__init__(*args, **kw)
         for m in range(1, 13):
-            self.fields[f"m{m}"] = forms.DateField(label=dt.date(year, m, 1).strftime("%m"), widget=forms.DateInput(attrs={"type": "date"}))
+            # <input type=date> takes and sends ISO dates only ("2026-02-15"); the page shows the
+            # reader's date (B.E. in Thai) beside it
+            self.fields[f"m{m}"] = forms.DateField(label=dt.date(year, m, 1).strftime("%m"),
+                                                   widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
 
 
 @login_required
@@ -559,7 +565,7 @@ def calendar_page(request):
             else:
                 messages.success(request, _("Saved."))
                 return redirect(reverse("reporting:calendar") + f"?year={year}")
-    month_fields = [(form[f"m{m}"], dt.date(year, m, 1)) for m in range(1, 13)]
+    month_fields = [(form[f"m{m}"], dt.date(year, m, 1), periods[m].deadline) for m in range(1, 13)]
     return render(request, "reporting/calendar.html", {"year": year, "cal": cal, "form": form, "can_change": can_change,
                                                        "month_fields": month_fields, "periods": periods})
 

@@ -10,6 +10,7 @@ from . import views
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("healthz/worker", views.healthz_worker, name="healthz_worker"),
     path("i18n/setlang/", views.set_language, name="set_language"),
     # accounts
     path("accounts/login/", views.LoginView.as_view(), name="login"),
