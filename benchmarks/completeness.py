@@ -1,7 +1,7 @@
 """Completeness matrix (factories × months) at 400 vs 70,000 factories, same machine, same run.
 Prints a markdown table; the target is < 300 ms per page at 400 factories.
 
-    .venv/bin/python benchmarks/completeness.py [--small 400] [--large 70000] [--repeat 7]
+    .venv/bin/python benchmarks/completeness.py [--small 400] [--large 70000] [--repeat 7] [--reuse DIR]
 
 For each size: `ecotown demo --factories N` into a fresh SQLite database (a temporary folder), then
 BENCHMARK-ONLY FAST LOADER: one year of monthly activity records for EVERY factory (electricity and
@@ -37,6 +37,8 @@ LOAD_AND_MEASURE = r"""
 import datetime as dt, json, os, random, statistics, sys, time, uuid
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ecotown.web.settings")
 import django; django.setup()
+from django.core.management import call_command
+call_command("migrate", verbosity=0)   # (a database kept with --reuse gets the current schema)
 from django.db import connection, transaction
 from django.test import Client
 from django.utils import timezone
@@ -120,13 +122,16 @@ def main() -> None:
     ap.add_argument("--small", type=int, default=400)
     ap.add_argument("--large", type=int, default=70000)
     ap.add_argument("--repeat", type=int, default=7)
+    ap.add_argument("--reuse", type=Path, help="a folder of an earlier run: keep its databases (no new demo, no load)")
     args = ap.parse_args()
-    root = Path(tempfile.mkdtemp(prefix="ecotown-bench-completeness-"))
+    root = args.reuse or Path(tempfile.mkdtemp(prefix="ecotown-bench-completeness-"))
+    print(f"databases in {root}", file=sys.stderr)
     results = {}
     for n in (args.small, args.large):
         data = root / str(n)
-        data.mkdir()
-        run_demo(n, data)
+        if not (data / "ecotown.sqlite3").exists():
+            data.mkdir(exist_ok=True)
+            run_demo(n, data)
         results[n] = measure(data, args.repeat)
         print(f"{n} factories: {results[n]['_records']:,} records loaded in {results[n]['_load_s']:.1f} s",
               file=sys.stderr)

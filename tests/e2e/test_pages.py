@@ -112,9 +112,17 @@ def test_a_factory_user_searches_from_the_navigation_bar_on_a_phone(page, server
 def test_a_factory_user_reaches_its_estates_public_profile_and_the_map(page, server):
     sign_in(page, server, "factory-b")
     page.set_viewport_size(WIDE)
+    page.locator("#nav .dropdown-toggle").first.click()          # in "More" (the menu is full at 1280 px)
     page.locator("#nav [data-testid=own-estate]").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("นิคมอุตสาหกรรมแหลมฉบัง")
     shot(page, "own-estate-factory-b-1366-th")
+    # the menu with the search row and "My estate" still fits at 1280 px in English
+    page.set_viewport_size({"width": 1280, "height": 900})
+    _english(page)
+    _no_sideways_scroll(page)
+    shot(page, "own-estate-factory-b-1280-en")
+    _thai(page)
+    page.set_viewport_size(WIDE)
     page.goto(server + "/estates/?q=แหลมฉบัง")
     expect(page.get_by_role("link", name="นิคมอุตสาหกรรมแหลมฉบัง", exact=True)).to_have_attribute(
         "href", re.compile(r"^/public/estates/\d+/$"))   # a visitor sees it too
@@ -123,6 +131,8 @@ def test_a_factory_user_reaches_its_estates_public_profile_and_the_map(page, ser
     page.set_viewport_size(PHONE)
     page.goto(server + "/")
     page.locator(".navbar-toggler").click()
+    expect(page.locator("#nav")).to_have_class(re.compile(r"\bshow\b"))
+    page.locator("#nav .dropdown-toggle").first.click()
     page.locator("#nav [data-testid=own-estate]").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("นิคมอุตสาหกรรมแหลมฉบัง")
     shot(page, "own-estate-factory-b-360-th")

@@ -173,7 +173,7 @@ def test_the_demo_shows_what_the_pages_of_issue_10_need(demo_db, client):
     client.login(username="factory-a", password="demo")
     home = client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     estate = Organisation.objects.get(name_en="Laem Chabang Industrial Estate")
-    assert f'href="/public/estates/{estate.pk}/" data-testid="own-estate">My estate</a>' in home
+    assert f'href="/public/estates/{estate.pk}/" data-testid="own-estate">My estate: Laem Chabang Industrial Estate</a>' in home
     client.login(username="estate-manager", password="demo")
     import datetime as dt
 

@@ -53,3 +53,17 @@ def test_a_factory_created_through_the_api_takes_its_estates_province(world, cli
                     content_type="application/json", headers=token_for(world.users["estate"], "en"))
     assert r.status_code == 201, r.content
     assert r.json()["province"] == "TH-20"
+
+
+def test_the_assignment_form_is_for_auditors_and_offers_only_audited_organisations(world, client):
+    import re
+
+    w = world
+    client.force_login(w.users["admin"])
+    html = client.get(f"/users/{w.users['auditor'].pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    select = html.split('name="a-organisation"', 1)[1].split("</select>", 1)[0]
+    offered = set(re.findall(r'<option value="(\d+)"', select))
+    assert offered == {str(o.pk) for o in (w.E1, w.E2, w.P, w.F1, w.F2, w.F3, w.F4, w.S1)}   # not A, AF, C1
+    other = client.get(f"/users/{w.users['preparer'].pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'name="a-organisation"' not in other
+    assert "Assignments are for auditors: give this person the auditor role first." in other

@@ -50,7 +50,8 @@ def test_members_of_an_estate_reach_its_public_profile_from_the_navigation(world
     client.force_login(world.users[who])
     html = client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     e = getattr(world, estate)
-    assert f'<a class="nav-link" href="/public/estates/{e.pk}/" data-testid="own-estate">My estate</a>' in html
+    assert (f'<a class="dropdown-item" href="/public/estates/{e.pk}/" data-testid="own-estate">My estate: {e.name_en}</a>'
+            in html)
     assert f"Your estate: {e.name_en}" in html
     page = client.get(f"/public/estates/{e.pk}/", HTTP_ACCEPT_LANGUAGE="en")
     assert page.status_code == 200 and e.name_en in page.content.decode()

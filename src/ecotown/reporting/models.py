@@ -126,7 +126,11 @@ class ActivityRecord(ReviewedRecord):
 
     class Meta:
         ordering = ["period_start", "activity", "meter", "pk"]
-        indexes = [models.Index(fields=["organisation", "activity", "is_current", "period_start"])]
+        indexes = [models.Index(fields=["organisation", "activity", "is_current", "period_start"]),
+                   # the completeness matrix's probes (reporting.matrix): every column they read, so that a
+                   # factory's month is answered from the index alone
+                   models.Index(fields=["organisation", "period_end", "period_start", "is_current", "state"],
+                                name="activity_month_state_idx")]
         constraints = [
             models.UniqueConstraint(fields=["series"], condition=models.Q(is_current=True), name="uniq_current_activity"),
             counted_constraint("uniq_counted_activity"),

@@ -1,6 +1,7 @@
 """Reporting pages (thin: parse, call a service or selector, render)."""
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import io
 
@@ -724,14 +725,22 @@ def completeness_matrix_export(request):
     fills = {s: PatternFill("solid", fgColor=c) for s, c in MATRIX_FILLS.items()}
     white = {s: Font(color="FFFFFF" if s in ("verified", "late") else "000000") for s in MATRIX_FILLS}
     words = {s: f"{matrix.ICONS[s]} {matrix.LABELS[s]}" for s in matrix.CELL_STATES}
+    # one styled cell per state; every cell of the sheet copies its style array (setting fill and font
+    # on each of 70,000 × 12 cells hashed the style objects every time: 90 % of the export's time)
+    styled = {s: _cell(ws, WriteOnlyCell, words[s], fill=fills[s], font=white[s]) for s in matrix.CELL_STATES}
     qs = matrix.factories(request.user, f, today, due)
     chunk: list = []
+
+    def state_cell(s):
+        c = WriteOnlyCell(ws, value=words[s])
+        c._style = copy.copy(styled[s]._style)
+        return c
 
     def flush():
         for r in matrix.rows(request.user, chunk, f.year, today, due):
             detail = getattr(r.org, "factory", None)
             ws.append([r.org.parent.name if r.org.parent_id else "", r.org.name, detail.diw_number if detail else ""]
-                      + [_cell(ws, WriteOnlyCell, words[s], fill=fills[s], font=white[s]) for _m, s in r.months])
+                      + [state_cell(s) for _m, s in r.months])
         chunk.clear()
 
     for org in qs.iterator(chunk_size=2000):

@@ -375,8 +375,13 @@ class MembershipForm(forms.Form):
     role = forms.ChoiceField(label=gettext_lazy("role"), choices=Role.choices)
 
 
+#: what an auditor is assigned to: the organisations that report and are assessed (not the authority, not a firm)
+AUDITED_KINDS = (Kind.FACTORY, Kind.WASTE_PROCESSOR, Kind.ESTATE, Kind.PORT, Kind.SCHOOL)
+
+
 class AssignmentForm(forms.Form):
-    organisation = forms.ModelChoiceField(label=gettext_lazy("organisation"), queryset=Organisation.objects.all())
+    organisation = forms.ModelChoiceField(label=gettext_lazy("organisation"),
+                                          queryset=Organisation.objects.filter(kind__in=AUDITED_KINDS).order_by("kind", "name_th"))
     valid_from = forms.DateField(label=gettext_lazy("from"), widget=forms.DateInput(attrs={"type": "date"}))
     valid_to = forms.DateField(label=gettext_lazy("to"), widget=forms.DateInput(attrs={"type": "date"}))
     purpose = forms.CharField(label=gettext_lazy("purpose"), max_length=200, required=False)
@@ -424,8 +429,9 @@ def user_admin(request, pk: int):
         except ValidationError as exc:
             target = mform if request.POST.get("form") == "membership" else aform
             add_errors(target, exc)
+    is_auditor = Membership.objects.filter(user=person, role=Role.AUDITOR, is_active=True).exists()
     return render(request, "accounts/user.html", {
-        "person": person, "mform": mform, "aform": aform,
+        "person": person, "mform": mform, "aform": aform, "is_auditor": is_auditor,
         "memberships": Membership.objects.filter(user=person).select_related("organisation"),
         "assignments": Assignment.objects.filter(auditor=person).select_related("organisation")})
 
