@@ -41,7 +41,7 @@ pkgver() { node -p "require('$NM/$1/package.json').version"; }
 
 log "cleaning $VENDOR"
 rm -rf "$VENDOR"
-mkdir -p "$VENDOR"/{bootstrap,leaflet/images,chartjs,fonts,geo}
+mkdir -p "$VENDOR"/{bootstrap,leaflet/images,chartjs,fonts,geo,swagger-ui}
 
 # --- htmx ---------------------------------------------------------------------
 log "htmx.org $(pkgver htmx.org)"
@@ -72,6 +72,15 @@ cp "$NM/chart.js/dist/chart.umd.min.js" "$VENDOR/chartjs/chart.umd.min.js"
 sed -i '/^\/\/# sourceMappingURL=/d' "$VENDOR/chartjs/chart.umd.min.js"
 cp "$NM/chart.js/LICENSE.md" "$VENDOR/chartjs/LICENSE.md"
 cp "$NM/@kurkle/color/LICENSE.md" "$VENDOR/chartjs/LICENSE-kurkle-color.md"
+
+# --- Swagger UI (the API's /api/docs page; django-ninja would load it from a CDN) -----
+log "swagger-ui-dist $(pkgver swagger-ui-dist)"
+cp "$NM/swagger-ui-dist/swagger-ui-bundle.js" "$NM/swagger-ui-dist/swagger-ui.css" "$VENDOR/swagger-ui/"
+sed -i '/^\/\*# sourceMappingURL=.*\*\/$/d; /^\/\/# sourceMappingURL=/d' \
+  "$VENDOR/swagger-ui/swagger-ui-bundle.js" "$VENDOR/swagger-ui/swagger-ui.css"
+cp "$NM/swagger-ui-dist/LICENSE" "$VENDOR/swagger-ui/LICENSE"
+cp "$NM/swagger-ui-dist/NOTICE" "$VENDOR/swagger-ui/NOTICE"
+cp "$NM/swagger-ui-dist/swagger-ui-bundle.js.LICENSE.txt" "$VENDOR/swagger-ui/swagger-ui-bundle.js.LICENSE.txt"
 
 # --- Fonts --------------------------------------------------------------------
 log "@fontsource/sarabun $(pkgver @fontsource/sarabun), @fontsource/noto-sans-thai $(pkgver @fontsource/noto-sans-thai)"
@@ -166,6 +175,7 @@ lic() { node -p "require('$NM/$1/package.json').license"; }
   echo "| \`leaflet/leaflet.js\`, \`leaflet/leaflet.css\` (minified with esbuild $(pkgver esbuild)), \`leaflet/images/*.png\` | Leaflet (npm \`leaflet\`) | $(pkgver leaflet) | $(lic leaflet) | \`leaflet/LICENSE\` |"
   echo "| \`chartjs/chart.umd.min.js\` | Chart.js (npm \`chart.js\`) | $(pkgver chart.js) | $(lic chart.js) | \`chartjs/LICENSE.md\` |"
   echo "| (inside \`chart.umd.min.js\`) | @kurkle/color (npm \`@kurkle/color\`) | $(pkgver @kurkle/color) | $(lic @kurkle/color) | \`chartjs/LICENSE-kurkle-color.md\` |"
+  echo "| \`swagger-ui/swagger-ui-bundle.js\`, \`swagger-ui/swagger-ui.css\` | Swagger UI (npm \`swagger-ui-dist\`) | $(pkgver swagger-ui-dist) | $(lic swagger-ui-dist) | \`swagger-ui/LICENSE\`, \`swagger-ui/NOTICE\`, \`swagger-ui/swagger-ui-bundle.js.LICENSE.txt\` (bundled packages) |"
   echo "| \`fonts/sarabun-*.woff2\`, \`fonts/sarabun-*.woff\` | Sarabun (npm \`@fontsource/sarabun\`) | $(pkgver @fontsource/sarabun) | $(lic @fontsource/sarabun) | \`fonts/LICENSE-Sarabun.txt\` |"
   echo "| \`fonts/noto-sans-thai-*.woff2\` | Noto Sans Thai (npm \`@fontsource/noto-sans-thai\`) | $(pkgver @fontsource/noto-sans-thai) | $(lic @fontsource/noto-sans-thai) | \`fonts/LICENSE-NotoSansThai.txt\` |"
   echo "| \`fonts/fonts.css\` | generated from the two fontsource packages' CSS | – | OFL-1.1 (fonts) | – |"

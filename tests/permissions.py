@@ -239,6 +239,7 @@ SIGNED_IN = Route("signed-in")
 PAGE_ROUTES: dict[str, Route] = {
     "": PUBLIC,
     "healthz": PUBLIC,
+    "healthz/worker": PUBLIC,
     "i18n/setlang/": PUBLIC,
     "accounts/login/": PUBLIC,
     "accounts/logout/": PUBLIC,
@@ -254,6 +255,10 @@ PAGE_ROUTES: dict[str, Route] = {
     "registrations/<int:pk>/decide/": P("accounts.RegistrationRequest:approve_registration", "tests/web/test_accounts.py"),
     "notifications/": Route("signed-in, core.Notification:view"),
     "tasks/": SIGNED_IN,
+    # anyone may search; what is found is filtered by access.visible (organisations, reported months) and
+    # access.public (estate pages) — per role in tests/web/test_permission_matrix.py and tests/web/test_search.py
+    "search/": PUBLIC,
+    "search/suggest/": PUBLIC,
     "people/": Route("admin_people"),
     "users/": Route("admin_people"),
     "users/<int:pk>/": Route("admin_people"),
@@ -270,6 +275,7 @@ PAGE_ROUTES: dict[str, Route] = {
     "orgs/<int:pk>/add/<str:item>/": Route("registry.Organisation:change"),
     "files/<int:pk>/": Route("core.UploadedFile:view"),
     "enquiry/": PUBLIC,
+    "enquiry/status/": PUBLIC,   # reference number AND sender's e-mail (tests/web/test_enquiries.py)
     "enquiries/": Route("signed-in, enquiries.Enquiry:view"),
     "enquiries/<int:pk>/": Route("enquiries.Enquiry:view"),
     "enquiries/<int:pk>/<str:action>/": Route("enquiries.Enquiry:handle"),
@@ -294,6 +300,8 @@ PAGE_ROUTES: dict[str, Route] = {
     "reporting/jobs/<uuid:pk>/progress/": Route("reporting.ImportJob:view"),
     "reporting/imports/<int:pk>/": Route("reporting.ImportBatch:view"),
     "reporting/completeness/": Route("completeness"),
+    "reporting/completeness/matrix/": Route("signed-in, reporting.ActivityRecord:view"),
+    "reporting/completeness/matrix.xlsx": Route("signed-in, reporting.ActivityRecord:view"),
     "reporting/calendar/": Route("signed-in, reporting.ReportingCalendar:change, reporting.ReportingCalendar:lock"),
     # carbon
     "carbon/": P("signed-in", "tests/carbon/test_permissions.py"),

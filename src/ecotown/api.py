@@ -13,10 +13,13 @@ routers; what routers use (auth, paging, the output and error schemas) is in `ec
 """
 from __future__ import annotations
 
+import json
+
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Swagger
+from ninja.openapi.docs import _csrf_needed
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as SchemaValidationError
 
@@ -24,6 +27,21 @@ from ecotown.core import errors
 from ecotown.core.api import BearerToken, ConflictBody, ProblemBody, Session, StatusBody
 from ecotown.core.errors import CoreError
 from ecotown.core.workflow import IllegalTransition
+
+
+class OfflineSwagger(Swagger):
+    """/api/docs with Swagger UI served from EcoTown's own static files (vendored from npm
+    `swagger-ui-dist`): ninja's default loads it from a CDN when "ninja" is not an installed app, and
+    an installation without internet access showed an empty page."""
+
+    template = "api/swagger.html"
+
+    def render_page(self, request, api, **kwargs):
+        from django.shortcuts import render
+
+        self.settings["url"] = self.get_openapi_url(api, kwargs)
+        return render(request, self.template, {"swagger_settings": json.dumps(self.settings, indent=1), "api": api,
+                                               "add_csrf": _csrf_needed(api)})
 
 
 class EcoTownAPI(NinjaAPI):
@@ -47,6 +65,10 @@ class EcoTownAPI(NinjaAPI):
         for item in schema.get("paths", {}).values():
             for op in item.values():
                 responses = op.setdefault("responses", {})
+                # ninja keys responses by int status; one key per status in the JSON (a "401" added
+                # beside a 401 made duplicate keys and Swagger UI refused the whole document)
+                for status in [k for k in responses if not isinstance(k, str)]:
+                    responses[str(status)] = {**responses.get(str(status), {}), **responses.pop(status)}
                 for status, (text, name) in described.items():
                     if status not in responses or "content" not in responses[status]:
                         responses[status] = {"description": text, **ref(name)}
@@ -61,6 +83,7 @@ api = EcoTownAPI(
                 "with a stable code and the message in the caller's language.",
     auth=[BearerToken(), Session()],
     docs_url="/docs",
+    docs=OfflineSwagger(settings={"validatorUrl": None, "docExpansion": "list", "defaultModelsExpandDepth": -1}),
     openapi_url="/openapi.json",
     urls_namespace="api",
 )

@@ -15,7 +15,8 @@ Platform:
   demo [--factories N]    load the demo dataset (marks the database as a demo)
   serve [--host H] [--port P] [--workers N]
                           serve EcoTown with gunicorn (production-grade WSGI server)
-  worker                  run background jobs from the database queue
+  worker [--once]         run background jobs from the database queue (imports, e-mails, recomputes)
+                          and queue the daily jobs (reminders, PDPA retention); --once: until empty
   manage ARGS...          any Django management command
   setup-demo              migrate, load the demo if the database is empty, print demo logins
   import activities FILE --org ID|CODE [--replace] --format json

@@ -21,7 +21,7 @@ from types import SimpleNamespace
 from ecotown.core.models import ChangeRecord
 from ecotown.reporting.models import ActivityRecord, ImportBatch, ImportJob, QualityFlag, ReportingCalendar
 
-from tests.permissions import (ACTORS, Action, ApiAction, ApiCreate, ApiDetail, ApiList, Create, Detail, Import,
+from tests.permissions import (ACTORS, Action, ApiAction, ApiCreate, ApiDetail, ApiList, Create, Detail, Import, List,
                            PermissionMatrix)
 from .conftest import csv_bytes
 
@@ -71,6 +71,20 @@ def _listed_orgs(case, r):
     return {k for k, o in case.objects.items() if o.org.pk in orgs}
 
 
+def _matrix_rows(case, r):
+    import re
+
+    shown = set(re.findall(r'<tr data-org="(\d+)">', r.content.decode()))
+    return {k for k, o in case.objects.items() if str(o.org.pk) in shown}
+
+
+def _matrix_sheet_rows(case, r):
+    import openpyxl
+
+    names = {row[1].value for row in openpyxl.load_workbook(io.BytesIO(r.content)).worksheets[0].iter_rows(min_row=2)}
+    return {k for k, o in case.objects.items() if o.org.name_th in names or o.org.name_en in names}
+
+
 def _calendar_data(case, o):
     data = {"year": 2025, "remind_days_before": 5, "escalate_days_after": 14}
     data.update({f"m{m}": dt.date(2025 + (m == 12), m % 12 + 1, 15).isoformat() for m in range(1, 13)})
@@ -116,6 +130,9 @@ class TestReportingMatrix(PermissionMatrix):
         Detail("GET job progress", "/reporting/jobs/{c.job.pk}/progress/", JOB_OWNER, refused=404),
         # the reporting year
         Detail("GET completeness", "/reporting/completeness/?year=2025&month=1", COMPLETENESS),
+        # the matrix lists exactly the factories the actor sees (its own for a factory user), the export too
+        List("GET completeness matrix", "/reporting/completeness/matrix/?year=2025", _matrix_rows),
+        List("GET completeness matrix export", "/reporting/completeness/matrix.xlsx?year=2025", _matrix_sheet_rows),
         ApiDetail("API completeness", "/api/reporting/completeness?year=2025&month=1", COMPLETENESS),
         Detail("GET calendar", "/reporting/calendar/?year=2025", SIGNED_IN),
         Create("POST calendar", "/reporting/calendar/", CALENDAR, _calendar_data),

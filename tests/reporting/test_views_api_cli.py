@@ -243,3 +243,31 @@ def test_evidence_on_a_record(world, login):
     bill.seek(0)
     assert c.post(f"/reporting/records/{rec.pk}/evidence/", {"file": bill}).status_code == 404
     assert c.get(f"/files/{f.pk}/").status_code == 404 and rec.evidence.count() == 1
+
+
+def test_calendar_dates_are_iso_in_the_date_inputs_and_shown_in_be_beside_them(world, login):
+    """<input type=date> shows nothing (and the browser refuses to submit) unless its value is ISO;
+    the reader's date — B.E. in Thai — is shown beside each."""
+    import re
+
+    from ecotown.reporting import services
+
+    services.set_calendar(world.users["admin"], 2026, {2: dt.date(2026, 3, 15)})
+    c = login(world.users["admin"])
+    page = c.get("/reporting/calendar/?year=2026").content.decode()
+    values = re.findall(r'<input type="date" name="m(\d+)" value="([^"]*)"', page)
+    assert len(values) == 12
+    assert dict(values)["2"] == "2026-03-15"
+    assert all(re.fullmatch(r"\d{4}-\d{2}-\d{2}", v) for _m, v in values)
+    assert 'data-testid="calendar-deadline">15 มี.ค. 2569</div>' in page
+    assert "กำหนดส่งของ ก.พ. 2569" in page
+    c.post("/i18n/setlang/", {"language": "en"})
+    page = c.get("/reporting/calendar/?year=2026").content.decode()
+    assert 'data-testid="calendar-deadline">15 Mar 2026</div>' in page
+    # what the browser sends back is kept
+    data = {"year": 2026, "remind_days_before": 5, "escalate_days_after": 14}
+    data.update(dict((f"m{m}", v) for m, v in values))
+    data["m2"] = "2026-03-20"
+    assert c.post("/reporting/calendar/", data).status_code == 302
+    page = c.get("/reporting/calendar/?year=2026").content.decode()
+    assert 'name="m2" value="2026-03-20"' in page

@@ -338,3 +338,36 @@ def test_openapi_and_docs(db, client):
     r = client.get("/api/docs")
     assert r.status_code == 200
     assert b"openapi.json" in r.content
+
+
+def test_docs_page_loads_swagger_ui_from_the_sites_own_static_files(db, client):
+    """No CDN: an installation without internet access still shows the API's documentation."""
+    import re
+
+    from django.contrib.staticfiles import finders
+
+    html = client.get("/api/docs").content.decode()
+    sources = re.findall(r'(?:src|href)="([^"]+)"', html)
+    assert sources == ["data:,", "/static/vendor/swagger-ui/swagger-ui.css",
+                       "/static/vendor/swagger-ui/swagger-ui-bundle.js", "/static/ecotown/swagger-init.js"]
+    for path in sources[1:]:
+        assert finders.find(path.removeprefix("/static/")), path
+    settings = json.loads(re.search(r'<script type="application/json" id="swagger-settings">(.*?)</script>', html, re.S).group(1))
+    assert settings["url"] == "/api/openapi.json" and settings["validatorUrl"] is None
+
+
+def test_openapi_document_has_one_key_per_response_status(db, client):
+    """Swagger UI refuses a document with a duplicated key ("duplicated mapping key"): ninja's int
+    statuses and the error bodies added as strings must merge."""
+    dupes = []
+
+    def pairs(items):
+        keys = [k for k, _ in items]
+        dupes.extend(k for k in set(keys) if keys.count(k) > 1)
+        return dict(items)
+
+    spec = json.loads(client.get("/api/openapi.json").content, object_pairs_hook=pairs)
+    assert dupes == []
+    token = spec["paths"]["/api/auth/token"]["post"]["responses"]
+    assert sorted(token) == ["200", "401", "403", "404", "409", "422"]
+    assert token["401"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/StatusBody"}

@@ -178,4 +178,32 @@ def test_demo_users_have_work_waiting_and_notifications(demo_db):
     assert "Demo Auto Parts A Co., Ltd. (synthetic): 1 record submitted" in told["estate-manager"]
     assert "Demo Auto Parts A Co., Ltd. (synthetic): 1 record verified" in told["factory-a"]
     assert "Your enquiry has been answered: สนใจเข้าร่วมเครือข่ายลดก๊าซเรือนกระจก" in told["factory-b"]
-    assert "How can our school join Eco School?: new enquiry" in told["officer"] & told["authority"]
+    assert "ขอข้อมูลการแลกเปลี่ยนของเสียระหว่างโรงงานในนิคมฯ: new enquiry" in told["officer"] & told["authority"]
+    assert "สนใจเข้าร่วมเครือข่ายลดก๊าซเรือนกระจก: new enquiry" in told["officer"] & told["authority"]
+
+
+def test_the_demo_shows_what_the_pages_of_issue_10_need(demo_db, client):
+    """The demo visitor's enquiry can be followed by its reference; every demo enquiry has one; factory-a reaches
+    its estate's public page from the navigation; the completeness matrix has rows of several states."""
+    import re
+
+    from ecotown.core.demo import DEMO_ENQUIRY_REFERENCE
+    from ecotown.enquiries.models import Enquiry
+    from ecotown.registry.models import Organisation
+
+    assert Enquiry.objects.filter(reference="").count() == 0
+    html = client.get("/enquiry/status/", {"reference": DEMO_ENQUIRY_REFERENCE.lower(),
+                                           "email": "teacher@demo.ecotown.invalid"}, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert '<strong data-testid="enquiry-status-value">answered</strong>' in html
+    client.login(username="factory-a", password="demo")
+    home = client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    estate = Organisation.objects.get(name_en="Laem Chabang Industrial Estate")
+    assert f'href="/public/estates/{estate.pk}/" data-testid="own-estate">My estate</a>' in home
+    client.login(username="estate-manager", password="demo")
+    import datetime as dt
+
+    last = client.get(f"/reporting/completeness/matrix/?year={dt.date.today().year - 1}").content.decode()
+    assert "verified" in set(re.findall(r'data-state="(\w+)"', last))
+    this = client.get("/reporting/completeness/matrix/").content.decode()   # this year: factory-a left to report
+    if dt.date.today() > dt.date(dt.date.today().year, 2, 15):   # (January's deadline passed)
+        assert "late" in set(re.findall(r'data-state="(\w+)"', this))

@@ -178,7 +178,7 @@ def test_api_post_enquiry_anonymously(world, client):
     r = client.post("/api/enquiries", json.dumps({**FORM, "programme": "eco_school"}), content_type="application/json")
     assert r.status_code == 201
     e = Enquiry.objects.get()
-    assert r.json() == {"id": e.pk, "status": "new"}
+    assert r.json() == {"id": e.pk, "reference": e.reference, "status": "new"}
     assert (e.programme, e.submitted_by_id) == ("eco_school", None)
     assert Notification.objects.filter(title_en="Eco Factory criteria: new enquiry").count() == 2
 
@@ -216,3 +216,60 @@ def test_api_list_enquiries_needs_auth_and_filters(world, enquiries, client, tok
     assert [e["subject"] for e in r["items"]] == ["From F2"] and r["count"] == 1
     r = client.get("/api/enquiries", headers=token_for(world.users["officer"])).json()
     assert r["count"] == 3
+
+
+# --- the PDPA notice, the reference number and the status page ------------------------------------
+
+def test_the_form_shows_the_pdpa_notice_from_the_declaration(world, client):
+    en = client.get("/enquiry/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    notice = en.split('data-testid="pdpa-notice"', 1)[1].split("</div>", 1)[0]
+    assert "We collect: your name, e-mail, phone." in notice
+    assert "Why: to answer your enquiry and follow it up; only the division&#x27;s staff read it." in notice
+    assert "How long: personal fields erased 730 days after the enquiry is closed." in notice
+    th = client.get("/enquiry/", HTTP_ACCEPT_LANGUAGE="th").content.decode()
+    assert "ข้อมูลส่วนบุคคลของท่าน (PDPA)" in th
+    assert "ระยะเวลาการเก็บรักษา: ลบข้อมูลส่วนบุคคลเมื่อครบ 730 วันหลังปิดเรื่องการติดต่อสอบถาม" in th
+    assert "ข้อมูลที่เก็บ: ชื่อของท่าน, อีเมล, โทรศัพท์" in th
+
+
+def test_after_sending_the_visitor_gets_a_reference_number_and_finds_the_status_by_it(world, client):
+    import re
+
+    r = client.post("/enquiry/", FORM, HTTP_ACCEPT_LANGUAGE="en")
+    e = Enquiry.objects.get()
+    assert re.fullmatch(r"EQ-[2-9A-HJ-NP-Z]{4}-[2-9A-HJ-NP-Z]{4}", e.reference)
+    html = r.content.decode()
+    assert f'<div class="fs-3 fw-semibold font-monospace" data-testid="enquiry-reference">{e.reference}</div>' in html
+    status = client.get("/enquiry/status/", {"reference": e.reference, "email": "MALEE@example.test"},
+                        HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert '<strong data-testid="enquiry-status-value">new</strong>' in status
+    assert "Eco Factory criteria" in status
+    # typed loosely: lower case, spaces, no dashes
+    loose = e.reference.lower().replace("-", " ")
+    assert services.find_by_reference(loose, "malee@example.test") == e
+    services.answer(world.users["officer"], e, "Read them on the division's site.")
+    status = client.get("/enquiry/status/", {"reference": e.reference, "email": "malee@example.test"},
+                        HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert '<strong data-testid="enquiry-status-value">answered</strong>' in status
+    assert "Read them on the division&#x27;s site." in status
+
+
+def test_a_reference_without_its_email_tells_nothing(world, client):
+    client.post("/enquiry/", FORM)
+    e = Enquiry.objects.get()
+    for ref, email in [(e.reference, "someone@example.test"), ("EQ-2222-2222", "malee@example.test"), (e.reference, "")]:
+        html = client.get("/enquiry/status/", {"reference": ref, "email": email}, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+        assert "Eco Factory criteria" not in html
+        assert 'data-testid="enquiry-status"' not in html
+    html = client.get("/enquiry/status/", {"reference": e.reference, "email": "someone@example.test"},
+                      HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "No enquiry has this reference number and e-mail." in html
+
+
+def test_every_enquiry_gets_its_own_reference_and_the_api_returns_it(world, client):
+    r = client.post("/api/enquiries", FORM, content_type="application/json")
+    assert r.status_code == 201
+    body = r.json()
+    assert body["reference"] == Enquiry.objects.get(pk=body["id"]).reference
+    refs = {services.submit(None, dict(FORM)).reference for _ in range(20)}
+    assert len(refs) == 20

@@ -85,6 +85,22 @@ def _mapped_estates(case, r):
     return {k for k in ESTATES if case.objects[k].pk in ids}
 
 
+def _searched_factories(case, r):
+    html = r.content.decode()
+    block = html.split('data-testid="search-factories"', 1)
+    links = set() if len(block) == 1 else set(block[1].split("</ul>", 1)[0].split('href="')[1:])
+    return {k for k in FACTORIES if any(link.startswith(f"/orgs/{case.objects[k].pk}/") for link in links)}
+
+
+def _suggested_factories(case, r):
+    html = r.content.decode()
+    return {k for k in FACTORIES if f'href="/orgs/{case.objects[k].pk}/"' in html}
+
+
+def _public_route(case, actor, key, want):
+    return 200 if actor == "anonymous" else want
+
+
 def _visible_of(kinds):
     return lambda case, actor: {k for k in VISIBLE[actor] if case.objects[k].kind in kinds}
 
@@ -120,7 +136,13 @@ class TestRegistryMatrix(PermissionMatrix):
                 want=_visible_of({"estate", "port"})),
         List("htmx factory rows", "/factories/", _shown_factories, want=_visible_of({"factory"}),
              headers={"HTTP_HX_REQUEST": "true"}),
-        List("map data", "/map/estates.geojson", _mapped_estates, want=_visible_of({"estate", "port"})),
+        List("global search", "/search/?q=factory", _searched_factories, want=_visible_of({"factory"}),
+             expect=_public_route),
+        List("global search suggestions", "/search/suggest/?q=factory", _suggested_factories,
+             want=_visible_of({"factory"}), expect=_public_route),
+        # the map shows what the user sees and every public estate besides (all three are public here;
+        # an estate that is not public: tests/web/test_public_for_members.py)
+        List("map data", "/map/estates.geojson", _mapped_estates, want=lambda case, actor: {"E1", "E2", "P"}),
         Detail("estates page", "/estates/", SIGNED_IN),
         Detail("map page", "/map/", SIGNED_IN),
         Detail("notifications", "/notifications/", SIGNED_IN),

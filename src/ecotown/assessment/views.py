@@ -16,7 +16,7 @@ from ecotown.registry.policies import RegistryAction
 from ecotown.accounts.policies import AccountsAction
 from ecotown import access
 from ecotown.access import Action
-from ecotown.registry.models import Organisation
+from ecotown.registry.models import Kind, Organisation
 
 from . import exports, selectors, services
 from .models import Assessment, FrameworkVersion
@@ -29,23 +29,68 @@ def _errors(exc: ValidationError) -> list[str]:
 
 
 class StartForm(forms.Form):
+    """Start an assessment: only the organisations the user may assess, only the published frameworks that
+    apply to their kinds (a framework applies to one kind: estate, factory …), the year in B.E. or C.E."""
+
     organisation = forms.ModelChoiceField(queryset=Organisation.objects.none(), label=gettext_lazy("Organisation"))
     framework_version = forms.ModelChoiceField(queryset=FrameworkVersion.objects.none(), label=gettext_lazy("Framework"))
-    year = forms.IntegerField(label=gettext_lazy("Year (A.D.)"), min_value=2000, max_value=2100)
+    year = forms.IntegerField(label=gettext_lazy("Year"), help_text=gettext_lazy("B.E. or A.D., e.g. 2569 or 2026"))
     scenario = forms.ChoiceField(choices=Assessment.SCENARIOS, label=gettext_lazy("Performance"), initial=Assessment.CURRENT)
 
     def __init__(self, user, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["organisation"].queryset = selectors.assessable_orgs(user)
-        self.fields["framework_version"].queryset = selectors.published_versions()
-        self.fields["framework_version"].label_from_instance = lambda v: f"{v.name} — {v.version}"
+        from django.db.models import Count
+
+        orgs = selectors.assessable_orgs(user)
+        per_kind = dict(orgs.values_list("kind").annotate(n=Count("pk")).order_by())   # one query
+        published = list(selectors.published_versions().values_list("pk", "applies_to"))  # one query
+        kinds_with_framework = set(per_kind) & {kind for _pk, kind in published}
+        orgs = orgs.filter(kind__in=kinds_with_framework)
+        versions = selectors.published_versions().filter(applies_to__in=kinds_with_framework)
+        self.fields["organisation"].queryset = orgs
+        self.fields["framework_version"].queryset = versions
+        applies = {k: label for k, label in Kind.choices}
+        self.fields["framework_version"].label_from_instance = lambda v: (
+            f"{v.name} — {v.version} ({applies.get(v.applies_to, v.applies_to)})")
+        self.fields["organisation"].label_from_instance = lambda o: f"{o.name} ({applies.get(o.kind, o.kind)})"
+        self.offered = bool(kinds_with_framework)
+        self.without_framework = sorted(str(applies.get(k, k)) for k in set(per_kind) - kinds_with_framework)
+        if not self.is_bound and sum(per_kind[k] for k in kinds_with_framework) == 1:   # one organisation: chosen
+            only = orgs.first()
+            self.initial.setdefault("organisation", only.pk)
+            fitting = [pk for pk, kind in published if kind == only.kind]
+            if len(fitting) == 1:
+                self.initial.setdefault("framework_version", fitting[0])
+
+    def clean_year(self):
+        from ecotown.core import dates
+
+        year = dates.ce_year(self.cleaned_data["year"])
+        if not 2000 <= year <= 2100:
+            raise ValidationError(_("Give a year between 2543 and 2643 B.E. (2000–2100 A.D.)."), code="year_out_of_range")
+        return year
+
+    def clean(self):
+        d = super().clean()
+        org, version = d.get("organisation"), d.get("framework_version")
+        if org is not None and version is not None and version.applies_to != org.kind:
+            self.add_error("framework_version", _("This framework is for another kind of organisation than %(org)s.")
+                           % {"org": org.name})
+        return d
+
+
+def _start_form(user, data=None):
+    from django.utils import timezone
+
+    from ecotown.core import dates
+    from ecotown.core.i18n import ui_lang
+
+    return StartForm(user, data, initial={"year": dates.year_label(timezone.localdate().year, ui_lang())})
 
 
 @login_required
 def index(request):
-    from django.utils import timezone
-
-    form = StartForm(request.user, initial={"year": timezone.localdate().year})
+    form = _start_form(request.user)
     rows = selectors.assessments_for(request.user)[:200]
     return render(request, "assessment/index.html", {
         "form": form, "rows": rows, "is_admin": access.can(request.user, AccountsAction.ADMIN_REFERENCE),
@@ -55,7 +100,7 @@ def index(request):
 @login_required
 @require_POST
 def start(request):
-    form = StartForm(request.user, request.POST)
+    form = _start_form(request.user, request.POST)
     if form.is_valid():
         d = form.cleaned_data
         try:

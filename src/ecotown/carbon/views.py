@@ -193,7 +193,13 @@ def inventory_recompute(request, pk: int):
     inv = _inventory(request, pk)
     access.require(request.user, Action.CHANGE, inv)
     services.request_recompute(request.user, inv.organisation, inv.year)
-    messages.success(request, _("The inventory is being recomputed."))
+    from ecotown.core import worker
+
+    if worker.missing():
+        messages.warning(request, _("No background worker is running — the recompute is queued and will run when "
+                                    "it starts. Please tell the system administrator."))
+    else:
+        messages.success(request, _("The inventory is being recomputed."))
     return redirect("carbon:inventory", pk=inv.pk)
 
 

@@ -98,6 +98,12 @@ def cmd_setup_demo(argv: list[str]) -> int:
     return 0
 
 
+def _leave_sigint_to_the_master(worker) -> None:
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def cmd_serve(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="ecotown serve", description="Serve EcoTown with gunicorn.")
     parser.add_argument("--host", default="127.0.0.1")
@@ -121,6 +127,10 @@ def cmd_serve(argv: list[str]) -> int:
             self.cfg.set("worker_class", "gthread")
             self.cfg.set("accesslog", "-")
             self.cfg.set("timeout", 120)
+            # Ctrl-C in a terminal signals the whole process group: the web workers leave it to the
+            # master, which stops them at once (a worker that also handled the SIGINT itself sat
+            # idle until gunicorn killed it 30 s later)
+            self.cfg.set("post_worker_init", _leave_sigint_to_the_master)
 
         def load(self):
             from ecotown.web.wsgi import application
@@ -129,11 +139,50 @@ def cmd_serve(argv: list[str]) -> int:
 
     if SiteState.is_demo():
         print("EcoTown demo — not for production data.")
+    warn_if_no_worker()
+    from django.db import connection
+
+    if not connection.in_atomic_block:
+        connection.close()  # the web workers are forked from this process: none inherits its connection
     print(f"EcoTown at http://{args.host}:{args.port}/", flush=True)
     App().run()
     return 0
 
 
+def warn_if_no_worker(wait: float | None = None) -> bool:
+    """Print a warning (Thai and English) when queued work would not run: no `ecotown worker` has
+    beaten within ECOTOWN_WORKER_WAIT_SECONDS (a worker started just before gets that long).
+    Returns True when it warned."""
+    from django.utils import translation
+    from django.utils.translation import gettext
+
+    from ecotown.core import worker
+
+    if not worker.needs_worker():
+        return False
+    deadline = time.monotonic() + (settings.ECOTOWN_WORKER_WAIT_SECONDS if wait is None else wait)
+    while worker.missing():
+        if time.monotonic() >= deadline:
+            break
+        time.sleep(0.5)
+    else:
+        return False
+    lines = []
+    for lang in ("th", "en"):
+        with translation.override(lang):
+            lines.append("!! " + gettext("No background worker is running: imports, e-mails and reminders stay "
+                                         "queued until one starts. Start it with: ecotown worker"))
+    print("\n".join(lines), file=sys.stderr, flush=True)
+    return True
+
+
 def cmd_worker(argv: list[str]) -> int:
-    call_command("db_worker", *argv)
-    return 0
+    """`ecotown worker`: run queued jobs, beat, and queue the daily jobs (ecotown.core.worker);
+    `ecotown worker --once`: do it until the queue is empty, then stop."""
+    from ecotown.core import worker
+
+    if "--once" in argv:
+        n = worker.process_once(worker.new_worker_id())
+        print(f"{n} background jobs run")
+        return 0
+    return worker.run_worker(argv)

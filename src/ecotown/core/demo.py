@@ -27,6 +27,7 @@ from ecotown.registry.reference import province_by_english_name
 DATA = Path(__file__).resolve().parent.parent / "data" / "registry"
 DEMO_PASSWORD = "demo"
 DEMO_ESTATE_NAME = "Laem Chabang Industrial Estate"
+DEMO_ENQUIRY_REFERENCE = "EQ-DEMX-2569"  # the demo visitor's enquiry (README tour: "Where is my enquiry?")
 
 # (tsic, Thai industry word, English industry word, products [(th, en, unit)], employees range)
 INDUSTRIES = [
@@ -238,12 +239,18 @@ def load(factories: int = 400, seed: int = 2569, progress=None) -> dict:
                                                valid_from=dt.date(today.year, 1, 1), valid_to=dt.date(today.year, 12, 31),
                                                purpose="Demo: verification of the year's GHG inventory"))
     # a couple of enquiries
+    from ecotown.enquiries.models import new_reference
+
     history.save(None, Enquiry(programme="ghg_network", name="คุณตัวอย่าง ใจดี (สมมติ)", email="somchai@demo.ecotown.invalid",
                                subject="สนใจเข้าร่วมเครือข่ายลดก๊าซเรือนกระจก",
                                message="โรงงานของเราอยู่ในนิคมอุตสาหกรรมแหลมฉบัง อยากทราบขั้นตอนการสมัคร",
-                               organisation=fixed["factory-b"], submitted_by=users["factory-b"]))
+                               organisation=fixed["factory-b"], submitted_by=users["factory-b"], reference=new_reference()))
+    # a visitor's enquiry, answered, with a fixed reference number so the tour can follow it at /enquiry/status/
     history.save(None, Enquiry(programme="eco_school", name="Demo Teacher (synthetic)", email="teacher@demo.ecotown.invalid",
-                               subject="How can our school join Eco School?", message="We are a school near Laem Chabang."))
+                               subject="How can our school join Eco School?", message="We are a school near Laem Chabang.",
+                               reference=DEMO_ENQUIRY_REFERENCE, status=Enquiry.Status.ANSWERED,
+                               answer="Thank you — the Eco School guide and the application form follow by e-mail. "
+                                      "(synthetic demo answer)"))
     SiteState.objects.update_or_create(key=SiteState.DEMO, defaults={"value": True})
     counts = {"estates_and_ports": len(estates), "factories": created + len(fixed), "users": len(users)}
     # later capabilities add their demo data on top, in dependency order
@@ -261,7 +268,8 @@ def load(factories: int = 400, seed: int = 2569, progress=None) -> dict:
 
 def _work_waiting(ctx: dict) -> dict:
     """Work that flows to the next person, through the real workflows: the authority's staff are told of
-    the two enquiries; factory-b's is assigned to the officer and answered (factory-b is told); the estate
+    the new enquiries (and a visitor sends one more); factory-b's is assigned to the officer and answered
+    (factory-b is told); the estate
     manager starts a Green Industry assessment of factory-a (its approver is told and has it to answer).
     With what the other demos did (approver-a's corrections submitted, verified, the inventory restated),
     every demo user but the auditor and the school has notifications, and "งานของฉัน / My tasks" is filled."""
@@ -272,8 +280,12 @@ def _work_waiting(ctx: dict) -> dict:
 
     users, fixed = ctx["users"], ctx["fixed"]
     out = {"enquiries_told": 0, "assessments_to_answer": 0}
-    for e in Enquiry.objects.order_by("pk"):
+    for e in Enquiry.objects.filter(status=Enquiry.Status.NEW).order_by("pk"):
         out["enquiries_told"] += workflow.announce(None, e, RECEIVED)
+    # a visitor's question nobody has taken on yet (sent through the service: the staff are told)
+    enquiries.submit(None, {"programme": "circular", "name": "คุณวิไล ตัวอย่าง (สมมติ)", "email": "wilai@demo.ecotown.invalid",
+                            "subject": "ขอข้อมูลการแลกเปลี่ยนของเสียระหว่างโรงงานในนิคมฯ",
+                            "message": "โรงงานของเรามีเศษพลาสติกที่โรงงานอื่นอาจใช้ได้ จะเริ่มต้นอย่างไร (ข้อความตัวอย่าง)"})
     mine = Enquiry.objects.filter(submitted_by=users["factory-b"]).first()
     if mine is not None:
         enquiries.assign(users["authority"], mine, users["officer"])

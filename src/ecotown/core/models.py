@@ -282,3 +282,30 @@ class ReferenceEdition(TrackedModel):
         """What a result records of the edition it used (kept with the result)."""
         return {"id": self.pk, "name": self.name, "title_th": self.title_th, "title_en": self.title_en,
                 "edition": self.edition, "status": self.status, "sha256": self.sha256}
+
+
+class WorkerHeartbeat(models.Model):
+    """One row per running `ecotown worker` process, beaten every few seconds (ecotown.core.worker);
+    the pages, `ecotown serve` and /healthz/worker read it to tell whether queued work will run."""
+
+    worker_id = models.CharField(max_length=64, primary_key=True)
+    host = models.CharField(max_length=255, blank=True)
+    pid = models.IntegerField(null=True)
+    started_at = models.DateTimeField()
+    beat_at = models.DateTimeField(db_index=True)
+    stopped_at = models.DateTimeField(null=True, blank=True)
+
+
+class ScheduledRun(models.Model):
+    """A scheduled job's run for one day: the unique (job, day) pair is what makes the scheduler
+    idempotent — two workers, or a worker restarted the same day, never queue a job twice."""
+
+    job = models.CharField(max_length=64)
+    day = models.DateField()
+    worker_id = models.CharField(max_length=64, blank=True)
+    queued_at = models.DateTimeField(auto_now_add=True)
+    task_id = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["job", "day"], name="core_scheduled_run_once_a_day")]
+        ordering = ["-day", "job"]

@@ -54,6 +54,7 @@ class PersonalData:
     retention  the retention rule, for people (shown on the personal-data page and in the docs)
     expired    optional callable(now) -> Q of rows whose retention has run out (`apply_retention`)
     after_erase optional callable(obj) run after an erased row is saved (e.g. revoke API tokens)
+    purpose    why the data is collected, for the notice shown where people give it (see `notice`)
     """
 
     key: str
@@ -63,6 +64,7 @@ class PersonalData:
     erase: dict[str, object] = field(default_factory=dict)
     expired: Callable[[dt.datetime], Q] | None = None
     after_erase: Callable[[Model], None] | None = None
+    purpose: str = ""
 
     # --- used by the functions below ---------------------------------------------------------------------
 
@@ -107,6 +109,23 @@ def declarations() -> list[tuple[type[Model], PersonalData]]:
         if decl is not None and not model._meta.proxy:
             out.append((model, decl))
     return out
+
+
+@dataclass(frozen=True)
+class Notice:
+    """What a form that collects personal data tells the person (PDPA section 23): what is collected,
+    why, how long it is kept, and their rights — read from the model's declaration."""
+
+    fields: list[str]
+    purpose: str
+    retention: str
+
+
+def notice(model: type[Model]) -> Notice:
+    """The notice of a model's declaration (field names in the reader's language)."""
+    decl: PersonalData = model.PERSONAL_DATA
+    names = [str(model._meta.get_field(f).verbose_name) for f in getattr(model, "PERSONAL_FIELDS", ())]
+    return Notice(fields=names, purpose=str(decl.purpose), retention=str(decl.retention))
 
 
 def retention_rules() -> list[tuple[str, str]]:

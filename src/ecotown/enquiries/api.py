@@ -24,6 +24,7 @@ class EnquiryIn(Schema):
 
 class EnquirySentOut(Out):
     id: int
+    reference: str
     status: str
 
 
@@ -54,7 +55,7 @@ class _Optional:
 def send_enquiry(request, payload: EnquiryIn):
     """Send an enquiry to the Eco-Industrial Town division (no sign-in needed)."""
     e = services.submit(request.user, payload.dict())
-    return Status(201, {"id": e.pk, "status": e.status})
+    return Status(201, {"id": e.pk, "reference": e.reference, "status": e.status})
 
 
 @router.get("", response=Page[EnquiryOut])

@@ -32,7 +32,8 @@ class Enquiry(OrganisationOwned, TrackedModel):
         export=[("id", "pk"), "created_at", "name", "email", "phone", "subject", "message"],
         erase={"name": ERASED, "email": ERASED_EMAIL, "phone": ""},
         expired=lambda now: Q(closed_at__lt=now - dt.timedelta(days=Enquiry.RETENTION_DAYS_AFTER_CLOSE)),
-        retention=_("personal fields erased 730 days after the enquiry is closed"))
+        retention=_("personal fields erased 730 days after the enquiry is closed"),
+        purpose=_("to answer your enquiry and follow it up; only the division's staff read it"))
 
     class Status(models.TextChoices):
         NEW = "new", _("new")
@@ -40,6 +41,8 @@ class Enquiry(OrganisationOwned, TrackedModel):
         ANSWERED = "answered", _("answered")
         CLOSED = "closed", _("closed")
 
+    # what the sender quotes (and finds the status by, with their e-mail): random, not the row's id
+    reference = models.CharField(_("reference number"), max_length=20, blank=True, default="", editable=False)
     programme = models.CharField(_("programme"), max_length=20, choices=Programme.choices)
     organisation = models.ForeignKey("registry.Organisation", null=True, blank=True, on_delete=models.SET_NULL,
                                      related_name="enquiries", verbose_name=_("organisation"))
@@ -59,6 +62,27 @@ class Enquiry(OrganisationOwned, TrackedModel):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["reference"], condition=~Q(reference=""),
+                                               name="uniq_enquiry_reference")]
 
     def __str__(self):
         return f"enquiry {self.pk}: {self.subject}"
+
+
+REFERENCE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"   # no 0/O, 1/I: read out on the phone
+
+
+def new_reference() -> str:
+    """"EQ-7K3M-Q9PX": 40 random bits, so a reference cannot be guessed from another."""
+    import secrets
+
+    code = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(8))
+    return f"EQ-{code[:4]}-{code[4:]}"
+
+
+def normalise_reference(text: str) -> str:
+    """What a person types ("eq 7k3m q9px", "7K3MQ9PX") as stored."""
+    code = "".join(ch for ch in (text or "").upper() if ch.isalnum())
+    if code.startswith("EQ"):
+        code = code[2:]
+    return f"EQ-{code[:4]}-{code[4:]}" if len(code) == 8 else ""

@@ -9,7 +9,7 @@ from ecotown.core import history, workflow
 from ecotown.core.errors import CoreError, Problems
 
 from .errors import EnquiriesError
-from .models import Enquiry
+from .models import Enquiry, new_reference, normalise_reference
 from .policies import EnquiryAction
 from .workflows import RECEIVED
 
@@ -29,9 +29,22 @@ def submit(actor, data: dict) -> Enquiry:
     if not access.can(actor, Action.ADD, Enquiry(organisation=org)):
         raise EnquiriesError.NOT_YOUR_ORGANISATION.invalid("organisation")
     enquiry = Enquiry(submitted_by=actor if getattr(actor, "is_authenticated", False) else None, **data)
+    enquiry.reference = new_reference()
+    while Enquiry.objects.filter(reference=enquiry.reference).exists():  # (40 random bits: practically never)
+        enquiry.reference = new_reference()
     history.save(actor, enquiry)
     workflow.announce(actor, enquiry, RECEIVED)  # the authority's staff (ecotown.enquiries.workflows)
     return enquiry
+
+
+def find_by_reference(reference: str, email: str) -> Enquiry | None:
+    """The enquiry a visitor asks about: its reference number AND the e-mail it was sent from (both needed,
+    so a reference alone tells nothing to someone else). None when they do not match."""
+    ref = normalise_reference(reference)
+    email = (email or "").strip()
+    if not ref or not email:
+        return None
+    return Enquiry.objects.filter(reference=ref, email__iexact=email).first()
 
 
 @transaction.atomic

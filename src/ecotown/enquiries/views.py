@@ -13,6 +13,7 @@ from ecotown.enquiries.policies import EnquiryAction
 from ecotown import access
 from ecotown.web.forms import add_errors
 from ecotown.accounts.models import User
+from ecotown.core import pdpa
 from ecotown.core.models import ChangeRecord
 
 from . import policies, services
@@ -40,12 +41,29 @@ def enquiry_new(request):
         if request.user.is_authenticated and m:
             data["organisation"] = m.organisation
         try:
-            services.submit(request.user, data)
+            enquiry = services.submit(request.user, data)
         except ValidationError as exc:
             add_errors(form, exc)
         else:
-            return render(request, "enquiries/thanks.html", {})
-    return render(request, "enquiries/new.html", {"form": form})
+            return render(request, "enquiries/thanks.html", {"e": enquiry})
+    return render(request, "enquiries/new.html", {"form": form, "notice": pdpa.notice(Enquiry)})
+
+
+class StatusForm(forms.Form):
+    reference = forms.CharField(label=gettext_lazy("reference number"), max_length=30,
+                                help_text=gettext_lazy("e.g. EQ-7K3M-Q9PX, as on the page after sending"))
+    email = forms.EmailField(label=gettext_lazy("the e-mail you sent it from"))
+
+
+def enquiry_status(request):
+    """Anyone may follow an enquiry by its reference number and the e-mail it was sent from."""
+    form = StatusForm(request.GET if request.GET.get("reference") else None)
+    found = None
+    looked = False
+    if form.is_valid():
+        looked = True
+        found = services.find_by_reference(form.cleaned_data["reference"], form.cleaned_data["email"])
+    return render(request, "enquiries/status.html", {"form": form, "e": found, "looked": looked})
 
 
 @login_required

@@ -32,6 +32,8 @@ class RegistryError(ErrorCode):
     DIW_NUMBER_INVALID = "diw_number_invalid", _(
         "“%(value)s” is not a DIW registration number: use the classic form such as "
         "3-105-1/45ชบ or the 14-digit number.")
+    PROVINCE_NOT_ESTATES = "province_not_estates", _(
+        "%(estate)s is in %(province)s: a factory in it is in the same province.")
     DIW_NUMBER_TAKEN = "diw_number_taken", _("DIW registration number %(value)s is already registered.")
 
 

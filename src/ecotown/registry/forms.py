@@ -40,6 +40,21 @@ class FactoryForm(OrganisationForm):
     in_ghg_network = forms.BooleanField(label=_("member of the GHG-reduction network"), required=False)
 
 
+def fit_to_parent(form, kind: str, parent: Organisation | None) -> None:
+    """Offer only what applies: a factory (waste processor) in an estate with a province takes that
+    province — prefilled, the only choice; left out, the model gives it (and refuses another one: Organisation.clean)."""
+    from .models import IN_ESTATE_PROVINCE
+
+    if kind in IN_ESTATE_PROVINCE and parent is not None and parent.province_id and "province" in form.fields:
+        field = form.fields["province"]
+        field.queryset = Province.objects.filter(pk=parent.province_id)
+        field.initial = parent.province_id
+        field.empty_label = None
+        field.help_text = _("The province of %(estate)s.") % {"estate": parent.name}
+        if not form.is_bound:
+            form.initial.setdefault("province", parent.province_id)
+
+
 def form_class_for(kind: str):
     if kind in {Kind.ESTATE, Kind.PORT}:
         return EstateForm

@@ -54,6 +54,10 @@ PARENT_KINDS = {
 }
 
 
+#: kinds that lie inside their estate or port, so in its province
+IN_ESTATE_PROVINCE = {Kind.FACTORY, Kind.WASTE_PROCESSOR}
+
+
 class Organisation(BilingualName, TrackedModel):
     """Any organisation in the programme. Tenant data everywhere is keyed by it."""
 
@@ -114,6 +118,13 @@ class Organisation(BilingualName, TrackedModel):
                            parent=Kind(self.parent.kind).label)
         elif self.kind in {Kind.FACTORY, Kind.WASTE_PROCESSOR}:
             errors.add("parent", RegistryError.PARENT_REQUIRED)
+        if self.kind in IN_ESTATE_PROVINCE and self.parent_id is not None and self.parent.province_id:
+            # a factory takes its estate's province (given or not), and may not claim another one
+            if self.province_id is None:
+                self.province_id = self.parent.province_id
+            elif self.province_id != self.parent.province_id:
+                errors.add("province", RegistryError.PROVINCE_NOT_ESTATES, estate=self.parent.name,
+                           province=self.parent.province.name)
         if (self.lat is None) != (self.lon is None):
             errors.add("lat", RegistryError.LAT_LON_PAIR)
         elif self.lat is not None:

@@ -19,7 +19,7 @@ from ecotown.access import Action
 from ecotown.core.models import ChangeRecord
 
 from . import services
-from .forms import EstateFilter, FactoryFilter, form_class_for, initial_for
+from .forms import EstateFilter, FactoryFilter, fit_to_parent, form_class_for, initial_for
 from .models import Kind, Organisation
 
 PAGE_SIZE = 50
@@ -53,10 +53,27 @@ def with_factory_counts(objs):
     return objs
 
 
+def shown_estates(user):
+    """Estates and ports a signed-in user finds in lists and on the map: those they see, and every public
+    one besides (a factory user never sees less than an anonymous visitor)."""
+    qs = Organisation.objects.filter(kind__in=[Kind.ESTATE, Kind.PORT])
+    return access.visible_orgs(user, qs) | access.public(qs)
+
+
+def with_urls(user, objs):
+    """Each estate's link: its page for those who see it, else its public page."""
+    objs = list(objs)
+    seen = set(access.visible_orgs(user, Organisation.objects.filter(pk__in=[o.pk for o in objs]))
+               .values_list("pk", flat=True)) if objs else set()
+    for o in objs:
+        o.url = reverse("org_detail", args=[o.pk]) if o.pk in seen else reverse("public_estate", args=[o.pk])
+    return objs
+
+
 @login_required
 def estate_list(request):
     form = EstateFilter(request.GET or None)
-    qs = access.visible_orgs(request.user, Organisation.objects.filter(kind__in=[Kind.ESTATE, Kind.PORT]))
+    qs = shown_estates(request.user)
     if form.is_valid():
         d = form.cleaned_data
         qs = _search(qs, d["q"])
@@ -71,7 +88,7 @@ def estate_list(request):
         elif d["eco"] == "none":
             qs = qs.filter(eco_level="")
     page = _page(request, qs.select_related("province", "estate").order_by("name_th"))
-    page.object_list = with_factory_counts(page.object_list)
+    page.object_list = with_urls(request.user, with_factory_counts(page.object_list))
     template = "registry/_estate_rows.html" if request.headers.get("HX-Request") else "registry/estate_list.html"
     return render(request, template, {"form": form, "page": page,
                                       "can_add": access.can(request.user, RegistryAction.ADD_ESTATE)})
@@ -136,6 +153,7 @@ def org_edit(request, pk: int):
     access.require(request.user, Action.CHANGE, org)
     form_class = form_class_for(org.kind)
     form = form_class(request.POST or None, initial=initial_for(org))
+    fit_to_parent(form, org.kind, org.parent)
     if request.method == "POST" and form.is_valid():
         try:
             services.update_organisation(request.user, org, _form_to_data(org.kind, form.cleaned_data))
@@ -159,6 +177,7 @@ def org_create(request, kind: str, parent: int | None = None):
     if kind not in Kind.values or kind == Kind.AUTHORITY:
         return HttpResponse(status=404)
     form = form_class_for(kind)(request.POST or None)
+    fit_to_parent(form, kind, parent_org)
     if request.method == "POST" and form.is_valid():
         data = _form_to_data(kind, form.cleaned_data)
         try:
@@ -185,13 +204,13 @@ def estate_map(request):
 
 @login_required
 def map_data(request):
-    """Estates and ports the user may see, as GeoJSON (points and boundaries)."""
-    qs = access.visible_orgs(request.user, Organisation.objects.filter(kind__in=[Kind.ESTATE, Kind.PORT]))
+    """Estates and ports the user may see, and every public one, as GeoJSON (points and boundaries)."""
+    qs = shown_estates(request.user)
     features = []
-    for o in with_factory_counts(qs.select_related("province")):
+    for o in with_urls(request.user, with_factory_counts(qs.select_related("province"))):
         props = {"id": o.pk, "kind": o.kind, "name": o.name, "name_th": o.name_th, "name_en": o.name_en,
                  "province": o.province.name if o.province else "", "eco_level": o.eco_level,
-                 "factories": o.n_factories, "url": reverse("org_detail", args=[o.pk])}
+                 "factories": o.n_factories, "url": o.url}
         if o.lat is not None:
             features.append({"type": "Feature", "geometry": {"type": "Point", "coordinates": [o.lon, o.lat]},
                              "properties": props})

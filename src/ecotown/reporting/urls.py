@@ -21,5 +21,7 @@ urlpatterns = [
     path("jobs/<uuid:pk>/progress/", views.job_progress, name="job_progress"),
     path("imports/<int:pk>/", views.batch_detail, name="batch"),
     path("completeness/", views.completeness, name="completeness"),
+    path("completeness/matrix/", views.completeness_matrix, name="matrix"),
+    path("completeness/matrix.xlsx", views.completeness_matrix_export, name="matrix_export"),
     path("calendar/", views.calendar_page, name="calendar"),
 ]

@@ -13,6 +13,8 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_lazy
@@ -519,10 +521,13 @@ def _job_ctx(job):
     progress = jobs.read_progress(job.pk)
     batch = job.batch
     problems = _shown_problems(batch.problems if batch else [], job.kind)
+    from ecotown.core import worker
+
+    running = job.status in {"queued", "running"}
     return {"job": job, "org": job.organisation, "progress": progress, "percent": jobs.percent(progress),
             "kind_label": _kind_label(job.kind),
             "batch": batch, "problems": problems[:1000], "n_problems": len(problems),
-            "running": job.status in {"queued", "running"}}
+            "running": running, "worker_missing": running and worker.missing()}
 
 
 @login_required
@@ -589,7 +594,10 @@ class CalendarForm(forms.Form):
     def __init__(self, *args, year, **kw):
         super().__init__(*args, **kw)
         for m in range(1, 13):
-            self.fields[f"m{m}"] = forms.DateField(label=dt.date(year, m, 1).strftime("%m"), widget=forms.DateInput(attrs={"type": "date"}))
+            # <input type=date> takes and sends ISO dates only ("2026-02-15"); the page shows the
+            # reader's date (B.E. in Thai) beside it
+            self.fields[f"m{m}"] = forms.DateField(label=dt.date(year, m, 1).strftime("%m"),
+                                                   widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
 
 
 @login_required
@@ -619,6 +627,127 @@ def calendar_page(request):
             else:
                 messages.success(request, _("Saved."))
                 return redirect(reverse("reporting:calendar") + f"?year={year}")
-    month_fields = [(form[f"m{m}"], dt.date(year, m, 1)) for m in range(1, 13)]
+    month_fields = [(form[f"m{m}"], dt.date(year, m, 1), periods[m].deadline) for m in range(1, 13)]
     return render(request, "reporting/calendar.html", {"year": year, "cal": cal, "form": form, "can_change": can_change,
                                                        "month_fields": month_fields, "periods": periods})
+
+
+# --- completeness as a matrix: factories × months -----------------------------------------------
+
+MATRIX_PAGE_SIZE = 50
+# colour-blind-safe fills (Okabe–Ito) shared by the page (ecotown.css) and the workbook
+MATRIX_FILLS = {"none": "E9ECEF", "draft": "F0E442", "submitted": "56B4E9", "verified": "009E73", "late": "D55E00"}
+
+
+def _matrix_filter(request):
+    from . import matrix
+
+    year = _year(request)
+    estate = None
+    if request.GET.get("estate"):
+        try:
+            estate = matrix.estates(request.user).filter(pk=int(request.GET["estate"])).first()
+        except ValueError:
+            estate = None
+        if estate is None:
+            raise Http404
+    state = request.GET.get("state") or ""
+    state = state if state in matrix.CELL_STATES else ""
+    try:
+        month = int(request.GET.get("month") or 0)
+    except ValueError:
+        month = 0
+    return matrix.Filter(year=year, estate=estate, state=state, month=month if 1 <= month <= 12 else None,
+                         q=(request.GET.get("q") or "").strip())
+
+
+@login_required
+def completeness_matrix(request):
+    """Every factory the user may see × the months of a year, each cell the month's state."""
+    from . import matrix
+
+    f = _matrix_filter(request)
+    today = timezone.localdate()
+    due = matrix.deadlines(f.year)
+    page = Paginator(matrix.factories(request.user, f, today, due), MATRIX_PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = matrix.rows(request.user, page.object_list, f.year, today, due)
+    # the cells are written here, not by the template: 600 cells a page, each the same few strings
+    names = {m: dates.month_label(dt.date(f.year, m, 1), _lang(), _reader_era(request)) for m in range(1, 13)}
+    words = {(m, s): escape(f"{names[m]}: {matrix.LABELS[s]}") for m in range(1, 13) for s in matrix.CELL_STATES}
+    for r in page.object_list:
+        r.url = reverse("reporting:org", args=[r.org.pk]) + f"?year={f.year}"
+        r.cells_html = mark_safe("".join(
+            f'<td class="text-center p-1"><a class="et-cell et-cell-{s}" data-state="{s}" href="{r.url}#m-{m}" '
+            f'title="{words[m, s]}"><span aria-hidden="true">{matrix.ICONS[s]}</span>'
+            f'<span class="visually-hidden">{words[m, s]}</span></a></td>' for m, s in r.months))
+    legend = [(s, matrix.LABELS[s], matrix.ICONS[s], matrix.HELP[s]) for s in matrix.CELL_STATES]
+    this_year = today.year
+    return render(request, "reporting/matrix.html", {
+        "f": f, "page": page, "year": f.year, "months": [dt.date(f.year, m, 1) for m in range(1, 13)],
+        "estates": matrix.estates(request.user), "legend": legend, "labels": matrix.LABELS, "icons": matrix.ICONS,
+        "years": list(range(this_year, this_year - 5, -1)),
+        "export_query": request.GET.urlencode(),
+        "can_completeness": access.can(request.user, ReportingAction.COMPLETENESS),
+    })
+
+
+@login_required
+def completeness_matrix_export(request):
+    """The matrix as a workbook: every row of the filter (not only a page), Thai headers and B.E. years for
+    Thai readers, each cell the state in words with its colour."""
+    import openpyxl
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Alignment, Font, PatternFill
+
+    from . import matrix
+
+    f = _matrix_filter(request)
+    lang = _lang()
+    today = timezone.localdate()
+    due = matrix.deadlines(f.year)
+    wb = openpyxl.Workbook(write_only=True)
+    ws = wb.create_sheet(_("Completeness"))
+    ws.freeze_panes = "D2"
+    for col, width in zip("ABC", (34, 44, 18)):
+        ws.column_dimensions[col].width = width
+    bold = Font(bold=True)
+    months = [dates.month_label(dt.date(f.year, m, 1), lang) for m in range(1, 13)]
+    header = [_("estate or port"), _("Factory"), _("DIW registration number")] + months
+    ws.append([_cell(ws, WriteOnlyCell, v, font=bold, alignment=Alignment(wrap_text=True)) for v in header])
+    fills = {s: PatternFill("solid", fgColor=c) for s, c in MATRIX_FILLS.items()}
+    white = {s: Font(color="FFFFFF" if s in ("verified", "late") else "000000") for s in MATRIX_FILLS}
+    words = {s: f"{matrix.ICONS[s]} {matrix.LABELS[s]}" for s in matrix.CELL_STATES}
+    qs = matrix.factories(request.user, f, today, due)
+    chunk: list = []
+
+    def flush():
+        for r in matrix.rows(request.user, chunk, f.year, today, due):
+            detail = getattr(r.org, "factory", None)
+            ws.append([r.org.parent.name if r.org.parent_id else "", r.org.name, detail.diw_number if detail else ""]
+                      + [_cell(ws, WriteOnlyCell, words[s], fill=fills[s], font=white[s]) for _m, s in r.months])
+        chunk.clear()
+
+    for org in qs.iterator(chunk_size=2000):
+        chunk.append(org)
+        if len(chunk) >= 2000:
+            flush()
+    flush()
+    legend = wb.create_sheet(_("Legend"))
+    legend.append([_cell(legend, WriteOnlyCell, _("state"), font=bold), _cell(legend, WriteOnlyCell, _("meaning"), font=bold)])
+    for s in matrix.CELL_STATES:
+        legend.append([_cell(legend, WriteOnlyCell, words[s], fill=fills[s], font=white[s]), str(matrix.HELP[s])])
+    out = io.BytesIO()
+    wb.save(out)
+    return _xlsx(out.getvalue(), f"ecotown-completeness-{dates.year_label(f.year, lang)}.xlsx")
+
+
+def _reader_era(request):
+    user = request.user
+    return user.buddhist_era if _lang() == "th" and user.is_authenticated else None
+
+
+def _cell(ws, cls, value, **style):
+    c = cls(ws, value=str(value))
+    for k, v in style.items():
+        setattr(c, k, v)
+    return c

@@ -161,6 +161,10 @@ if os.environ.get("EMAIL_HOST"):
     EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
     EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
     EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+elif os.environ.get("ECOTOWN_EMAIL_DIR"):
+    # each e-mail the worker sends becomes a file in this folder (a demo or test without a mail server)
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = os.environ["ECOTOWN_EMAIL_DIR"]
 else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "EcoTown <no-reply@ecotown.invalid>")
@@ -170,6 +174,20 @@ TASKS = {"default": {"BACKEND": os.environ.get("ECOTOWN_TASK_BACKEND", "django_t
 if TESTING:
     TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# The worker beats every few seconds; it counts as running while its last beat is this recent (a
+# worker busy with one long job on SQLite, unable to write, counts for up to ECOTOWN_WORKER_BUSY_SECONDS).
+ECOTOWN_WORKER_HEARTBEAT_SECONDS = float(os.environ.get("ECOTOWN_WORKER_HEARTBEAT_SECONDS", "5"))
+ECOTOWN_WORKER_STALE_SECONDS = float(os.environ.get("ECOTOWN_WORKER_STALE_SECONDS", "30"))
+ECOTOWN_WORKER_BUSY_SECONDS = float(os.environ.get("ECOTOWN_WORKER_BUSY_SECONDS", "900"))
+# `ecotown serve` waits this long for a worker's first beat before it warns that none is running.
+ECOTOWN_WORKER_WAIT_SECONDS = float(os.environ.get("ECOTOWN_WORKER_WAIT_SECONDS", "8"))
+# Daily jobs the worker queues once a day from the given local time (HH:MM, Asia/Bangkok); an empty
+# time switches a job off. {job: (task, time)}.
+ECOTOWN_SCHEDULE = {
+    "reporting_reminders": ("ecotown.reporting.tasks.send_reminders", os.environ.get("ECOTOWN_REMINDERS_AT", "07:00")),
+    "pdpa_retention": ("ecotown.core.tasks.apply_pdpa_retention", os.environ.get("ECOTOWN_RETENTION_AT", "02:00")),
+}
 
 # Security headers (HTTPS settings switch on with ECOTOWN_HTTPS=1 behind a TLS proxy).
 SESSION_COOKIE_HTTPONLY = True

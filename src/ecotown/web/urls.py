@@ -10,6 +10,7 @@ from . import views
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("healthz/worker", views.healthz_worker, name="healthz_worker"),
     path("i18n/setlang/", views.set_language, name="set_language"),
     # accounts
     path("accounts/login/", views.LoginView.as_view(), name="login"),
@@ -26,6 +27,8 @@ urlpatterns = [
     path("registrations/<int:pk>/decide/", views.decide_registration, name="decide_registration"),
     path("notifications/", views.notifications, name="notifications"),
     path("tasks/", views.my_tasks, name="tasks"),
+    path("search/", views.search, name="search"),
+    path("search/suggest/", views.search_suggest, name="search_suggest"),
     path("people/", views.people_admin, name="people_admin"),
     path("users/", views.users_admin, name="users_admin"),
     path("users/<int:pk>/", views.user_admin, name="user_admin"),
@@ -44,6 +47,7 @@ urlpatterns = [
     path("files/<int:pk>/", views.file_download, name="file_download"),
     # enquiries
     path("enquiry/", enquiry_views.enquiry_new, name="enquiry_new"),
+    path("enquiry/status/", enquiry_views.enquiry_status, name="enquiry_status"),
     path("enquiries/", enquiry_views.enquiry_list, name="enquiry_list"),
     path("enquiries/<int:pk>/", enquiry_views.enquiry_detail, name="enquiry_detail"),
     path("enquiries/<int:pk>/<str:action>/", enquiry_views.enquiry_action, name="enquiry_action"),

@@ -45,12 +45,34 @@ class LoginView(auth_views.LoginView):
         return _set_lang_cookie(response, user.language)
 
 
+def _worker_state() -> str:
+    """"running", "stopped" (queued work waits) or "not needed" (jobs run at once in the request)."""
+    from ecotown.core import worker
+
+    if not worker.needs_worker():
+        return "not needed"
+    return "running" if worker.alive_workers() else "stopped"
+
+
 def healthz(request):
     from django.db import connection
 
     with connection.cursor() as c:
         c.execute("select 1")
-    return JsonResponse({"ok": True})
+    return JsonResponse({"ok": True, "worker": _worker_state()})
+
+
+def healthz_worker(request):
+    """The background worker's state for monitoring: 200 while a worker beats (or none is needed),
+    503 when queued work would wait. Only a state and times: no host names or process ids."""
+    from ecotown.core import worker
+
+    st = worker.state()
+    name = _worker_state()
+    body = {"worker": name, "workers": st["workers"], "queued": st["queued"],
+            "last_beat": st["last_beat"].isoformat() if st["last_beat"] else None,
+            "stale_after_seconds": settings.ECOTOWN_WORKER_STALE_SECONDS}
+    return JsonResponse(body, status=503 if name == "stopped" else 200)
 
 
 HOME_TASKS = 5  # the first tasks shown on the home page (the rest on "My tasks")
@@ -406,3 +428,19 @@ def user_admin(request, pk: int):
         "person": person, "mform": mform, "aform": aform,
         "memberships": Membership.objects.filter(user=person).select_related("organisation"),
         "assignments": Assignment.objects.filter(auditor=person).select_related("organisation")})
+
+
+def search(request):
+    """The global search's results page (factories, estates and ports, reported months)."""
+    from . import search as global_search
+
+    res = global_search.run(request.user, request.GET.get("q", ""), limit=50)
+    return render(request, "search.html", {"res": res, "q": res.text})
+
+
+def search_suggest(request):
+    """htmx: the first few hits under the navigation bar's search box."""
+    from . import search as global_search
+
+    res = global_search.run(request.user, request.GET.get("q", ""), limit=5)
+    return render(request, "_search_suggest.html", {"res": res, "q": res.text})

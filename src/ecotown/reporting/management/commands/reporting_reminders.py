@@ -1,6 +1,7 @@
 """Queue today's reporting reminders (before/after deadlines, escalations) as a background job.
 
-Run daily, e.g. from cron: `ecotown manage reporting_reminders`; `ecotown worker` sends them.
+`ecotown worker` queues them itself once a day (settings.ECOTOWN_SCHEDULE, ECOTOWN_REMINDERS_AT); this
+command queues them by hand: `ecotown manage reporting_reminders`.
 """
 from django.core.management.base import BaseCommand
 

@@ -1,0 +1,147 @@
+"""Completeness matrix (factories × months) at 400 vs 70,000 factories, same machine, same run.
+Prints a markdown table; the target is < 300 ms per page at 400 factories.
+
+    .venv/bin/python benchmarks/completeness.py [--small 400] [--large 70000] [--repeat 7]
+
+For each size: `ecotown demo --factories N` into a fresh SQLite database (a temporary folder), then
+BENCHMARK-ONLY FAST LOADER: one year of monthly activity records for EVERY factory (electricity and
+diesel, states mixed: verified, submitted, draft, some months missing) written straight into
+reporting's table with executemany — no services, no change history (the platform never writes
+records this way; the demo caps its own reporting data to a few estates). Then the pages are requested
+in-process through Django's test client as the authority officer (every factory: the worst case) and
+as the estate manager; median of --repeat requests. The export is timed once per user (it writes
+every row of the filter, not a page).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+YEAR_OFFSET = 1  # last year: every deadline passed, all five states but "not reported" occur
+
+PAGES = [
+    ("matrix, first page", "/reporting/completeness/matrix/?year=YEAR"),
+    ("matrix, page 20", "/reporting/completeness/matrix/?year=YEAR&page=20"),
+    ("matrix, state late in March", "/reporting/completeness/matrix/?year=YEAR&state=late&month=3"),
+    ("matrix, state late in any month", "/reporting/completeness/matrix/?year=YEAR&state=late"),
+    ("matrix, search 'auto'", "/reporting/completeness/matrix/?year=YEAR&q=auto"),
+]
+
+LOAD_AND_MEASURE = r"""
+import datetime as dt, json, os, random, statistics, sys, time, uuid
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ecotown.web.settings")
+import django; django.setup()
+from django.db import connection, transaction
+from django.test import Client
+from django.utils import timezone
+from ecotown.accounts.models import User
+from ecotown.registry.models import Organisation
+pages = json.loads(sys.argv[1]); repeat = int(sys.argv[2])
+year = timezone.localdate().year - 1
+# --- BENCHMARK ONLY: records for every factory, straight into the table -------------------------
+rnd = random.Random(7)
+from ecotown.reporting.models import ActivityRecord
+has = set(ActivityRecord.objects.filter(period_start__year=year).values_list("organisation_id", flat=True))
+ids = [pk for pk in Organisation.objects.filter(kind="factory").values_list("pk", flat=True) if pk not in has]
+cols = ("state", "series", "version", "is_current", "is_counted", "reason", "source", "created_at", "organisation_id",
+        "activity", "quantity", "unit", "period_start", "period_end", "meter", "data_source")
+sql = f"INSERT INTO reporting_activityrecord ({', '.join(cols)}) VALUES ({', '.join(['%s'] * len(cols))})"
+now = timezone.now()
+t0 = time.perf_counter()
+rows = []
+n = 0
+with connection.cursor() as cur:
+    cur.execute("PRAGMA synchronous=OFF")
+    for org in ids:
+        stops = 12 if rnd.random() > 0.3 else rnd.randint(6, 11)
+        for m in range(1, stops + 1):
+            start = dt.date(year, m, 1)
+            end = dt.date(year + (m == 12), m % 12 + 1, 1) - dt.timedelta(days=1)
+            state = rnd.choices(["verified", "submitted", "draft"], [70, 20, 10])[0]
+            for act, unit in (("grid_electricity", "kWh"), ("diesel", "L")):
+                rows.append((state, uuid.uuid4().hex, 1, True, state == "verified", "", "demo", now, org, act,
+                             rnd.randint(100, 99999), unit, start, end, "", ""))
+        if len(rows) > 50000:
+            with transaction.atomic():
+                cur.executemany(sql, rows)
+            n += len(rows); rows = []
+    with transaction.atomic():
+        cur.executemany(sql, rows)
+    n += len(rows)
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("ANALYZE")
+load_s = time.perf_counter() - t0
+out = {"_records": ActivityRecord.objects.filter(period_start__year=year).count(), "_load_s": load_s, "_factories": Organisation.objects.filter(kind="factory").count()}
+for who in ("officer", "estate-manager"):
+    c = Client(); c.force_login(User.objects.get(username=who))
+    for label, url in pages:
+        url = url.replace("YEAR", str(year))
+        c.get(url, HTTP_HOST="127.0.0.1")  # warm
+        times = []
+        for _ in range(repeat):
+            t = time.perf_counter(); r = c.get(url, HTTP_HOST="127.0.0.1"); times.append(time.perf_counter() - t)
+            assert r.status_code == 200, (url, r.status_code)
+        out[f"{who}|{label}"] = statistics.median(times) * 1000
+    t = time.perf_counter()
+    r = c.get(f"/reporting/completeness/matrix.xlsx?year={year}", HTTP_HOST="127.0.0.1")
+    assert r.status_code == 200
+    out[f"{who}|Excel export, every row (once)"] = (time.perf_counter() - t) * 1000
+print(json.dumps(out))
+"""
+
+
+def run_demo(n: int, data: Path) -> float:
+    env = dict(os.environ, ECOTOWN_DATA_DIR=str(data), ECOTOWN_ALLOWED_HOSTS="127.0.0.1")
+    env.pop("DATABASE_URL", None)  # never the test or demo database: a fresh SQLite file in `data`
+    t = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "ecotown.cli", "demo", "--factories", str(n)], env=env, check=True,
+                   stdout=subprocess.DEVNULL)
+    return time.perf_counter() - t
+
+
+def measure(data: Path, repeat: int) -> dict:
+    env = dict(os.environ, ECOTOWN_DATA_DIR=str(data), ECOTOWN_ALLOWED_HOSTS="127.0.0.1")
+    env.pop("DATABASE_URL", None)
+    out = subprocess.run([sys.executable, "-c", LOAD_AND_MEASURE, json.dumps(PAGES), str(repeat)], env=env,
+                         capture_output=True, text=True)
+    if out.returncode:
+        raise SystemExit(out.stderr[-3000:])
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--small", type=int, default=400)
+    ap.add_argument("--large", type=int, default=70000)
+    ap.add_argument("--repeat", type=int, default=7)
+    args = ap.parse_args()
+    root = Path(tempfile.mkdtemp(prefix="ecotown-bench-completeness-"))
+    results = {}
+    for n in (args.small, args.large):
+        data = root / str(n)
+        data.mkdir()
+        run_demo(n, data)
+        results[n] = measure(data, args.repeat)
+        print(f"{n} factories: {results[n]['_records']:,} records loaded in {results[n]['_load_s']:.1f} s",
+              file=sys.stderr)
+    s, l = results[args.small], results[args.large]
+    print(f"\n| | {s['_factories']:,} factories | {l['_factories']:,} factories | ratio |")
+    print("|---|---:|---:|---:|")
+    print(f"| activity records of the year | {s['_records']:,} | {l['_records']:,} | |")
+    for key in s:
+        if key.startswith("_"):
+            continue
+        who, label = key.split("|")
+        a, b = s[key], l[key]
+        unit = "ms" if "once" in label else f"ms, median of {args.repeat}"
+        print(f"| {label} as {who} ({unit}) | {a:.1f} | {b:.1f} | {b / a:.2f} |")
+
+
+if __name__ == "__main__":
+    main()
