@@ -205,4 +205,4 @@ def test_demo_users_have_work_waiting_and_notifications(demo_db):
     assert "Demo Auto Parts A Co., Ltd. (synthetic): 1 record submitted" in told["estate-manager"]
     assert "Demo Auto Parts A Co., Ltd. (synthetic): 1 record verified" in told["factory-a"]
     assert "Your enquiry has been answered: สนใจเข้าร่วมเครือข่ายลดก๊าซเรือนกระจก" in told["factory-b"]
-    assert "ขั้นตอนการขอรับรอง Eco Factory: new enquiry" in told["officer"] & told["authority"]
+    assert "ขอข้อมูลการแลกเปลี่ยนของเสียระหว่างโรงงานในนิคมฯ: new enquiry" in told["officer"] & told["authority"]

@@ -134,7 +134,7 @@ def test_a_recipient_never_gets_what_access_hides(world):
     holds the factory gets nothing."""
     u = world.users
     recs = drafts(world, 1)
-    world.F1.parent = world.E2
+    world.F1.parent, world.F1.province_id = world.E2, world.E2.province_id
     history.save(None, world.F1)
     Notification.objects.all().delete()
     services.submit(u["approver"], recs)

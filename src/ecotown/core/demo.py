@@ -251,10 +251,6 @@ def load(factories: int = 400, seed: int = 2569, progress=None) -> dict:
                                reference=DEMO_ENQUIRY_REFERENCE, status=Enquiry.Status.ANSWERED,
                                answer="Thank you — the Eco School guide and the application form follow by e-mail. "
                                       "(synthetic demo answer)"))
-    # and a visitor's enquiry still new: it waits for the authority's staff ("งานของฉัน / My tasks")
-    history.save(None, Enquiry(programme="eco_factory", name="คุณทดสอบ สนใจ (สมมติ)", email="visitor@demo.ecotown.invalid",
-                               subject="ขั้นตอนการขอรับรอง Eco Factory", message="โรงงานนอกนิคมฯ สมัครได้หรือไม่ (ข้อความตัวอย่าง)",
-                               reference=new_reference()))
     SiteState.objects.update_or_create(key=SiteState.DEMO, defaults={"value": True})
     counts = {"estates_and_ports": len(estates), "factories": created + len(fixed), "users": len(users)}
     # later capabilities add their demo data on top, in dependency order
@@ -272,7 +268,8 @@ def load(factories: int = 400, seed: int = 2569, progress=None) -> dict:
 
 def _work_waiting(ctx: dict) -> dict:
     """Work that flows to the next person, through the real workflows: the authority's staff are told of
-    the two enquiries; factory-b's is assigned to the officer and answered (factory-b is told); the estate
+    the new enquiries (and a visitor sends one more); factory-b's is assigned to the officer and answered
+    (factory-b is told); the estate
     manager starts a Green Industry assessment of factory-a (its approver is told and has it to answer).
     With what the other demos did (approver-a's corrections submitted, verified, the inventory restated),
     every demo user but the auditor and the school has notifications, and "งานของฉัน / My tasks" is filled."""
@@ -283,8 +280,12 @@ def _work_waiting(ctx: dict) -> dict:
 
     users, fixed = ctx["users"], ctx["fixed"]
     out = {"enquiries_told": 0, "assessments_to_answer": 0}
-    for e in Enquiry.objects.order_by("pk"):
+    for e in Enquiry.objects.filter(status=Enquiry.Status.NEW).order_by("pk"):
         out["enquiries_told"] += workflow.announce(None, e, RECEIVED)
+    # a visitor's question nobody has taken on yet (sent through the service: the staff are told)
+    enquiries.submit(None, {"programme": "circular", "name": "คุณวิไล ตัวอย่าง (สมมติ)", "email": "wilai@demo.ecotown.invalid",
+                            "subject": "ขอข้อมูลการแลกเปลี่ยนของเสียระหว่างโรงงานในนิคมฯ",
+                            "message": "โรงงานของเรามีเศษพลาสติกที่โรงงานอื่นอาจใช้ได้ จะเริ่มต้นอย่างไร (ข้อความตัวอย่าง)"})
     mine = Enquiry.objects.filter(submitted_by=users["factory-b"]).first()
     if mine is not None:
         enquiries.assign(users["authority"], mine, users["officer"])
