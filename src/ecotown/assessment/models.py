@@ -66,6 +66,14 @@ class FrameworkVersion(TrackedModel):
         return self.name_en if _lang() == "en" else self.name_th
 
     @property
+    def applies_to_label(self) -> str:
+        """The kinds of organisation the framework assesses, in words (never the code)."""
+        from ecotown.registry.models import Kind
+
+        labels = dict(Kind.choices)
+        return ", ".join(str(labels.get(k.strip(), k.strip())) for k in self.applies_to.split(",") if k.strip())
+
+    @property
     def is_published(self) -> bool:
         return self.status == self.PUBLISHED
 

@@ -12,6 +12,18 @@ from django.utils.translation import gettext_lazy as _
 from ecotown.core.history import TrackedModel
 from ecotown.core.models import OrganisationOwned
 
+#: the codes a recompute stores as the reason of a restatement -> words (carbon.services.compute_inventory)
+RESTATE_REASONS = {
+    "verified": _("a correction of counted data was verified"),
+    "changed": _("a pending correction changed"),
+    "new version": _("a correction of counted data was entered"),
+    "submitted": _("a correction was submitted"),
+    "returned": _("a correction was sent back"),
+    "demo data": _("demo data"),
+    "requested": _("a recompute was requested"),
+    "recomputed with changed inputs": _("recomputed with changed inputs"),
+}
+
 
 class FactorStatus(models.TextChoices):
     OFFICIAL = "official", _("official")
@@ -173,6 +185,21 @@ class Inventory(OrganisationOwned, TrackedModel):
     #  "counted_id", "pending_id", "state", "activity", "period_start", "period_end", "co2e_delta_t"}]}; {} when none
     pending_corrections = models.JSONField(default=dict, blank=True)
     error = models.TextField(blank=True)
+
+    @property
+    def restated_reason_label(self) -> str:
+        """Why the inventory was restated, in words: the workflow step that changed its inputs (stored as
+        the step's code) or the reason a person gave."""
+        from django.utils.translation import gettext
+
+        r = (self.restated_reason or "").strip()
+        if r.startswith("locked ") and r[7:].isdigit():
+            from ecotown.core.dates import year_label
+
+            from django.utils.translation import get_language
+
+            return gettext("the records of %(year)s were locked") % {"year": year_label(int(r[7:]), (get_language() or "th")[:2])}
+        return str(RESTATE_REASONS.get(r, r))
 
     class Meta:
         ordering = ["-year", "organisation_id"]

@@ -213,3 +213,21 @@ def history_note(note):
     from ecotown.core.history import display_note
 
     return display_note(note)
+
+
+@register.filter(needs_autoescape=True)
+def written(value, autoescape=True):
+    """Text a person wrote (an enquiry's subject, a sender's name), marked with the language it is
+    written in when its script says so (Thai script -> lang="th"), so that an English page quotes a
+    Thai subject as Thai (screen readers, and the tour's untranslated-text check) instead of calling it
+    untranslated interface text."""
+    import re
+
+    from django.utils.html import conditional_escape
+    from django.utils.safestring import mark_safe
+
+    text = "" if value is None else str(value)
+    esc = conditional_escape(text) if autoescape else text
+    if re.search(r"[\u0E00-\u0E7F]", text):
+        return mark_safe(f'<span lang="th">{esc}</span>')
+    return esc
