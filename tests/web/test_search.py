@@ -137,3 +137,14 @@ def test_a_search_costs_a_fixed_number_of_queries(world, client):
     small = n()
     add_factories(world.E1, 80, 5000)
     assert n() == small
+
+
+def test_the_navigation_box_sends_its_own_parameter_so_a_pages_filter_box_keeps_q(world, client):
+    client.force_login(world.users["admin"])
+    html = client.get("/factories/?q=two").content.decode()
+    assert html.count('name="q"') == 1                      # the page's own filter only
+    assert 'name="search" value=""' in html                 # the navigation box, empty
+    found = client.get("/search/?search=factory+two").content.decode()
+    assert _links(found, "search-factories") == [f"/orgs/{world.F2.pk}/"]
+    assert 'name="search" value="factory two"' in found
+    assert "Factory Two" in client.get("/search/suggest/?search=factory+two", HTTP_ACCEPT_LANGUAGE="en").content.decode()

@@ -440,7 +440,8 @@ def search(request):
     """The global search's results page (factories, estates and ports, reported months)."""
     from . import search as global_search
 
-    res = global_search.run(request.user, request.GET.get("q", ""), limit=50)
+    # (the navigation bar's box sends `search`, not `q`: a page's own filter box is often called q)
+    res = global_search.run(request.user, request.GET.get("q") or request.GET.get("search", ""), limit=50)
     return render(request, "search.html", {"res": res, "q": res.text})
 
 
@@ -448,5 +449,5 @@ def search_suggest(request):
     """htmx: the first few hits under the navigation bar's search box."""
     from . import search as global_search
 
-    res = global_search.run(request.user, request.GET.get("q", ""), limit=5)
+    res = global_search.run(request.user, request.GET.get("q") or request.GET.get("search", ""), limit=5)
     return render(request, "_search_suggest.html", {"res": res, "q": res.text})
