@@ -303,3 +303,11 @@ def test_gases_not_split_by_the_source_are_not_shown_as_zero(world, settings, tm
     assert [(g["gas"], g["mass_t"], g["co2e_t"]) for g in pg["gases"]] == [
         ("CO2", None, None), ("CH4", None, None), ("N2O", None, None)]
     assert pg["co2e"]["co2e_t"] == 2.7078
+
+
+def test_one_pending_correction_reads_in_the_singular(inv):
+    """“1 corrections … are” was the English of one pending correction."""
+    inv.pending_corrections = {"n": 1, "co2e_delta_t": 10.288, "records": []}
+    text = disclosure.completeness(inv)
+    assert ("1 correction pending verification (10.288 t CO2e) is not yet counted: the last verified version is used."
+            in text["en"])

@@ -254,8 +254,10 @@ def completeness(inv: Inventory, cov: list[dict] | None = None) -> dict:
     if pend:
         th.append(f"มีการแก้ไขที่รอการทวนสอบ {pend.get('n', 0)} รายการ ({tonnes(pend.get('co2e_delta_t'))} t CO2e) "
                   "ยังไม่รวมในบัญชีนี้: ใช้ฉบับที่ทวนสอบล่าสุด")
-        en.append(f"{pend.get('n', 0)} corrections pending verification ({tonnes(pend.get('co2e_delta_t'))} t CO2e) are not "
-                  "yet counted: the last verified versions are used.")
+        n = pend.get("n", 0)
+        en.append(f"{n} correction{'' if n == 1 else 's'} pending verification ({tonnes(pend.get('co2e_delta_t'))} t CO2e) "
+                  f"{'is' if n == 1 else 'are'} not yet counted: the last verified version{'' if n == 1 else 's'} "
+                  f"{'is' if n == 1 else 'are'} used.")
     else:
         th.append("ไม่มีการแก้ไขที่รอการทวนสอบ")
         en.append("No correction is pending verification.")
