@@ -64,14 +64,6 @@ class StartForm(forms.Form):
             if len(fitting) == 1:
                 self.initial.setdefault("framework_version", fitting[0])
 
-    def clean_year(self):
-        from ecotown.core import dates
-
-        year = dates.ce_year(self.cleaned_data["year"])
-        if not 2000 <= year <= 2100:
-            raise ValidationError(_("Give a year between 2543 and 2643 B.E. (2000–2100 A.D.)."), code="year_out_of_range")
-        return year
-
     def clean(self):
         d = super().clean()
         org, version = d.get("organisation"), d.get("framework_version")
