@@ -38,7 +38,7 @@ def test_estate_manager_sees_level_radar_and_gaps_in_thai_then_english_and_downl
 def test_authority_uploads_a_malformed_then_a_new_framework_version(page, server, tmp_path):
     sign_in(page, server, "authority")
     page.goto(server + "/assessment/frameworks/")
-    expect(page.locator("[data-testid=framework-list]")).to_contain_text("ieat-eit")
+    expect(page.locator("[data-testid=framework-list]")).to_contain_text("เมืองอุตสาหกรรมเชิงนิเวศ (กนอ.)")
     page.set_input_files("input[name=file]", str(BAD))
     page.locator("[data-testid=upload-form] button").click()
     problems = page.locator("[data-testid=framework-problems]")

@@ -214,7 +214,7 @@ def test_the_worker_sends_the_queued_emails(platform):
     the demo's late factories and their estate manager; each e-mail is queued and sent by the worker
     through Django's mail backend (files in ECOTOWN_EMAIL_DIR)."""
     jobs, files = _wait(lambda: (lambda r: r if r[0] >= 0 and r[0] == r[1] else None)(_sent_emails(platform["data"])),
-                        60, "the queued e-mails to be sent")
+                        240, "the queued e-mails to be sent")
     assert jobs >= 1, "the demo's reminders sent no e-mail"
     text = next((platform["data"] / "mail").glob("*.log")).read_text()
     assert "\nSubject: " in text and "\nFrom: EcoTown <no-reply@ecotown.invalid>" in text

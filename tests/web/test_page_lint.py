@@ -35,6 +35,8 @@ from tests.permissions import PAGE_ROUTES
 #: routes that are not pages a reader reads (POST-only actions, machine endpoints), with the reason
 NOT_A_PAGE: dict[str, str] = {
     "healthz": "machine health check (JSON)",
+    "healthz/worker": "machine health check of the background worker (JSON)",
+    "reporting/completeness/matrix.xlsx": "the matrix page's Excel export (its texts are the page's, checked there)",
     "i18n/setlang/": "POST only (language switch)",
     "accounts/logout/": "POST only",
     "accounts/switch/<int:pk>/": "POST only (membership switch)",
@@ -82,6 +84,10 @@ def _samples(d) -> dict[str, list[str]]:
         "accounts/preferences/": ["/accounts/preferences/"],
         "registrations/": ["/registrations/"],
         "notifications/": ["/notifications/"],
+        "tasks/": ["/tasks/"],
+        "search/": ["/search/?search=Laem", "/search/?search=แหลมฉบัง"],
+        "search/suggest/": ["/search/suggest/?search=Laem"],
+        "reporting/completeness/matrix/": ["/reporting/completeness/matrix/"],
         "people/": ["/people/"],
         "users/": ["/users/"],
         "users/<int:pk>/": [f"/users/{d['user'].pk}/"],
@@ -96,6 +102,7 @@ def _samples(d) -> dict[str, list[str]]:
         "orgs/<int:pk>/members/": [f"/orgs/{fa.pk}/members/"],
         "orgs/<int:pk>/add/<str:item>/": [f"/orgs/{fa.pk}/add/contact/", f"/orgs/{fa.pk}/add/product/"],
         "enquiry/": ["/enquiry/"],
+        "enquiry/status/": ["/enquiry/status/"],
         "enquiries/": ["/enquiries/"],
         "enquiries/<int:pk>/": [f"/enquiries/{d['enquiry'].pk}/"],
         "public/estates/": ["/public/estates/"],
@@ -464,7 +471,6 @@ KNOWN: dict[tuple[str, str], str] = {
     ("internal code", "template.xlsx"): "the activity drop-down lists the catalogue's codes the import reads",
     ("ISO/UTC timestamp", "template.xlsx"): "the example row and help name ISO dates as one accepted spelling",
     ("internal code", "export.xlsx"): "the export's header row names the import columns (re-uploadable)",
-    ("English on a Thai page", "school near Laem Chabang"): "an enquiry's own text, as its sender wrote it",
     ("English on a Thai page", "Illustrative defaults, not official criteria"): "the PDF prints the bilingual "
                                                                                 "illustrative note",
 }

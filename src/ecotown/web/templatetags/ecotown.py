@@ -218,7 +218,8 @@ def history_note(note):
 @register.filter(needs_autoescape=True)
 def written(value, autoescape=True):
     """Text a person wrote (an enquiry's subject, a sender's name), marked with the language it is
-    written in when its script says so (Thai script -> lang="th"), so that an English page quotes a
+    written in when its script says so and the page is in another language (Thai script on an English
+    page -> lang="th"), so that an English page quotes a
     Thai subject as Thai (screen readers, and the tour's untranslated-text check) instead of calling it
     untranslated interface text."""
     import re
@@ -228,6 +229,8 @@ def written(value, autoescape=True):
 
     text = "" if value is None else str(value)
     esc = conditional_escape(text) if autoescape else text
-    if re.search(r"[\u0E00-\u0E7F]", text):
+    from django.utils.translation import get_language
+
+    if re.search(r"[\u0E00-\u0E7F]", text) and not (get_language() or "").startswith("th"):
         return mark_safe(f'<span lang="th">{esc}</span>')
     return esc
