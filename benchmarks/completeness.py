@@ -15,13 +15,11 @@ every row of the filter, not a page).
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+from _demo_db import measure, run_demo
 
 YEAR_OFFSET = 1  # last year: every deadline passed, all five states but "not reported" occur
 
@@ -98,25 +96,6 @@ print(json.dumps(out))
 """
 
 
-def run_demo(n: int, data: Path) -> float:
-    env = dict(os.environ, ECOTOWN_DATA_DIR=str(data), ECOTOWN_ALLOWED_HOSTS="127.0.0.1")
-    env.pop("DATABASE_URL", None)  # never the test or demo database: a fresh SQLite file in `data`
-    t = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "ecotown.cli", "demo", "--factories", str(n)], env=env, check=True,
-                   stdout=subprocess.DEVNULL)
-    return time.perf_counter() - t
-
-
-def measure(data: Path, repeat: int) -> dict:
-    env = dict(os.environ, ECOTOWN_DATA_DIR=str(data), ECOTOWN_ALLOWED_HOSTS="127.0.0.1")
-    env.pop("DATABASE_URL", None)
-    out = subprocess.run([sys.executable, "-c", LOAD_AND_MEASURE, json.dumps(PAGES), str(repeat)], env=env,
-                         capture_output=True, text=True)
-    if out.returncode:
-        raise SystemExit(out.stderr[-3000:])
-    return json.loads(out.stdout.strip().splitlines()[-1])
-
-
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--small", type=int, default=400)
@@ -132,7 +111,7 @@ def main() -> None:
         if not (data / "ecotown.sqlite3").exists():
             data.mkdir(exist_ok=True)
             run_demo(n, data)
-        results[n] = measure(data, args.repeat)
+        results[n] = measure(data, LOAD_AND_MEASURE, PAGES, args.repeat)
         print(f"{n} factories: {results[n]['_records']:,} records loaded in {results[n]['_load_s']:.1f} s",
               file=sys.stderr)
     s, l = results[args.small], results[args.large]

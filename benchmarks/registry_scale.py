@@ -9,14 +9,11 @@ everything, the worst case) and as the estate manager; the median of --repeat re
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+from _demo_db import measure, run_demo
 
 PAGES = [
     ("factory list", "/factories/"),
@@ -54,25 +51,6 @@ print(json.dumps(out))
 """
 
 
-def run_demo(n: int, data: Path) -> float:
-    env = dict(os.environ, ECOTOWN_DATA_DIR=str(data), ECOTOWN_ALLOWED_HOSTS="127.0.0.1")
-    env.pop("DATABASE_URL", None)
-    t = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "ecotown.cli", "demo", "--factories", str(n)], env=env, check=True,
-                   stdout=subprocess.DEVNULL)
-    return time.perf_counter() - t
-
-
-def measure(data: Path, repeat: int) -> dict:
-    env = dict(os.environ, ECOTOWN_DATA_DIR=str(data))
-    env.pop("DATABASE_URL", None)
-    out = subprocess.run([sys.executable, "-c", MEASURE, json.dumps(PAGES), str(repeat)], env=env,
-                         capture_output=True, text=True)
-    if out.returncode:
-        raise SystemExit(out.stderr[-3000:])
-    return json.loads(out.stdout.strip().splitlines()[-1])
-
-
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--small", type=int, default=500)
@@ -85,7 +63,7 @@ def main() -> None:
         data = root / str(n)
         data.mkdir()
         secs = run_demo(n, data)
-        results[n] = {"demo_s": secs, "pages": measure(data, args.repeat)}
+        results[n] = {"demo_s": secs, "pages": measure(data, MEASURE, PAGES, args.repeat)}
         print(f"demo --factories {n}: {secs:.1f} s", file=sys.stderr)
     s, l = results[args.small], results[args.large]
     print(f"\n| | {args.small:,} factories | {args.large:,} factories | ratio |")
