@@ -102,7 +102,12 @@ def test_record_page_actions(world, login, listener):
     c = login(world.users["estate"])
     page = c.get(f"/reporting/records/{rec.pk}/").content.decode()
     assert 'data-testid="version"' in page
-    assert c.post(f"/reporting/records/{rec.pk}/verify/").status_code == 302
+    review = f"/reporting/org/{world.F1.pk}/verify/?year=2025&record={rec.pk}"
+    res = c.post(f"/reporting/records/{rec.pk}/verify/")
+    assert (res.status_code, res["Location"]) == (302, review)
+    rec.refresh_from_db()
+    assert rec.state == "submitted" and len(listener) == 0
+    assert c.post(review, {"year": 2025, "confirm": "yes", "activities": rec.pk}).status_code == 302
     rec.refresh_from_db()
     assert rec.state == "verified" and len(listener) == 1
 

@@ -216,13 +216,13 @@ def test_api_framework_publish_twice_is_409(world, client, token_for):
 
 # --- pages: a clear message, nothing changed ------------------------------------------------------
 
-@pytest.mark.parametrize("lang, text", [("en", "diesel 2025-11-01–2025-11-30 is not submitted."),
-                                        ("th", "diesel 2025-11-01–2025-11-30 ยังไม่ได้ส่ง")])
+@pytest.mark.parametrize("lang, text", [("en", "Only a submitted record can be sent back."),
+                                        ("th", "ส่งกลับได้เฉพาะรายการที่ส่งแล้ว")])
 def test_page_shows_the_refusal(world, login, lang, text):
     r = _record(world.F1, 11)
     before = _snapshot()
     c = login(world.users["estate"])
-    res = c.post(f"/reporting/records/{r.pk}/verify/", HTTP_ACCEPT_LANGUAGE=lang, follow=True)
+    res = c.post(f"/reporting/records/{r.pk}/return/", {"reason": "why"}, HTTP_ACCEPT_LANGUAGE=lang, follow=True)
     assert res.status_code == 200
     assert text in res.content.decode()
     assert _snapshot() == before

@@ -18,7 +18,6 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ecotown.registry.policies import RegistryAction
@@ -311,8 +310,10 @@ def record_action(request, pk: int, action: str):
             services.submit(request.user, [r])
             messages.success(request, _("Submitted."))
         elif action == "verify":
-            services.verify(request.user, [r])
-            messages.success(request, _("Verified."))
+            # one way to verify: through the review page (what is verified, beside its previous version)
+            access.require(request.user, ReportingAction.VERIFY, r)
+            return redirect(f"{reverse('reporting:org_action', args=[r.organisation_id, 'verify'])}"
+                            f"?year={r.period_start.year}&record={r.pk}")
         elif action == "return":
             services.return_to_draft(request.user, r, request.POST.get("reason", ""))
             messages.success(request, _("Sent back to the preparer."))
