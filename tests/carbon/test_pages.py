@@ -131,3 +131,29 @@ def test_estate_manager_declares_energy_sold_to_members(world, client, settings,
     # withdrawn (quantity 0): counted as bought by both again
     client.post(url, {**body, "quantity": "0"})
     assert EstateEnergySale.objects.count() == 0 and selectors.estate_wide(world.E1, 2025)["co2e_t"] == 6.9986
+
+
+@pytest.mark.parametrize("lang, summary, button", [
+    ("en", "The 2025 inventory of Factory One becomes final with the figures below", "Confirm: make final"),
+    ("th", "บัญชีก๊าซเรือนกระจกปี 2568 ของ", "ยืนยัน: เป็นฉบับสมบูรณ์"),
+])
+def test_make_final_after_a_confirmation_page(world, client, inv, lang, summary, button):
+    client.force_login(world.users["approver"])
+    client.post("/i18n/setlang/", {"language": lang})
+    page = client.get(f"/carbon/inventory/{inv.pk}/").content.decode()
+    assert f'href="/carbon/inventory/{inv.pk}/finalise/" data-testid="finalise"' in page  # a link, not a form
+    n = ChangeRecord.objects.count()
+    confirm = client.get(f"/carbon/inventory/{inv.pk}/finalise/").content.decode()
+    assert summary in confirm and button in confirm
+    assert "3.738 t CO2e" in confirm and "2.738 t CO2e" in confirm   # the total and Scope 1 that become final
+    # a POST without the confirmation changes nothing and says so
+    res = client.post(f"/carbon/inventory/{inv.pk}/finalise/")
+    assert res.status_code == 200 and 'data-testid="not-confirmed"' in res.content.decode()
+    inv.refresh_from_db()
+    assert inv.status == "draft" and ChangeRecord.objects.count() == n
+    res = client.post(f"/carbon/inventory/{inv.pk}/finalise/", {"confirm": "yes"})
+    assert (res.status_code, res["Location"]) == (302, f"/carbon/inventory/{inv.pk}/")
+    inv.refresh_from_db()
+    assert inv.status == "final" and inv.final_totals["co2e_t"] == 3.738
+    again = client.get(f"/carbon/inventory/{inv.pk}/finalise/").content.decode()
+    assert 'data-testid="nothing"' in again and 'data-testid="confirm"' not in again

@@ -64,7 +64,8 @@ class TestCarbonMatrix(PermissionMatrix):
         ApiAction("api options", "/api/carbon/inventories/{o.inv.pk}/options", CHANGE, {"gwp_set": "AR4"}),
         ApiAction("api recompute", "/api/carbon/inventories/{o.inv.pk}/recompute", CHANGE),
         ApiAction("api compute", "/api/carbon/inventories", CHANGE, lambda case, o: {"organisation": o.org.pk, "year": 2025}),
-        Action("finalise", "/carbon/inventory/{o.inv.pk}/finalise/", FINALISE),
+        Detail("finalise: the confirmation page", "/carbon/inventory/{o.inv.pk}/finalise/", FINALISE),
+        Action("finalise", "/carbon/inventory/{o.inv.pk}/finalise/", FINALISE, {"confirm": "yes"}),
         ApiAction("api finalise (2024)", "/api/carbon/inventories/{o.inv_2024.pk}/finalise", FINALISE),
         # estate E1 (its inventory's visibility is the estate's)
         Detail("estate page", "/carbon/estate/{o.org.pk}/?year=2025", keys=["E1"]),

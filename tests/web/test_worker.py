@@ -239,9 +239,26 @@ def test_recompute_says_when_no_worker_runs(world, login, db_queue):
     assert r.status_code == 200
     assert ("No background worker is running — the recompute is queued and will run when it starts. "
             "Please tell the system administrator.") in r.content.decode()
+    # the inventory page keeps saying so after the message has gone, and so does the API
+    page = c.get(f"/carbon/inventory/{inv.pk}/").content.decode()
+    assert ("No background worker is running</strong> — a recompute of this inventory is queued and will run when "
+            "it starts; the figures below are those of the last computation.") in page
+    api = c.get(f"/api/carbon/inventories/{inv.pk}").json()
+    assert api["recompute"] == {"queued": True, "running": False, "worker_missing": True}
+    record(world.F1, "diesel", 1000, "L", "2024-03-01", "2024-03-31")
+    other = c.get(f"/api/carbon/inventories/{carbon.compute_inventory(world.F1, 2024).pk}").json()
+    assert other["recompute"] == {"queued": False, "running": False, "worker_missing": False}
     worker.beat("w1")
     r = c.post(f"/carbon/inventory/{inv.pk}/recompute/", follow=True)
     assert "The inventory is being recomputed." in r.content.decode()
+    page = r.content.decode()
+    assert 'data-testid="worker-missing"' not in page
+    assert ("A recompute is queued: the figures below are those of the last computation and will update when it "
+            "has run.") in page
+    assert worker.process_once("w1") == 2
+    page = c.get(f"/carbon/inventory/{inv.pk}/").content.decode()
+    assert 'data-testid="worker-missing"' not in page and 'data-testid="recompute-queued"' not in page
+    assert c.get(f"/api/carbon/inventories/{inv.pk}").json()["recompute"]["queued"] is False
 
 
 def test_worker_once_runs_the_queue_and_stops(world, db_queue, capsys, django_capture_on_commit_callbacks):

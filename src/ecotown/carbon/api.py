@@ -54,6 +54,7 @@ class InventoryDetailOut(InventoryOut):
     pending_corrections: dict[str, Any]  # corrections awaiting verification and their size ({} when none)
     excluded: list[Any]  # records left out (no factor): [{activity, records, quantity, unit}]
     uncertainty: dict[str, Any]  # {pct (± %, 95 % confidence), method, lines} ({} when nothing counts)
+    recompute: dict[str, bool]  # {queued, running, worker_missing}: a recompute waits (and no worker will run it)
 
 
 class LineFactorOut(Out):
@@ -252,7 +253,8 @@ def _inv_out(i: Inventory, full: bool = False) -> dict:
                   "error": i.error or None, "final_totals": i.final_totals, "finalised_at": i.finalised_at,
                   "restated_at": i.restated_at, "restated_reason": i.restated_reason or None,
                   "pending_corrections": i.pending_corrections or {}, "excluded": i.excluded or [],
-                  "uncertainty": i.uncertainty or {}})
+                  "uncertainty": i.uncertainty or {},
+                  "recompute": services.recompute_waiting(i.organisation_id, i.year)})
     return d
 
 

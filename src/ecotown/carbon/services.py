@@ -654,6 +654,27 @@ def request_recompute(actor, org, year: int) -> None:
     recompute_task.enqueue([org.pk], [int(year)], reason="requested", restated=False)
 
 
+def recompute_waiting(org_id: int, year: int) -> dict:
+    """{queued, running, worker_missing}: whether a recompute of this organisation and year waits in the
+    queue (or runs now), and whether no worker will pick it up. Reads the queue's recompute jobs only."""
+    from django_tasks_db.models import DBTaskResult
+
+    from ecotown.core import worker
+
+    out = {"queued": False, "running": False, "worker_missing": False}
+    if not worker.needs_worker():
+        return out
+    for status, ak in (DBTaskResult.objects.filter(task_path=recompute_task.module_path, status__in=["READY", "RUNNING"])
+                       .order_by("enqueued_at").values_list("status", "args_kwargs")[:500]):
+        args, kwargs = (ak or {}).get("args", []), (ak or {}).get("kwargs", {})
+        orgs = kwargs.get("org_ids", args[0] if args else [])
+        years = kwargs.get("years", args[1] if len(args) > 1 else [])
+        if org_id in orgs and int(year) in [int(y) for y in years]:
+            out["running" if status == "RUNNING" else "queued"] = True
+    out["worker_missing"] = out["queued"] and worker.missing()
+    return out
+
+
 # --------------------------------------------------------------------------------------------
 # Hand-over from reporting: recompute only what changed, in the background
 # --------------------------------------------------------------------------------------------

@@ -132,6 +132,7 @@ def inventory_detail(request, pk: int):
         "can_finalise": access.can(request.user, CarbonAction.FINALISE, inv) and inv.status in (
             Inventory.Status.DRAFT, Inventory.Status.RESTATED),
         "pending": _pending(inv),
+        "recompute": services.recompute_waiting(inv.organisation_id, inv.year),
         "options": OptionsForm(initial={"gwp_set": inv.gwp_set, "previous_edition": inv.previous_edition}),
     })
 
@@ -204,10 +205,18 @@ def inventory_recompute(request, pk: int):
 
 
 @login_required
-@require_POST
 def inventory_finalise(request, pk: int):
+    """Make final — after a confirmation page that shows what becomes final (totals, records used,
+    corrections still waiting, sources left out): the POST acts only with `confirm`."""
     inv = _inventory(request, pk)
     access.require(request.user, CarbonAction.FINALISE, inv)
+    if request.method != "POST" or request.POST.get("confirm") != "yes":
+        return render(request, "carbon/finalise.html", {
+            "inv": inv, "org": inv.organisation, "pending": _pending(inv),
+            "disc": disclosure.in_lang(disclosure.build(inv), _ui_lang()),
+            "recompute": services.recompute_waiting(inv.organisation_id, inv.year),
+            "can_finalise": inv.status in (Inventory.Status.DRAFT, Inventory.Status.RESTATED),
+            "unconfirmed": request.method == "POST"})
     try:
         services.finalise(request.user, inv)
     except ValidationError as exc:
