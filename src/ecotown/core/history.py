@@ -20,6 +20,50 @@ from django.db import models, transaction
 
 _writing: contextvars.ContextVar[bool] = contextvars.ContextVar("ecotown_history_writing", default=False)
 
+# --- what follows a write: derived tables kept in step, in the same transaction ---------------------
+# An app that keeps a summary of a tracked model (reporting's month states of activity records) registers
+# `after_write(Model, fn)`; `fn(objs)` is then called after every save, delete and bulk_create of Model
+# (objects as written, and for a save the object as it was; a deleted one keeps its fields), inside the writing transaction — so the summary
+# commits or rolls back with the change. Inside `batch()` the calls are gathered and made once at its end.
+_after: dict[type, list] = {}
+_pending: contextvars.ContextVar[dict | None] = contextvars.ContextVar("ecotown_history_pending", default=None)
+
+
+def after_write(model: type, fn) -> None:
+    fns = _after.setdefault(model, [])
+    if fn not in fns:
+        fns.append(fn)
+
+
+def _written(model: type, objs: list) -> None:
+    fns = _after.get(model)
+    if not fns or not objs:
+        return
+    pending = _pending.get()
+    if pending is not None:
+        pending.setdefault(model, []).extend(objs)
+        return
+    for fn in fns:
+        fn(objs)
+
+
+@contextmanager
+def batch():
+    """Gather the after-write calls of the block and make them once, at its end (a workflow moving
+    200 records refreshes a summary once, not 200 times). Nested blocks join the outer one."""
+    if _pending.get() is not None:
+        yield
+        return
+    token = _pending.set({})
+    try:
+        yield
+        pending = _pending.get()
+    finally:
+        _pending.reset(token)
+    for model, objs in pending.items():
+        for fn in _after.get(model, []):
+            fn(objs)
+
 
 class UntrackedWrite(RuntimeError):
     """A tracked model was written without going through ecotown.core.history."""
@@ -146,7 +190,7 @@ def save(actor, obj: TrackedModel, note: str = "", *, validate: bool = True,
     `event` = (code, from state, to state) when the change is a workflow transition
     (`ecotown.core.workflow.transition` passes it)."""
     creating = obj._state.adding or obj.pk is None
-    before = None
+    before = old = None
     if not creating:
         old = type(obj).objects.filter(pk=obj.pk).first()
         before = old.snapshot() if old is not None else None
@@ -155,6 +199,7 @@ def save(actor, obj: TrackedModel, note: str = "", *, validate: bool = True,
     with writing():
         obj.save()
     after = obj.snapshot()
+    _written(type(obj), [obj] if old is None else [old, obj])  # (both: a change may move it to another year)
     if before == after and event is None:
         return obj
     _record(actor, obj, "create" if creating else "update", before, after, note, event)
@@ -169,6 +214,7 @@ def delete(actor, obj: TrackedModel, note: str = "") -> None:
     with writing():
         obj.delete()
     obj.pk = pk
+    _written(type(obj), [obj])
 
 
 @transaction.atomic
@@ -198,8 +244,10 @@ def bulk_create(actor, objs: list[TrackedModel], note: str = "", batch_size: int
             _fast_insert(connection, model, part)
             _fast_history(connection, actor, part, note)
             created.extend(part)
-        return created
-    return _bulk_create_orm(actor, objs, note, batch_size)
+    else:
+        created = _bulk_create_orm(actor, objs, note, batch_size)
+    _written(model, created)
+    return created
 
 
 def _bulk_create_orm(actor, objs, note, batch_size):

@@ -236,7 +236,7 @@ def transition(actor, objects, name: str, reason: str = "", *, note: str | None 
     if not objs:
         return []
     reason = (reason or "").strip()
-    with transaction.atomic():
+    with transaction.atomic(), history.batch():
         specs = [spec_for(type(o)) for o in objs]
         for o, s in zip(objs, specs):
             if name not in s.table.transitions:

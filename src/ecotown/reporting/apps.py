@@ -15,3 +15,10 @@ class ReportingConfig(AppConfig):
 
         access.register(policies.POLICIES)
         workflows.register()
+
+        from ecotown.core import history
+
+        from . import month_states
+        from .models import ActivityRecord
+
+        history.after_write(ActivityRecord, month_states.written)

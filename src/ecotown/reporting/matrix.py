@@ -10,8 +10,9 @@ A month of a factory is, from its current activity records overlapping the month
 Rows are the factories the user may see (`ecotown.access`: authority staff all, an estate manager its
 estates' factories, a factory user its own, an auditor those of an assignment in force), grouped by
 estate. A page costs a fixed number of queries whatever the number of factories: the page of factories,
-their count, and one query for the states of the page's factories (see `cells`). The state filter is
-answered in SQL (EXISTS per month) so that pagination stays in the database.
+their count, and one query for the states of the page's factories (see `cells`). Both read the month
+states kept per factory and year (`models.MonthStates`, `month_states`), so the state filter is one
+indexed EXISTS per factory and pagination stays in the database.
 """
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ from ecotown import access
 from ecotown.registry import search
 from ecotown.registry.models import Kind, Organisation
 
-from .models import ActivityRecord, State
+from .models import MonthStates, State
 
 NONE, DRAFT, SUBMITTED, VERIFIED, LATE = "none", "draft", "submitted", "verified", "late"
 CELL_STATES = (NONE, DRAFT, SUBMITTED, VERIFIED, LATE)
@@ -47,7 +48,6 @@ HELP = {
     LATE: gettext_lazy("the deadline has passed and nothing was submitted"),
 }
 REPORTED = (State.SUBMITTED, State.VERIFIED, State.LOCKED)
-_BIT = {State.DRAFT: 1, State.SUBMITTED: 2, State.VERIFIED: 4, State.LOCKED: 4}
 
 
 @dataclass
@@ -72,45 +72,42 @@ def estates(user) -> QuerySet:
             .order_by("name_th", "pk"))
 
 
-def _records(org_ref, start: dt.date, end: dt.date, states) -> Exists:
-    return Exists(ActivityRecord.objects.filter(organisation_id=org_ref, is_current=True, state__in=states,
-                                                period_start__lte=end, period_end__gte=start))
-
-
-def _month_bounds(year: int, month: int) -> tuple[dt.date, dt.date]:
-    start = dt.date(year, month, 1)
-    end = dt.date(year + (month == 12), month % 12 + 1, 1) - dt.timedelta(days=1)
-    return start, end
+def _month_q(m: int, state: str, passed: bool) -> Q | None:
+    """The condition on a MonthStates row for month `m` in `state` (None: the state cannot hold)."""
+    f = f"m{m}"
+    if state == VERIFIED:
+        return Q(**{f"{f}__in": [4, 5]})
+    if state == SUBMITTED:
+        return Q(**{f"{f}__in": [2, 3, 6, 7]})
+    if state == DRAFT:
+        return None if passed else Q(**{f: 1})
+    if state == LATE:
+        return None if not passed else Q(**{f"{f}__lt": 2})
+    if state == NONE:
+        return None if passed else Q(**{f: 0})
+    return None
 
 
 def state_q(year: int, state: str, months, today: dt.date, due: dict[int, dt.date]) -> Q:
-    """Organisations with at least one of `months` of `year` in `state` (for Organisation querysets)."""
+    """Organisations with at least one of `months` of `year` in `state` (for Organisation querysets).
+
+    One indexed lookup of the organisation's MonthStates row: a month with nothing reported has no bits,
+    so for late and not reported "no row" counts too — answered as NOT EXISTS a row where every such
+    month has something."""
     ref = OuterRef("pk")
-    q = Q(pk__in=[])
-    for m in months:
-        start, end = _month_bounds(year, m)
-        passed = due[m] < today
-        reported = _records(ref, start, end, REPORTED)
-        if state == VERIFIED:
-            cond = _records(ref, start, end, (State.VERIFIED, State.LOCKED)) & ~_records(ref, start, end, (State.SUBMITTED,))
-        elif state == SUBMITTED:
-            cond = _records(ref, start, end, (State.SUBMITTED,))
-        elif state == LATE:
-            if not passed:
-                continue
-            cond = ~reported
-        elif state == DRAFT:
-            if passed:
-                continue
-            cond = ~reported & _records(ref, start, end, (State.DRAFT,))
-        elif state == NONE:
-            if passed:
-                continue
-            cond = ~_records(ref, start, end, (State.DRAFT,) + REPORTED)
-        else:
-            continue
-        q |= Q(cond)
-    return q
+    rows = MonthStates.objects.filter(organisation_id=ref, year=year)
+    conds = [c for c in (_month_q(m, state, due[m] < today) for m in months) if c is not None]
+    if not conds:
+        return Q(pk__in=[])
+    if state in (LATE, NONE):
+        every_reported = Q()
+        for c in conds:
+            every_reported &= ~c
+        return ~Q(Exists(rows.filter(every_reported)))
+    anyq = Q(pk__in=[])
+    for c in conds:
+        anyq |= c
+    return Q(Exists(rows.filter(anyq)))
 
 
 def factories(user, f: Filter, today: dt.date | None = None, due: dict[int, dt.date] | None = None) -> QuerySet:
@@ -129,21 +126,14 @@ def factories(user, f: Filter, today: dt.date | None = None, due: dict[int, dt.d
 
 def cells(user, org_ids, year: int, today: dt.date | None = None,
           due: dict[int, dt.date] | None = None) -> dict[int, list[str]]:
-    """org id -> the twelve states of `year` (one query, whatever the number of organisations)."""
+    """org id -> the twelve states of `year` (one query, whatever the number of organisations). The rows
+    are of organisations the user sees (the caller's list); their month states say no more than that."""
     today = today or timezone.localdate()
     due = due or deadlines(year)
-    first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
     bits: dict[int, list[int]] = {pk: [0] * 12 for pk in org_ids}
     if bits:
-        qs = access.visible(user, ActivityRecord.objects.filter(
-            organisation_id__in=list(bits), is_current=True, period_start__lte=last, period_end__gte=first))
-        for org_id, start, end, state in qs.values_list("organisation_id", "period_start", "period_end",
-                                                        "state").distinct().order_by():
-            lo = 1 if start < first else start.month
-            hi = 12 if end > last else end.month
-            row = bits[org_id]
-            for m in range(lo, hi + 1):
-                row[m - 1] |= _BIT.get(state, 0)
+        for s in MonthStates.objects.filter(organisation_id__in=list(bits), year=year):
+            bits[s.organisation_id] = s.months()
     return {pk: [_state(b, due[m + 1] < today) for m, b in enumerate(row)] for pk, row in bits.items()}
 
 

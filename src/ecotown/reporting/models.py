@@ -282,3 +282,32 @@ class ImportJob(OrganisationOwned):
     batch = models.ForeignKey(ImportBatch, null=True, on_delete=models.SET_NULL, related_name="+")
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+
+class MonthStates(models.Model):
+    """Derived, never edited: per organisation and year, which states its current activity records of
+    each month are in — a bit set per month (1 draft, 2 submitted, 4 verified or locked; 0 nothing).
+    Kept in step by `reporting.month_states` inside every write of an activity record (the history
+    hook), so that the completeness matrix filters 70,000 factories by one indexed row each. No row:
+    nothing reported that year."""
+
+    organisation = models.ForeignKey("registry.Organisation", on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    m1 = models.PositiveSmallIntegerField(default=0)
+    m2 = models.PositiveSmallIntegerField(default=0)
+    m3 = models.PositiveSmallIntegerField(default=0)
+    m4 = models.PositiveSmallIntegerField(default=0)
+    m5 = models.PositiveSmallIntegerField(default=0)
+    m6 = models.PositiveSmallIntegerField(default=0)
+    m7 = models.PositiveSmallIntegerField(default=0)
+    m8 = models.PositiveSmallIntegerField(default=0)
+    m9 = models.PositiveSmallIntegerField(default=0)
+    m10 = models.PositiveSmallIntegerField(default=0)
+    m11 = models.PositiveSmallIntegerField(default=0)
+    m12 = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["organisation", "year"], name="uniq_month_states")]
+
+    def months(self) -> list[int]:
+        return [getattr(self, f"m{m}") for m in range(1, 13)]
