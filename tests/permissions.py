@@ -254,6 +254,9 @@ PAGE_ROUTES: dict[str, Route] = {
     "registrations/": Route("signed-in, accounts.RegistrationRequest:approve_registration"),
     "registrations/<int:pk>/decide/": P("accounts.RegistrationRequest:approve_registration", "tests/web/test_accounts.py"),
     "notifications/": Route("signed-in, core.Notification:view"),
+    "downloads/": P("signed-in, core.Download:view", "tests/web/test_downloads.py"),
+    "downloads/<uuid:pk>/": P("core.Download:view", "tests/web/test_downloads.py"),
+    "downloads/<uuid:pk>/file": P("core.Download:view", "tests/web/test_downloads.py"),
     # anyone may search; what is found is filtered by access.visible (organisations, reported months) and
     # access.public (estate pages) — per role in tests/web/test_permission_matrix.py and tests/web/test_search.py
     "search/": PUBLIC,

@@ -18,6 +18,7 @@ reason, so a new route fails here until it is linted too. ``ECOTOWN_LINT_DUMP=FI
 """
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import os
@@ -116,6 +117,9 @@ def _samples(d) -> dict[str, list[str]]:
         "reporting/records/<int:pk>/": [f"/reporting/records/{rec.pk}/"],
         "reporting/records/<int:pk>/edit/": [f"/reporting/records/{d['draft_record'].pk}/edit/"],
         "reporting/jobs/<uuid:pk>/": [f"/reporting/jobs/{d['job'].pk}/"],
+        "downloads/": ["/downloads/"],
+        "downloads/<uuid:pk>/": [f"/downloads/{d['download'].pk}/", f"/downloads/{d['download_waiting'].pk}/"],
+        "downloads/<uuid:pk>/file": [f"/downloads/{d['download'].pk}/file"],
         "reporting/imports/<int:pk>/": [f"/reporting/imports/{d['batch'].pk}/"],
         "reporting/completeness/": ["/reporting/completeness/"],
         "reporting/calendar/": ["/reporting/calendar/"],
@@ -165,6 +169,19 @@ def _demo_objects():
     job = ImportJob.objects.filter(organisation=factory_a).first()
     if job is None:  # the demo queues no upload: one finished job of factory A, as an upload leaves it
         job = _finished_job(factory_a)
+    from django.utils import timezone, translation
+
+    from ecotown.core import downloads
+    from ecotown.core.models import Download
+
+    manager = User.objects.get(username="estate-manager")
+    with translation.override("th"):
+        ready = Download.objects.create(user=manager, builder="reporting.matrix", language="th",
+                                        params={"year": timezone.localdate().year - 1, "estate": None, "state": "",
+                                                "month": None, "q": ""}, title_th="ความครบถ้วน", title_en="Completeness")
+        downloads.run(str(ready.pk))
+    waiting = Download.objects.create(user=manager, builder="reporting.matrix", params=ready.params,
+                                      title_th="ความครบถ้วน", title_en="Completeness")
     result = AssessmentResult.objects.filter(organisation=factory_a).select_related("assessment").first() or \
         AssessmentResult.objects.select_related("assessment").first()
     return {
@@ -181,6 +198,7 @@ def _demo_objects():
         "enquiry": Enquiry.objects.first(),
         "batch": ImportBatch.objects.filter(organisation=factory_a).first() or ImportBatch.objects.first(),
         "job": job,
+        "download": ready, "download_waiting": waiting,
         "user": User.objects.get(username="factory-a"),
         "membership": Membership.objects.filter(user__username="factory-a").first(),
         "invitation_token": token,
@@ -537,6 +555,7 @@ def test_every_route_is_linted_or_says_why_not():
     class _Any:
         pk = 1
         activity = "x"
+        period_start = dt.date(2025, 1, 1)
 
     sampled = set(_samples(defaultdict(_Any)))
     routes = set(page_routes())

@@ -309,3 +309,37 @@ class ScheduledRun(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["job", "day"], name="core_scheduled_run_once_a_day")]
         ordering = ["-day", "job"]
+
+
+class Download(models.Model):
+    """A file built in the background for one user (a big export): queued → running → done | failed.
+    What builds it is a registered builder (`ecotown.core.downloads`); only its user sees it."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("waiting in the queue")
+        RUNNING = "running", _("being prepared")
+        DONE = "done", _("ready")
+        FAILED = "failed", _("failed")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="downloads")
+    builder = models.CharField(max_length=60)
+    params = models.JSONField(default=dict)
+    language = models.CharField(max_length=5, default="th")
+    title_th = models.CharField(max_length=300)
+    title_en = models.CharField(max_length=300)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    name = models.CharField(max_length=255, blank=True)
+    file = models.FileField(upload_to="downloads/%Y/%m/", blank=True)
+    size = models.PositiveBigIntegerField(default=0)
+    rows = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["user", "created_at"])]
+
+    def title(self, lang: str) -> str:
+        return self.title_en if lang == "en" else self.title_th

@@ -5,7 +5,7 @@ from django.db.models import QuerySet
 
 from ecotown.access import Action, OrganisationOwnedPolicy, Policy, Principal, decide
 
-from .models import (ChangeRecord, Notification, OrganisationOwned, ReferenceEdition, Task, TaskState, UploadedFile, Workflow,
+from .models import (ChangeRecord, Download, Notification, OrganisationOwned, ReferenceEdition, Task, TaskState, UploadedFile, Workflow,
                      WorkflowState)
 
 
@@ -44,6 +44,10 @@ class NotificationPolicy(Policy):
 
     def visible(self, p: Principal, qs: QuerySet) -> QuerySet:
         return qs.filter(user_id=p.user_id) if p.authenticated else qs.none()
+
+
+class DownloadPolicy(NotificationPolicy):
+    """A file built in the background is its user's alone (it holds what that user may see)."""
 
 
 class WorkflowDefinitionPolicy(Policy):
@@ -92,6 +96,7 @@ POLICIES = {
     OrganisationOwned: OrganisationOwnedPolicy(),
     ChangeRecord: ChangeRecordPolicy(),
     Notification: NotificationPolicy(),
+    Download: DownloadPolicy(),
     ReferenceEdition: ReferenceEditionPolicy(),
     UploadedFile: OrganisationOwnedPolicy(),
     Workflow: WorkflowDefinitionPolicy(),

@@ -16,3 +16,17 @@ def apply_pdpa_retention() -> dict:
     from ecotown.core.pdpa import apply_retention
 
     return apply_retention()
+
+
+@task()
+def build_download(download_id: str) -> str:
+    from ecotown.core.downloads import run
+
+    return run(download_id)
+
+
+@task()
+def expire_downloads() -> int:
+    from ecotown.core.downloads import expire
+
+    return expire()

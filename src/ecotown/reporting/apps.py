@@ -22,3 +22,9 @@ class ReportingConfig(AppConfig):
         from .models import ActivityRecord
 
         history.after_write(ActivityRecord, month_states.written)
+
+        from ecotown.core import downloads
+
+        from . import matrix_export
+
+        downloads.register("reporting.matrix", matrix_export.build)

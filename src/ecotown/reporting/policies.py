@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 from ecotown.access import Action, OrganisationOwnedPolicy, Policy, Principal, decide, principal
 from ecotown.accounts.roles import Role
 
-from .models import ImportBatch, ImportJob, QualityFlag, Reminder, ReportingCalendar, ReportingPeriod, ReviewedRecord
+from .models import ImportBatch, ImportJob, MonthStates, QualityFlag, Reminder, ReportingCalendar, ReportingPeriod, ReviewedRecord
 
 
 class ReportingAction(StrEnum):
@@ -80,6 +80,13 @@ class ImportJobPolicy(Policy):
         return qs.filter(user_id=p.user_id) if p.authenticated else qs.none()
 
 
+class MonthStatesPolicy(OrganisationOwnedPolicy):
+    """The derived month states of a factory: seen with the organisation; written only by
+    `reporting.month_states` (the history hook)."""
+
+    read_only = True
+
+
 class ReminderPolicy(OrganisationOwnedPolicy):
     """Reminders sent: seen with the organisation; written only by the reminder task."""
 
@@ -113,4 +120,5 @@ POLICIES = {
     ReportingPeriod: CalendarPolicy(),
     ImportJob: ImportJobPolicy(),
     Reminder: ReminderPolicy(),
+    MonthStates: MonthStatesPolicy(),
 }

@@ -1,11 +1,11 @@
 """Reporting pages (thin: parse, call a service or selector, render)."""
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import io
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -644,8 +644,6 @@ def calendar_page(request):
 # --- completeness as a matrix: factories × months -----------------------------------------------
 
 MATRIX_PAGE_SIZE = 50
-# colour-blind-safe fills (Okabe–Ito) shared by the page (ecotown.css) and the workbook
-MATRIX_FILLS = {"none": "E9ECEF", "draft": "F0E442", "submitted": "56B4E9", "verified": "009E73", "late": "D55E00"}
 
 
 def _matrix_filter(request):
@@ -696,75 +694,30 @@ def completeness_matrix(request):
         "estates": matrix.estates(request.user), "legend": legend, "labels": matrix.LABELS, "icons": matrix.ICONS,
         "years": list(range(this_year, this_year - 5, -1)),
         "export_query": request.GET.urlencode(),
+        "export_background": page.paginator.count > settings.ECOTOWN_INLINE_EXPORT_ROWS,
         "can_completeness": access.can(request.user, ReportingAction.COMPLETENESS),
     })
 
 
 @login_required
 def completeness_matrix_export(request):
-    """The matrix as a workbook: every row of the filter (not only a page), Thai headers and B.E. years for
-    Thai readers, each cell the state in words with its colour."""
-    import openpyxl
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Alignment, Font, PatternFill
+    """The matrix as a workbook: every row of the filter (not only a page). Up to
+    ECOTOWN_INLINE_EXPORT_ROWS rows it is the response; more are built by the worker (a download the user
+    is sent to, and notified of when ready)."""
+    from ecotown.core import downloads
 
-    from . import matrix
+    from . import matrix, matrix_export
 
     f = _matrix_filter(request)
-    lang = _lang()
-    today = timezone.localdate()
-    due = matrix.deadlines(f.year)
-    wb = openpyxl.Workbook(write_only=True)
-    ws = wb.create_sheet(_("Completeness"))
-    ws.freeze_panes = "D2"
-    for col, width in zip("ABC", (34, 44, 18)):
-        ws.column_dimensions[col].width = width
-    bold = Font(bold=True)
-    months = [dates.month_label(dt.date(f.year, m, 1), lang) for m in range(1, 13)]
-    header = [_("estate or port"), _("Factory"), _("DIW registration number")] + months
-    ws.append([_cell(ws, WriteOnlyCell, v, font=bold, alignment=Alignment(wrap_text=True)) for v in header])
-    fills = {s: PatternFill("solid", fgColor=c) for s, c in MATRIX_FILLS.items()}
-    white = {s: Font(color="FFFFFF" if s in ("verified", "late") else "000000") for s in MATRIX_FILLS}
-    words = {s: f"{matrix.ICONS[s]} {matrix.LABELS[s]}" for s in matrix.CELL_STATES}
-    # one styled cell per state; every cell of the sheet copies its style array (setting fill and font
-    # on each of 70,000 × 12 cells hashed the style objects every time: 90 % of the export's time)
-    styled = {s: _cell(ws, WriteOnlyCell, words[s], fill=fills[s], font=white[s]) for s in matrix.CELL_STATES}
-    qs = matrix.factories(request.user, f, today, due)
-    chunk: list = []
-
-    def state_cell(s):
-        c = WriteOnlyCell(ws, value=words[s])
-        c._style = copy.copy(styled[s]._style)
-        return c
-
-    def flush():
-        for r in matrix.rows(request.user, chunk, f.year, today, due):
-            detail = getattr(r.org, "factory", None)
-            ws.append([r.org.parent.name if r.org.parent_id else "", r.org.name, detail.diw_number if detail else ""]
-                      + [state_cell(s) for _m, s in r.months])
-        chunk.clear()
-
-    for org in qs.iterator(chunk_size=2000):
-        chunk.append(org)
-        if len(chunk) >= 2000:
-            flush()
-    flush()
-    legend = wb.create_sheet(_("Legend"))
-    legend.append([_cell(legend, WriteOnlyCell, _("state"), font=bold), _cell(legend, WriteOnlyCell, _("meaning"), font=bold)])
-    for s in matrix.CELL_STATES:
-        legend.append([_cell(legend, WriteOnlyCell, words[s], fill=fills[s], font=white[s]), str(matrix.HELP[s])])
-    out = io.BytesIO()
-    wb.save(out)
-    return _xlsx(out.getvalue(), f"ecotown-completeness-{dates.year_label(f.year, lang)}.xlsx")
+    n = matrix.factories(request.user, f).count()
+    if n <= settings.ECOTOWN_INLINE_EXPORT_ROWS:
+        built = matrix_export.build(request.user, f, _lang())
+        return _xlsx(built.data, built.name)
+    d = downloads.request(request.user, "reporting.matrix", matrix_export.params(f),
+                          **matrix_export.titles(f, n))
+    return redirect("download", pk=d.pk)
 
 
 def _reader_era(request):
     user = request.user
     return user.buddhist_era if _lang() == "th" and user.is_authenticated else None
-
-
-def _cell(ws, cls, value, **style):
-    c = cls(ws, value=str(value))
-    for k, v in style.items():
-        setattr(c, k, v)
-    return c

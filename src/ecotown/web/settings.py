@@ -187,7 +187,12 @@ ECOTOWN_WORKER_WAIT_SECONDS = float(os.environ.get("ECOTOWN_WORKER_WAIT_SECONDS"
 ECOTOWN_SCHEDULE = {
     "reporting_reminders": ("ecotown.reporting.tasks.send_reminders", os.environ.get("ECOTOWN_REMINDERS_AT", "07:00")),
     "pdpa_retention": ("ecotown.core.tasks.apply_pdpa_retention", os.environ.get("ECOTOWN_RETENTION_AT", "02:00")),
+    "expire_downloads": ("ecotown.core.tasks.expire_downloads", os.environ.get("ECOTOWN_RETENTION_AT", "02:00")),
 }
+# files built in the background for a user (big exports) are kept this many days
+ECOTOWN_DOWNLOAD_DAYS = int(os.environ.get("ECOTOWN_DOWNLOAD_DAYS", "7"))
+# an export of more rows than this is built in the background (a download with a notification)
+ECOTOWN_INLINE_EXPORT_ROWS = int(os.environ.get("ECOTOWN_INLINE_EXPORT_ROWS", "5000"))
 
 # Security headers (HTTPS settings switch on with ECOTOWN_HTTPS=1 behind a TLS proxy).
 SESSION_COOKIE_HTTPONLY = True

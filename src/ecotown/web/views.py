@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import mimetypes
 
 from django import forms
 from django.conf import settings
@@ -10,7 +11,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Count
-from django.http import FileResponse, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -451,3 +452,41 @@ def search_suggest(request):
 
     res = global_search.run(request.user, request.GET.get("q") or request.GET.get("search", ""), limit=5)
     return render(request, "_search_suggest.html", {"res": res, "q": res.text})
+
+
+def _download(request, pk):
+    from ecotown.core.models import Download
+
+    return access.get_or_404(request.user, Download.objects.all(), pk=pk)
+
+
+@login_required
+def downloads(request):
+    """The files built in the background for the user (big exports), newest first."""
+    from ecotown.core.models import Download
+
+    items = access.visible(request.user, Download.objects.all())[:50]
+    return render(request, "downloads.html", {"items": items, "days": settings.ECOTOWN_DOWNLOAD_DAYS})
+
+
+@login_required
+def download_page(request, pk):
+    """One download: its state while the worker builds it (the fragment polls), the file when ready."""
+    from ecotown.core import worker
+
+    d = _download(request, pk)
+    waiting = d.status in ("queued", "running")
+    ctx = {"d": d, "waiting": waiting, "worker_missing": waiting and worker.missing()}
+    template = "_download_state.html" if request.headers.get("HX-Request") else "download.html"
+    return render(request, template, ctx)
+
+
+@login_required
+def download_file(request, pk):
+    d = _download(request, pk)
+    if d.status != "done" or not d.file:
+        raise Http404
+    response = FileResponse(d.file.open("rb"), as_attachment=True, filename=d.name,
+                            content_type=mimetypes.guess_type(d.name)[0] or "application/octet-stream")
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
