@@ -74,9 +74,9 @@ def test_the_completeness_matrix_reads_without_colour_filters_and_opens_a_month(
     shot(page, "matrix-estate-manager-1366-en")
     href = first_march.get_attribute("href")
     first_march.click()
-    page.wait_for_url(re.compile(r"/reporting/org/\d+/\?year=\d{4}#m-3$"))
+    page.wait_for_url(re.compile(r"/reporting/org/\d+/\?year=\d{4}#month-3$"))
     assert page.url.endswith(href)
-    expect(page.locator("#m-3")).to_be_visible()
+    expect(page.locator("#month-3")).to_be_visible()
     _thai(page)
 
 

@@ -110,13 +110,13 @@ def test_rows_are_grouped_by_estate_and_each_cell_reads_without_colour_and_links
     cells = re.findall(r'<a class="et-cell et-cell-(\w+)" data-state="\w+" href="([^"]+)" title="([^"]+)">'
                        r'<span aria-hidden="true">(.)</span><span class="visually-hidden">([^<]+)</span>', row)
     assert len(cells) == 12
-    assert cells[0] == ("verified", f"/reporting/org/{w.F1.pk}/?year=2025#m-1", "Jan 2025: verified", "✓",
+    assert cells[0] == ("verified", f"/reporting/org/{w.F1.pk}/?year=2025#month-1", "Jan 2025: verified", "✓",
                         "Jan 2025: verified")
     assert cells[1][0] == "submitted" and cells[1][3] == "↑" and cells[1][4] == "Feb 2025: submitted"
     assert cells[2][0] == "late" and cells[2][3] == "!" and cells[2][4] == "Mar 2025: late"
-    # the month's anchor exists on the factory's page
+    # every month's anchor exists on the factory's page, an empty month's too (F1 reported nothing in May–Oct)
     page = client.get(f"/reporting/org/{w.F1.pk}/?year=2025").content.decode()
-    assert 'id="m-1"' in page and 'id="m-4"' in page
+    assert all(f'id="month-{m}"' in page for m in range(1, 13))
     # Thai: B.E. months and Thai words
     th = client.get("/reporting/completeness/matrix/?year=2025", HTTP_ACCEPT_LANGUAGE="th").content.decode()
     assert "ม.ค. 2568: ตรวจสอบแล้ว" in th

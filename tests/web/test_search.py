@@ -91,15 +91,15 @@ def test_a_factory_and_a_month_find_the_reported_month(world, client):
     html = client.get("/search/", {"q": "Factory มี.ค. 2568"}, HTTP_ACCEPT_LANGUAGE="th").content.decode()
     months = html.split('data-testid="search-months"')[1].split("</ul>")[0]
     assert re.findall(r'<a href="([^"]+)" class="me-auto">([^<]+)</a>', months) == [
-        (f"/reporting/org/{w.F1.pk}/?year=2025#m-3", "Factory One (ไทย) · มี.ค. 2568"),
-        (f"/reporting/org/{w.F2.pk}/?year=2025#m-3", "Factory Two (ไทย) · มี.ค. 2568"),
+        (f"/reporting/org/{w.F1.pk}/?year=2025#month-3", "Factory One (ไทย) · มี.ค. 2568"),
+        (f"/reporting/org/{w.F2.pk}/?year=2025#month-3", "Factory Two (ไทย) · มี.ค. 2568"),
     ]
     assert re.findall(r'et-cell-(\w+)">', months) == ["verified", "late"]
     client.force_login(w.users["preparer2"])  # F2 only
     html = client.get("/search/", {"q": "Factory 2025-03"}, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     months = html.split('data-testid="search-months"')[1].split("</ul>")[0]
     assert re.findall(r'<a href="([^"]+)" class="me-auto">([^<]+)</a>', months) == [
-        (f"/reporting/org/{w.F2.pk}/?year=2025#m-3", "Factory Two · Mar 2025")]
+        (f"/reporting/org/{w.F2.pk}/?year=2025#month-3", "Factory Two · Mar 2025")]
 
 
 def test_suggestions_are_a_short_htmx_list_with_a_link_to_every_result(world, client):

@@ -684,7 +684,7 @@ def completeness_matrix(request):
     for r in page.object_list:
         r.url = reverse("reporting:org", args=[r.org.pk]) + f"?year={f.year}"
         r.cells_html = mark_safe("".join(
-            f'<td class="text-center p-1"><a class="et-cell et-cell-{s}" data-state="{s}" href="{r.url}#m-{m}" '
+            f'<td class="text-center p-1"><a class="et-cell et-cell-{s}" data-state="{s}" href="{r.url}#month-{m}" '
             f'title="{words[m, s]}"><span aria-hidden="true">{matrix.ICONS[s]}</span>'
             f'<span class="visually-hidden">{words[m, s]}</span></a></td>' for m, s in r.months))
     legend = [(s, matrix.LABELS[s], matrix.ICONS[s], matrix.HELP[s]) for s in matrix.CELL_STATES]

@@ -114,7 +114,7 @@ def run(user, text: str, limit: int = 20) -> Results:
             for o in with_records:
                 s = states[o.pk][m - 1]
                 res.months.append(Hit("month", f"{o.name} · {label}", _("reported activity data"),
-                                      reverse("reporting:org", args=[o.pk]) + f"?year={year}#m-{m}",
+                                      reverse("reporting:org", args=[o.pk]) + f"?year={year}#month-{m}",
                                       s, str(matrix.LABELS[s])))
     estates_qs = Organisation.objects.filter(kind__in=ESTATE_KINDS)
     seen = access.visible_orgs(user, estates_qs) if signed_in else estates_qs.none()
