@@ -220,7 +220,7 @@ def test_template_round_trip_skips_example_row(world):
     assert wb.sheetnames == ["data", "lists", "help", "_ecotown"]
     assert wb["lists"].sheet_state == "hidden"
     ws = wb["data"]
-    assert ws["A1"].value.startswith("period_start\nวันเริ่มต้นงวด")
+    assert ws["A1"].value == "วันเริ่มต้นงวด\nPeriod start"   # names, no column code
     assert ws["A2"].number_format == "[$-1070000]d/m/yyyy;@"
     # activity, unit and (issue 9) the data source
     assert {str(dv.sqref) for dv in ws.data_validations.dataValidation} == {"C2:C5000", "E2:E5000", "H2:H5000"}

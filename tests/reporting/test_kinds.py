@@ -74,8 +74,7 @@ def headcount():
 def test_a_kind_declared_elsewhere_gets_the_whole_pipeline(world, headcount, tmp_path, capsys):
     assert headcount.template_mark == "ecotown-reporting-headcount"
     wb = openpyxl.load_workbook(io.BytesIO(imports.build_template(world.F1, 2025, "en", headcount)))
-    assert [c.value for c in wb["data"][1]] == ["month\nเดือนที่นับ (Month counted)", "staff\nคน (Staff)",
-                                                "note\nหมายเหตุ (Note)"]
+    assert [c.value for c in wb["data"][1]] == ["Month counted\nเดือนที่นับ", "Staff\nคน", "Note\nหมายเหตุ"]
     assert [r for r in wb["_ecotown"].iter_rows(values_only=True)][5] == ("kind", "headcount")
     # CSV
     result = services.import_records("headcount", world.users["preparer"], world.F1,
@@ -145,8 +144,8 @@ def test_production_template(world):
     assert wb.sheetnames == ["data", "lists", "help", "_ecotown"]
     assert (wb["lists"].sheet_state, wb["_ecotown"].sheet_state) == ("hidden", "veryHidden")
     ws = wb["data"]
-    assert [c.value for c in ws[1]] == ["period_start\nวันเริ่มต้นงวด (Period start)", "period_end\nวันสิ้นสุดงวด (Period end)",
-                                        "product\nผลิตภัณฑ์ (Product)", "quantity\nปริมาณ (Quantity)", "note\nหมายเหตุ (Note)"]
+    assert [c.value for c in ws[1]] == ["วันเริ่มต้นงวด\nPeriod start", "วันสิ้นสุดงวด\nPeriod end", "ผลิตภัณฑ์\nProduct",
+                                        "ปริมาณ\nQuantity", "หมายเหตุ\nNote"]
     assert [(str(dv.sqref), dv.formula1) for dv in ws.data_validations.dataValidation] == [("C2:C5000", "=lists!$A$2:$A$2")]
     assert [c.value for c in wb["lists"]["A"]] == ["product", f"{product.pk} | ชิ้นส่วน (piece)"]
     assert (ws["A2"].value, ws["C2"].value, ws["D2"].value) == (dt.datetime(2025, 1, 1), f"{product.pk} | ชิ้นส่วน (piece)", 1000)
@@ -260,7 +259,7 @@ def test_production_overlap_replace_and_versions(world, kind_listener):
 def test_employees_template(world):
     wb = openpyxl.load_workbook(io.BytesIO(imports.build_template(world.F1, 2025, "en", "employees")))
     ws = wb["data"]
-    assert [c.value for c in ws[1]] == ["month\nเดือน (Month)", "employees\nจำนวนพนักงาน (Employees)", "note\nหมายเหตุ (Note)"]
+    assert [c.value for c in ws[1]] == ["Month\nเดือน", "Employees\nจำนวนพนักงาน", "Note\nหมายเหตุ"]
     assert list(ws.data_validations.dataValidation) == []
     assert (ws["A2"].value, ws["B2"].value, ws["A2"].number_format, ws["B3"].number_format) == (
         dt.datetime(2025, 1, 1), 250, "yyyy-mm-dd", "#,##0")
@@ -348,22 +347,33 @@ def test_activity_template_lists_only_the_units_of_the_chosen_activity(world):
     dvs = {str(dv.sqref): dv for dv in ws.data_validations.dataValidation}
     assert set(dvs) == {"C2:C5000", "E2:E5000", "H2:H5000"}  # (H: the data source, a strict list)
     assert (dvs["H2:H5000"].errorStyle, dvs["H2:H5000"].showErrorMessage) == (None, True)  # (None: Excel's "stop")
-    assert dvs["C2:C5000"].formula1 == f"=lists!$A$2:$A${len(cat.activities) + 1}"
-    assert dvs["E2:E5000"].formula1 == ('=INDIRECT(IF($C2="","unit_all","unit_"&LOWER(LEFT($C2,FIND(" ",$C2&" ")-1))))')
+    n = len(cat.activities)
+    assert dvs["C2:C5000"].formula1 == f"=lists!$A$2:$A${n + 1}"
+    # the drop-down shows names (the reader's language first), their codes beside them in column B
+    assert ls["A5"].value == "Diesel (stationary combustion) | น้ำมันดีเซล (เผาไหม้อยู่กับที่)"
+    assert ls["B5"].value == "diesel" and ls["B1"].value == "activity_code"
+    entries = {ls[f"A{r}"].value: ls[f"B{r}"].value for r in range(2, n + 2)}
+    assert list(entries.values()) == list(cat.activities)
+    assert all(cat.resolve(e) == c for e, c in entries.items())   # the import reads every entry back
+    # the unit list of the row: the code looked up beside the entry chosen (or a typed code's first word)
+    assert dvs["E2:E5000"].formula1 == (
+        f'=INDIRECT(IF($C2="","unit_all","unit_"&LOWER(IFERROR(VLOOKUP($C2,lists!$A$2:$B${n + 1},2,FALSE),'
+        'LEFT($C2,FIND(" ",$C2&" ")-1)))))')
     assert (dvs["E2:E5000"].errorStyle, dvs["E2:E5000"].showErrorMessage) == ("warning", True)
     names = wb.defined_names
-    assert len(names) == len(cat.activities) + 1
-    assert names["unit_all"].attr_text == f"lists!$B$2:$B${len(cat.all_units()) + 1}"
+    assert len(names) == n + 1
+    assert names["unit_all"].attr_text == f"lists!$C$2:$C${len(cat.all_units()) + 1}"
     # one list per activity, in the column after the previous one: exactly its units
     for i, code in enumerate(cat.activities):
-        col = openpyxl.utils.get_column_letter(3 + i)
+        col = openpyxl.utils.get_column_letter(4 + i)
         units = cat.units_for(code)
         assert names[f"unit_{code}"].attr_text == f"lists!${col}$2:${col}${len(units) + 1}"
         assert [c.value for c in ls[col]][:len(units) + 1] == [code] + units
-    assert names["unit_grid_electricity"].attr_text == "lists!$C$2:$C$5"
-    assert [ls[f"C{r}"].value for r in range(2, 6)] == ["kWh", "MWh", "GJ", "MJ"]
-    assert [ls[f"F{r}"].value for r in range(2, 4)] == ["L", "m3"]  # diesel
-    assert ls["A5"].value == "diesel | น้ำมันดีเซล (เผาไหม้อยู่กับที่) | Diesel (stationary combustion)"
+    assert names["unit_grid_electricity"].attr_text == "lists!$D$2:$D$5"
+    assert [ls[f"D{r}"].value for r in range(2, 6)] == ["kWh", "MWh", "GJ", "MJ"]
+    assert [ls[f"G{r}"].value for r in range(2, 4)] == ["L", "m3"]  # diesel
+    # the example row shows the entry, and is still recognised as the example (skipped on import)
+    assert ws["C2"].value == "Grid electricity | ไฟฟ้าจากระบบสายส่ง"
     assert names["unit_sf6"].attr_text.startswith("lists!$")
 
 

@@ -205,11 +205,19 @@ def test_export_has_real_date_cells_in_buddhist_era_for_thai_readers(world, logi
     c = login(world.users["preparer"])
     wb = openpyxl.load_workbook(io.BytesIO(c.get(f"/reporting/org/{world.F1.pk}/export.xlsx?year=2025").content))
     ws = wb.active
-    assert (ws["A2"].value, ws["B2"].value, ws["C2"].value, ws["D2"].value) == (dt.datetime(2025, 1, 1), dt.datetime(2025, 1, 31), "grid_electricity", 125000)
+    assert (ws["A2"].value, ws["B2"].value, ws["C2"].value, ws["D2"].value) == (
+        dt.datetime(2025, 1, 1), dt.datetime(2025, 1, 31), "ไฟฟ้าจากระบบสายส่ง | Grid electricity", 125000)
+    assert [ws["H1"].value, ws["I1"].value, ws["H2"].value] == ["สถานะ", "ฉบับ", "ฉบับร่าง"]
     assert ws["A2"].number_format == "[$-1070000]d/m/yyyy;@"   # Thai Buddhist calendar: 1/1/2568
     c.post("/i18n/setlang/", {"language": "en"})
-    ws = openpyxl.load_workbook(io.BytesIO(c.get(f"/reporting/org/{world.F1.pk}/export.xlsx?year=2025").content)).active
+    data = c.get(f"/reporting/org/{world.F1.pk}/export.xlsx?year=2025").content
+    ws = openpyxl.load_workbook(io.BytesIO(data)).active
     assert ws["A2"].number_format == "yyyy-mm-dd"
+    assert (ws["C2"].value, ws["H2"].value) == ("Grid electricity | ไฟฟ้าจากระบบสายส่ง", "draft")
+    # the export uploads again as it is: the same activities, read back from their names
+    res = services.import_activities(world.users["preparer"], world.F1, data, name="again.xlsx", replace=True,
+                                     reason="re-upload of the export")
+    assert sorted(r.activity for r in res.records) == ["diesel", "grid_electricity"]
 
 
 def test_reminders_command_queues_the_background_task(world, capsys):

@@ -284,8 +284,20 @@ class Table:
 def is_example(get, spec=None) -> bool:
     """The template's example row, left as it was (a row written over it is imported, note or not)."""
     note = get("note")
-    return (isinstance(note, str) and note.startswith(EXAMPLE_MARK)
-            and all(get(k) == v for k, v in _spec(spec).example.items()))
+    spec = _spec(spec)
+
+    def same(k, v):
+        raw, col = get(k), spec.column(k)
+        return raw == v or (col is not None and col.entry_code is not None and isinstance(raw, str)
+                            and col.entry_code(raw) == v)
+
+    return isinstance(note, str) and note.startswith(EXAMPLE_MARK) and all(same(k, v) for k, v in spec.example.items())
+
+
+def header_label(col, lang: str) -> str:
+    """A column's header as the template and the export write it: its name in the reader's language, then
+    in the other (`header_code` reads either back, and the column codes of older templates)."""
+    return f"{col.en}\n{col.th}" if lang == "en" else f"{col.th}\n{col.en}"
 
 
 def header_code(text, spec=None) -> str | None:
@@ -521,7 +533,7 @@ def build_template(org, year: int, lang: str = "th", spec=None) -> bytes:
     columns = spec.columns
     letter = {c.code: get_column_letter(i) for i, c in enumerate(columns, start=1)}
     for i, col in enumerate(columns, start=1):
-        c = ws.cell(row=1, column=i, value=f"{col.code}\n{col.th} ({col.en})")
+        c = ws.cell(row=1, column=i, value=header_label(col, lang))
         c.font = Font(bold=True, color="FFFFFF")
         c.fill = PatternFill("solid", fgColor=HEADER_FILL)
         c.alignment = Alignment(wrap_text=True, vertical="top")
@@ -545,11 +557,32 @@ def build_template(org, year: int, lang: str = "th", spec=None) -> bytes:
         next_col += 1
         return f"{LIST_SHEET}!${col}$2:${col}${max(2, len(values) + 1)}"
 
+    codes: dict[str, dict[str, str]] = {}   # column -> entry shown -> its code (drop-downs of labels)
+    lookups: dict[str, str] = {}            # column -> the lists sheet's range of (entry, code) rows
+
+    def put_pairs(header: str, pairs: list[tuple[str, str]]) -> tuple[str, str]:
+        """The entries in one column and their codes in the next: (range of entries, range of both)."""
+        nonlocal next_col
+        first = get_column_letter(next_col)
+        entries = put_list(header, [e for e, _c in pairs])
+        second = get_column_letter(next_col)
+        ls.cell(row=1, column=next_col, value=f"{header}_code")
+        for r, (_e, code) in enumerate(pairs, start=2):
+            ls.cell(row=r, column=next_col, value=code)
+        next_col += 1
+        return entries, f"{LIST_SHEET}!${first}$2:${second}${max(2, len(pairs) + 1)}"
+
     for col in columns:
         if col.choices is not None:
-            values = col.choices(org, lang)
+            raw = col.choices(org, lang)
+            if raw and isinstance(raw[0], tuple):
+                values = [e for e, _c in raw]
+                codes[col.code] = dict(raw)
+                ref, lookups[col.code] = put_pairs(col.code, raw)
+            else:
+                values = raw
+                ref = put_list(col.code, values)
             lists[col.code] = values
-            ref = put_list(col.code, values)
             dv = DataValidation(type="list", formula1=f"={ref}", allow_blank=True, showErrorMessage=col.strict,
                                 errorTitle=f"{col.th} / {col.en}",
                                 error="เลือกจากรายการ / choose from the list")
@@ -566,9 +599,13 @@ def build_template(org, year: int, lang: str = "th", spec=None) -> bytes:
             for choice, ref in names.items():
                 wb.defined_names[list_name(col.code, choice)] = DefinedName(list_name(col.code, choice), attr_text=ref)
             dep = f"${letter[col.depends[0]]}2"
-            # the list of the row's choice (its code: the text before the first space), all of them while empty
-            formula = (f'=INDIRECT(IF({dep}="","{list_name(col.code, "all")}",'
-                       f'"{col.code}_"&LOWER(LEFT({dep},FIND(" ",{dep}&" ")-1))))')
+            # the list of the row's choice (its code: looked up beside the entry chosen, or the text before
+            # the first space of a typed code), all of them while empty
+            typed = f'LEFT({dep},FIND(" ",{dep}&" ")-1)'
+            key = (f"IFERROR(VLOOKUP({dep},{lookups[col.depends[0]]},2,FALSE),{typed})"
+                   if col.depends[0] in lookups else typed)
+            formula = f'=INDIRECT(IF({dep}="","{list_name(col.code, "all")}","{col.code}_"&LOWER({key})))'
+
             dv = DataValidation(type="list", formula1=formula, allow_blank=True, showErrorMessage=True,
                                 errorStyle="warning" if not col.strict else "stop",
                                 errorTitle=f"{col.th} / {col.en}",
@@ -585,6 +622,9 @@ def build_template(org, year: int, lang: str = "th", spec=None) -> bytes:
         else:
             example[spec.period.start], example[spec.period.end] = dt.date(ex_year, 1, 1), dt.date(ex_year, 1, 31)
         for col in columns:
+            if col.code in example and col.code in codes:   # the example shows the entry, not its code
+                example[col.code] = next((e for e, c in codes[col.code].items() if c == example[col.code]),
+                                         example[col.code])
             if col.code not in example and col.required and lists.get(col.code):
                 example[col.code] = lists[col.code][0]
         example["note"] = EXAMPLE_MARK + " — ตัวอย่าง: ลบหรือเขียนทับแถวนี้ / delete or overwrite this row"
@@ -625,14 +665,14 @@ def build_template(org, year: int, lang: str = "th", spec=None) -> bytes:
     for col in columns:
         need = "จำเป็น / required" if col.required else "ไม่บังคับ / optional"
         extra = " — ".join(t for t in (col.help_th, col.help_en) if t)
-        lines.append((f"{col.code} — {col.th} / {col.en} ({need}){' — ' + extra if extra else ''}", False))
+        lines.append((f"{col.th} / {col.en} ({need}){' — ' + extra if extra else ''}", False))
     for col in columns:
         if col.choices_by is not None:
             dep = spec.column(col.depends[0])
             lines += [("", False), (f"{col.th} ตาม{dep.th} / {col.en} by {dep.en.lower()}:", True)]
             by = col.choices_by(org, lang)
             for choice in lists.get(dep.code, []):
-                code = choice.split(" | ", 1)[0]
+                code = codes.get(dep.code, {}).get(choice) or choice.split(" | ", 1)[0]
                 lines.append((f"{choice.replace(' | ', ' — ', 1)} — {', '.join(by.get(code, []))}", False))
         elif col.choices is not None and col.code not in {c.depends[0] for c in columns if c.depends}:
             lines += [("", False), (f"{col.th} / {col.en}:", True)]

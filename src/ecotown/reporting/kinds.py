@@ -58,7 +58,11 @@ class Column:
     per_org: bool = False            # the parser's answer depends on the row's organisation (part of the cache key)
     kind: str = "text"               # date | number | integer | text: the template's cell format
     width: int = 18
-    choices: Callable[[Any, str], list[str]] | None = None  # (organisation, lang) -> the drop-down list
+    # (organisation, lang) -> the drop-down list: entries, or (entry, code) pairs when what is shown is a
+    # label (the code then sits beside it in the hidden lists sheet, for a list that depends on it)
+    choices: Callable[[Any, str], list] | None = None
+    # a drop-down entry (or a code) read back to its code, None if unknown (the template's example row)
+    entry_code: Callable[[str], str | None] | None = None
     # a drop-down that depends on another column's choice: (organisation, lang) -> {choice code: [values]}
     choices_by: Callable[[Any, str], dict[str, list[str]]] | None = None
     strict: bool = False             # the drop-down refuses other values in Excel
@@ -299,9 +303,14 @@ def _unit(raw, ctx) -> str:
     return unit
 
 
-def _activity_choices(org, lang) -> list[str]:
+def _both(th: str, en: str, lang: str) -> str:
+    """A drop-down entry in the reader's language first, the other after it (both are read back)."""
+    return f"{en} | {th}" if lang == "en" else f"{th} | {en}"
+
+
+def _activity_choices(org, lang) -> list[tuple[str, str]]:
     cat = imports.Catalogue.get()
-    return [f"{code} | {row['name_th']} | {row['name_en']}" for code, row in cat.activities.items()]
+    return [(_both(row["name_th"], row["name_en"], lang), code) for code, row in cat.activities.items()]
 
 
 def _units_by_activity(org, lang) -> dict[str, list[str]]:
@@ -327,8 +336,19 @@ def _data_source(raw, ctx) -> str:
     return code
 
 
-def _data_source_choices(org, lang) -> list[str]:
-    return [f"{code} | {th} | {en}" for code, (th, en) in DATA_SOURCES.items()]
+def _data_source_choices(org, lang) -> list[tuple[str, str]]:
+    return [(_both(th, en, lang), str(code)) for code, (th, en) in DATA_SOURCES.items()]
+
+
+def activity_label(code: str, lang: str) -> str:
+    """An activity as the drop-down and the export write it (read back by the import)."""
+    row = imports.Catalogue.get().activities.get(code)
+    return _both(row["name_th"], row["name_en"], lang) if row else code
+
+
+def data_source_label(code: str, lang: str) -> str:
+    names = DATA_SOURCES.get(code)
+    return _both(names[0], names[1], lang) if names else (code or "")
 
 
 def _activity_flags(rows, batch=None) -> int:
@@ -387,7 +407,7 @@ ACTIVITIES = register(ImportSpec(
                help_th=_DATES_TH, help_en=_DATES_EN),
         Column("period_end", "วันสิ้นสุดงวด", "Period end", kind="date"),
         Column("activity", "กิจกรรม", "Activity", required=True, parse=_activity, empty="empty_activity", width=26,
-               choices=_activity_choices),
+               choices=_activity_choices, entry_code=lambda t: imports.Catalogue.get().resolve(t)),
         Column("quantity", "ปริมาณ", "Quantity", required=True, parse=quantity, empty="empty_quantity", cache=False,
                kind="number"),
         # (a warning, not a refusal, off the list: an activity typed by its Thai name has no list of its own)

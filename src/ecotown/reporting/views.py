@@ -468,13 +468,14 @@ def export(request, pk: int):
     ws.title = imports.DATA_SHEET
     cols = ["period_start", "period_end", "activity", "quantity", "unit", "meter", "data_source"]
     spec = kinds.get("activities")
-    ws.append([f"{c}\n{spec.column(c).label(lang)}" for c in cols] + ["state", "version"])
+    ws.append([imports.header_label(spec.column(c), lang) for c in cols] + [_("state"), _("version")])
     for c in ws[1]:
         c.font = Font(bold=True)
     fmt = dates.excel_date_format(lang)
     for r in selectors.year_records(org, year).filter(period_end__gte=dt.date(year, 1, 1)).order_by("period_start", "activity"):
-        ws.append([r.period_start, r.period_end, r.activity, float(r.quantity), r.unit, r.meter, r.data_source,
-                   r.get_state_display(), r.version])
+        # activities and data sources as the template's drop-downs write them (the import reads them back)
+        ws.append([r.period_start, r.period_end, kinds.activity_label(r.activity, lang), float(r.quantity), r.unit,
+                   r.meter, kinds.data_source_label(r.data_source, lang), r.get_state_display(), r.version])
         ws.cell(row=ws.max_row, column=1).number_format = fmt
         ws.cell(row=ws.max_row, column=2).number_format = fmt
     out = io.BytesIO()
