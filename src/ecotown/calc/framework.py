@@ -46,6 +46,7 @@ it). Numbers are kept as exact `Fraction`s.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -229,12 +230,16 @@ def join_path(base: str, key: Any) -> str:
     return f"{base}.{key}" if base else str(key)
 
 
+# libyaml's loader when PyYAML was built with it (several times faster), else the pure-Python one
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def parse_yaml(text: str, file: str | None = None) -> YamlDoc:
     """Parse YAML; record the line of every path; report duplicate keys and syntax errors."""
     doc = YamlDoc(data=None)
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        node = yaml.compose(text, Loader=_LOADER)
+        data = yaml.load(text, Loader=_LOADER)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
@@ -703,6 +708,13 @@ def _indicator(ck: _Checker, im: Any, p: str, known_levels: set[str], ind_ids: d
 
 
 def load_framework_text(text: str, file: str | None = None) -> Framework:
+    """Parse and validate; the same text is parsed once per process (the frameworks are frozen dataclasses,
+    shared safely; a list of 1,000 results of one framework version reads it once, not 1,000 times)."""
+    return _load_cached(hashlib.sha256(text.encode("utf-8")).hexdigest(), text, file)
+
+
+@functools.lru_cache(maxsize=128)
+def _load_cached(_digest: str, text: str, file: str | None) -> Framework:
     doc = parse_yaml(text, file)
     if doc.problems and doc.data is None:
         raise FrameworkInvalid(doc.problems)
