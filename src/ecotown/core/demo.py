@@ -263,6 +263,9 @@ def load(factories: int = 400, seed: int = 2569, progress=None) -> dict:
     for module in (reporting_demo, carbon_demo, assessment_demo):
         counts.update(module.load(ctx) or {})
     counts.update(_work_waiting(ctx))
+    from ecotown.core import dbstats
+
+    dbstats.analyze()   # the planner's statistics of what was just loaded (not of an empty database)
     return counts
 
 

@@ -545,6 +545,11 @@ def _save_rows(actor, org, rows: list, *, spec: kinds.ImportSpec, data, name, sh
         probe = model(organisation=org, state=State.DRAFT, **{spec.period.start_field: starts[0]})
         probe.months = {(d.year, d.month) for d in starts}  # (what the link shows: one month, or the year)
         _tell_saved(actor, probe, total)
+    if total >= settings.ECOTOWN_ANALYZE_AFTER_ROWS:   # a bulk load: fresh planner statistics once it is in
+        from ecotown.core import dbstats
+        from ecotown.core.models import ChangeRecord
+
+        transaction.on_commit(lambda: dbstats.analyze([model, ChangeRecord]))
     return ImportResult(accepted=total, batch=batch, ids=[r.pk for r in rows], flags=n_flags, kind=spec.code)
 
 

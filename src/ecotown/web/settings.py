@@ -143,6 +143,8 @@ WHITENOISE_AUTOREFRESH = DEBUG
 # Uploaded files are never served directly: only through the access-checked download view.
 MEDIA_ROOT = DATA_DIR / "files"
 MEDIA_URL = "/files/raw/"  # not routed
+# an import of at least this many rows refreshes the planner's statistics of the tables it wrote
+ECOTOWN_ANALYZE_AFTER_ROWS = int(os.environ.get("ECOTOWN_ANALYZE_AFTER_ROWS", "10000"))
 ECOTOWN_MAX_UPLOAD_BYTES = int(os.environ.get("ECOTOWN_MAX_UPLOAD_MB", "20")) * 1024 * 1024
 ECOTOWN_UPLOAD_TYPES = {
     "application/pdf": ".pdf",
