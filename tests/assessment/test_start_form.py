@@ -74,3 +74,23 @@ def test_the_year_is_offered_in_buddhist_era_to_thai_readers(client, world, fram
     assert f'name="year" value="{dt.date.today().year + 543}"' in th
     en = _form(client, "approver", world, lang="en")
     assert f'name="year" value="{dt.date.today().year}"' in en
+
+
+def test_the_organisations_offered_are_exactly_those_the_policy_lets_the_user_change(world):
+    """`assessable_orgs` states the assessment policy's rule as one filter: for every role it offers exactly
+    the visible assessable organisations for which `can(CHANGE)` holds — no more, no fewer."""
+    from ecotown import access
+    from ecotown.access import Action
+    from ecotown.assessment import selectors
+    from ecotown.assessment.models import Assessment
+    from ecotown.registry.models import Organisation
+
+    checked = 0
+    for name, user in sorted(world.users.items()):
+        access.forget(user)
+        offered = set(selectors.assessable_orgs(user).values_list("pk", flat=True))
+        want = {o.pk for o in access.visible_orgs(user, Organisation.objects.filter(kind__in=selectors.ASSESSABLE_KINDS))
+                if access.can(user, Action.CHANGE, Assessment(organisation=o))}
+        assert offered == want, name
+        checked += bool(want)
+    assert checked >= 6

@@ -1,7 +1,7 @@
 """Who sees and changes frameworks and assessments."""
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from ecotown.access import Action, OrganisationOwnedPolicy, Policy, Principal, decide
 from ecotown.accounts.roles import Role
@@ -43,6 +43,19 @@ class AssessmentPolicy(OrganisationOwnedPolicy):
         if action in {Action.CHANGE, Action.DELETE}:
             return p.authority_staff or p.manages(org) or bool(p.roles.get(org.id, set()) - {Role.AUDITOR})
         return False
+
+    def changeable_orgs(self, p: Principal, orgs: QuerySet) -> QuerySet:
+        """Of `orgs`, those whose assessments the user may change — the rule of `can` as one filter (an
+        estate manager of 10,000 factories: one query, not 10,000 decisions)."""
+        if not p.authenticated:
+            return orgs.none()
+        if p.authority_staff:
+            return orgs
+        members = {org_id for org_id, roles in p.roles.items() if roles - {Role.AUDITOR}}
+        q = Q(pk__in=members | p.managed_estates)
+        if p.managed_estates:
+            q |= Q(parent_id__in=p.managed_estates)
+        return orgs.filter(q)
 
 
 POLICIES = {
