@@ -255,6 +255,8 @@ PAGE_ROUTES: dict[str, Route] = {
     "registrations/<int:pk>/decide/": P("accounts.RegistrationRequest:approve_registration", "tests/web/test_accounts.py"),
     "notifications/": Route("signed-in, core.Notification:view"),
     "downloads/": P("signed-in, core.Download:view", "tests/web/test_downloads.py"),
+    # suggestions of a picker are its source's queryset (the form's own choices, filtered by access)
+    "pick/<str:source>/": P("signed-in", "tests/web/test_pickers.py"),
     "downloads/<uuid:pk>/": P("core.Download:view", "tests/web/test_downloads.py"),
     "downloads/<uuid:pk>/file": P("core.Download:view", "tests/web/test_downloads.py"),
     # anyone may search; what is found is filtered by access.visible (organisations, reported months) and

@@ -181,3 +181,29 @@ def test_the_school_coordinator_is_told_why_there_is_nothing_to_start(page, serv
     page.set_viewport_size(PHONE)
     shot(page, "assessment-start-school-360-th")
     _no_sideways_scroll(page)
+
+
+def test_the_authority_picks_one_of_many_factories_by_typing_and_starts_an_assessment(page, server):
+    """80 factories and their estates: the start form is a search box (web/pickers.py), not a drop-down."""
+    sign_in(page, server, "officer")
+    page.set_viewport_size(PHONE)
+    page.goto(server + "/assessment/")
+    picker = page.locator("[data-testid=picker-organisation]")
+    expect(picker).to_be_visible()
+    expect(page.locator("select[name=organisation]")).to_have_count(0)
+    picker.locator("input[type=search]").press_sequentially("ยานยนต์ เอ", delay=30)   # Thai, as typed
+    option = picker.locator(".et-picker-option").first
+    expect(picker.locator(".et-picker-option")).to_have_count(1)
+    expect(option).to_contain_text("บริษัท ตัวอย่างชิ้นส่วนยานยนต์ เอ จำกัด")
+    _no_sideways_scroll(page)
+    shot(page, "picker-suggestions-360-th")
+    option.click()
+    assert picker.locator("input[type=hidden]").input_value() != ""
+    expect(picker.locator("input[type=search]")).to_have_value("บริษัท ตัวอย่างชิ้นส่วนยานยนต์ เอ จำกัด (สมมติ) (โรงงาน)")
+    expect(picker.locator(".et-picker-option")).to_have_count(0)
+    factory_frameworks = page.locator("select[name=framework_version] option", has_text="(โรงงาน)")
+    page.select_option("select[name=framework_version]", factory_frameworks.first.get_attribute("value"))
+    page.locator("[data-testid=start-form] > button").click()
+    page.wait_for_url(re.compile(r"/assessment/\d+/$"))
+    expect(page.locator("h1")).to_contain_text("ยานยนต์ เอ")
+    shot(page, "picker-started-360-th")

@@ -13,3 +13,9 @@ class AssessmentConfig(AppConfig):
 
         access.register(policies.POLICIES)
         workflows.register()
+
+        from ecotown.web import pickers
+
+        from . import selectors
+
+        pickers.register("assessment.start", selectors.startable_orgs)

@@ -46,6 +46,13 @@ def assessable_orgs(user):
     return access.policy_for(Assessment).changeable_orgs(access.principal(user), qs)
 
 
+def startable_orgs(user):
+    """Organisations the user may start an assessment for now: assessable, of a kind some published
+    framework applies to (the start form's choices and its picker's suggestions)."""
+    kinds = set(published_versions().values_list("applies_to", flat=True))
+    return assessable_orgs(user).filter(kind__in=kinds)
+
+
 def assessments_for(user):
     return access.visible(user, Assessment.objects.select_related("organisation", "framework_version__framework")
                           .prefetch_related("results"))

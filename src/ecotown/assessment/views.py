@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from django import forms
 
+from ecotown.web import pickers
 from ecotown.web.forms import YearField
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -54,7 +55,9 @@ class StartForm(forms.Form):
         applies = {k: label for k, label in Kind.choices}
         self.fields["framework_version"].label_from_instance = lambda v: (
             f"{v.name} — {v.version} ({applies.get(v.applies_to, v.applies_to)})")
-        self.fields["organisation"].label_from_instance = lambda o: f"{o.name} ({applies.get(o.kind, o.kind)})"
+        self.fields["organisation"].label_from_instance = pickers.label
+        # thousands of organisations (an estate manager, the authority): a search box, not a drop-down
+        pickers.fit(self.fields["organisation"], "assessment.start", sum(per_kind[k] for k in kinds_with_framework))
         self.offered = bool(kinds_with_framework)
         self.without_framework = sorted(str(applies.get(k, k)) for k in set(per_kind) - kinds_with_framework)
         if not self.is_bound and sum(per_kind[k] for k in kinds_with_framework) == 1:   # one organisation: chosen

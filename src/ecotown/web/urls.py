@@ -27,6 +27,7 @@ urlpatterns = [
     path("registrations/<int:pk>/decide/", views.decide_registration, name="decide_registration"),
     path("notifications/", views.notifications, name="notifications"),
     path("downloads/", views.downloads, name="downloads"),
+    path("pick/<str:source>/", views.pick, name="pick"),
     path("downloads/<uuid:pk>/", views.download_page, name="download"),
     path("downloads/<uuid:pk>/file", views.download_file, name="download_file"),
     path("search/", views.search, name="search"),

@@ -490,3 +490,24 @@ def download_file(request, pk):
                             content_type=mimetypes.guess_type(d.name)[0] or "application/octet-stream")
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+@login_required
+def pick(request, source: str):
+    """htmx: the first organisations of a picker's source that match what is typed (web/pickers.py)."""
+    from ecotown.registry import search
+
+    from . import pickers
+
+    try:
+        fn = pickers.source(source)
+    except KeyError:
+        raise Http404 from None
+    q = (request.GET.get("picker_q") or "").strip()
+    options, more = [], False
+    if len(q) >= 2:
+        found = list(search.matching(fn(request.user), q).select_related("parent")
+                     .order_by("name_th", "pk")[:pickers.SUGGESTIONS + 1])
+        more = len(found) > pickers.SUGGESTIONS
+        options = [(o, pickers.label(o)) for o in found[:pickers.SUGGESTIONS]]
+    return render(request, "_picker_options.html", {"options": options, "more": more, "q": q})
