@@ -122,7 +122,7 @@ PINNED = {
         "completeness": 18, "completeness matrix": 13, "completeness matrix late": 13,
         "api activities": 5, "api completeness": 11, "carbon": 12, "carbon estate": 16,
         "carbon map": 4, "factor library": 12, "api inventories": 5, "api factor sets": 5, "api factors": 5,
-        "assessment": 14, "assessment overview": 11, "frameworks": 9, "api assessments": 6, "api frameworks": 5,
+        "assessment": 13, "assessment overview": 11, "frameworks": 9, "api assessments": 6, "api frameworks": 5,
         "carbon rollup": 11, "api rollup": 4, "people": 8, "users": 11, "members": 11,
     },
     "officer": {
@@ -132,7 +132,7 @@ PINNED = {
         "completeness": 18, "completeness matrix": 13, "completeness matrix late": 13,
         "api activities": 5, "api completeness": 11, "carbon": 12, "carbon estate": 16,
         "carbon map": 4, "factor library": 12, "api inventories": 5, "api factor sets": 5, "api factors": 5,
-        "assessment": 14, "assessment overview": 11, "frameworks": 9, "api assessments": 6, "api frameworks": 5,
+        "assessment": 13, "assessment overview": 11, "frameworks": 9, "api assessments": 6, "api frameworks": 5,
         "carbon rollup": 11, "api rollup": 4,
     },
     "estate": {
@@ -142,7 +142,7 @@ PINNED = {
         "completeness": 18, "completeness matrix": 13, "completeness matrix late": 13,
         "api activities": 5, "api completeness": 11, "carbon": 13, "carbon estate": 16,
         "carbon map": 4, "factor library": 12, "api inventories": 5, "api factor sets": 5, "api factors": 5,
-        "assessment": 15, "assessment overview": 11, "frameworks": 9, "api assessments": 6, "api frameworks": 5,
+        "assessment": 13, "assessment overview": 11, "frameworks": 9, "api assessments": 6, "api frameworks": 5,
         "members": 11,
     },
 }
@@ -168,8 +168,11 @@ def installed(world):
 
 
 @pytest.mark.parametrize("who", ["admin", "officer", "estate"])
-def test_query_counts_are_pinned_and_do_not_grow(installed, client, who):
+def test_query_counts_are_pinned_and_do_not_grow(installed, client, settings, who):
     world = installed
+    # the start form's organisation picker from the first choice, at both sizes (a drop-down of a few
+    # choices costs its options query; the picker, above 50 choices, none): the same widget is compared
+    settings.ECOTOWN_PICKER_OVER = 0
     client.force_login(world.users[who])
     urls = pages(world) | role_pages(world, who)
     grow(world, 3, 100)

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from django import forms
 from django.urls import reverse
 
-PICKER_OVER = 50        # more choices than this: a search box instead of a drop-down
+PICKER_OVER = 50        # more choices than this: a search box instead of a drop-down (ECOTOWN_PICKER_OVER)
 SUGGESTIONS = 12
 
 _sources: dict[str, Callable] = {}
@@ -66,5 +66,7 @@ class OrgPicker(forms.Widget):
 def fit(field: forms.ModelChoiceField, source_code: str, n: int) -> None:
     """Give `field` the picker when it offers more than PICKER_OVER choices (`n`: their number, already
     counted by the form)."""
-    if n > PICKER_OVER:
+    from django.conf import settings
+
+    if n > getattr(settings, "ECOTOWN_PICKER_OVER", PICKER_OVER):
         field.widget = OrgPicker(source_code)
