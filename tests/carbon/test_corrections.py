@@ -267,7 +267,7 @@ def test_inventory_page_and_api_show_pending_corrections_in_thai_and_english(wor
     assert f'href="/reporting/records/{new.pk}/"' in html and "(draft): +1.000 t CO2e" in html
     with translation.override("th"):
         html = client.get(f"/carbon/inventory/{inv.pk}/", HTTP_ACCEPT_LANGUAGE="th").content.decode()
-    assert "การแก้ไขที่รอการทวนสอบ" in html and "+1.000 t CO2e" in html and "ฉบับร่าง" in html
+    assert "การแก้ไขที่รอการตรวจสอบ" in html and "+1.000 t CO2e" in html and "ฉบับร่าง" in html
     h = token_for(world.users["approver"])
     d = client.get(f"/api/carbon/inventories/{inv.pk}", HTTP_AUTHORIZATION=h["Authorization"]).json()
     assert (d["totals"]["co2e_t"], d["pending_corrections"]["co2e_delta_t"],

@@ -98,7 +98,7 @@ def test_scope2_market_equals_location_when_no_instrument_and_fallbacks_are_name
                      warnings=[{"kind": "market_fallback", "activity": "grid_electricity"}])
     s2 = disclosure.scope2(fake)
     assert (s2["market_t"], [f["activity"] for f in s2["fallbacks"]]) == (6.0, ["grid_electricity"])
-    assert s2["statement"] == {"th": "ค่าตามตลาด: ไม่มีค่าแบบตลาดสำหรับ ไฟฟ้าจากระบบสายส่ง จึงใช้ค่าตามพื้นที่แทน",
+    assert s2["statement"] == {"th": "ค่าแบบอิงตลาด: ไม่มีค่าแบบตลาดสำหรับ ไฟฟ้าจากระบบสายส่ง จึงใช้ค่าแบบอิงสถานที่แทน",
                                "en": "market-based: no market factor for Grid electricity; its location-based factor is used"}
 
 
@@ -126,7 +126,7 @@ def test_pending_corrections_are_disclosed_when_present(inv, tmp_path):
                                     "period_end": "2025-03-31", "co2e_delta_t": 142.6}]}
     text = disclosure.completeness(inv)
     assert "2 corrections pending verification (142.6 t CO2e) are not yet counted" in text["en"]
-    assert "มีการแก้ไขที่รอการทวนสอบ 2 รายการ (142.6 t CO2e)" in text["th"]
+    assert "มีการแก้ไขที่รอการตรวจสอบ 2 รายการ (142.6 t CO2e)" in text["th"]
     from openpyxl import load_workbook
 
     wb = load_workbook(io.BytesIO(exports.inventory_workbook(inv)))
@@ -163,7 +163,7 @@ def test_excel_per_gas_columns_never_put_co2e_under_co2(inv):
             coal[col["N2O (t CO2e)"]], coal[col["t CO2e"]]) == (2.5, 0.001, 0.028, 0.0001, 0.0265, 2.5545)
     assert diesel[-1] == ("ET-F0013: แหล่งข้อมูลทุติยภูมิ: ควรตรวจสอบ / secondary source: verify · "
                          "TGO CFO EF list (via secondary code transcription) · 'Updated April 2022'")
-    mkt = next(r for r in rows if r[0] == "Scope 2 (ตามตลาด / market-based)")
+    mkt = next(r for r in rows if r[0] == "ขอบเขตที่ 2 (แบบอิงตลาด / market-based)")
     # before: None (an empty cell); now = location-based with the statement beside it
     assert mkt[col["t CO2e"]] == 0.274139 and "no contractual instruments: market-based equals location-based" in mkt[col["t CO2e"] + 1]
     unc = next(r for r in rows if r[0] == "ความไม่แน่นอน / Uncertainty (± %)")
@@ -232,14 +232,14 @@ def test_inventory_page_in_thai_and_english(world, client, inv):
     with translation.override("th"):
         th = client.get(f"/carbon/inventory/{inv.pk}/", HTTP_ACCEPT_LANGUAGE="th").content.decode()
         lines_th = client.get(f"/carbon/inventory/{inv.pk}/lines/?scope=2", HTTP_ACCEPT_LANGUAGE="th").content.decode()
-    assert "ไม่มีเครื่องมือตามสัญญา: ค่าตามตลาด (market-based) เท่ากับค่าตามพื้นที่ (location-based)" in th
+    assert "ไม่มีเครื่องมือตามสัญญา: ค่าแบบอิงตลาด (market-based) เท่ากับค่าแบบอิงสถานที่ (location-based)" in th
     assert "±17.5% (ช่วงความเชื่อมั่น 95%, 5 รายการ)" in th and "ธ.ค. (1/12)" in th
     # the method in the reader's language (before: the English method text on the Thai page)
     assert "วิธีที่ 1 (การแพร่กระจายของความคลาดเคลื่อน)" in th and "Approach 1 (error propagation)" not in th
     assert "CO2e (แหล่งที่มาไม่แยกก๊าซ)" in th and ">แหล่งข้อมูลทุติยภูมิ: ควรตรวจสอบ<" in th
     assert "17 วัน จาก 31 วัน: 548.4 จาก 1,000 kWh" in lines_th and "ปริมาณที่นับในปี" in lines_th
     for s in ("ถ้อยแถลงความครบถ้วน", "แหล่งที่ไม่นับรวม", "ความครอบคลุม (เดือนที่รายงานต่อแหล่งปล่อย)", "ตันของก๊าซ",
-              "การแก้ไขที่รอการทวนสอบ", "ไม่มีค่าสัมประสิทธิ์การปล่อย"):
+              "การแก้ไขที่รอการตรวจสอบ", "ไม่มีค่าสัมประสิทธิ์การปล่อย"):
         assert s in th, s
 
 

@@ -77,8 +77,9 @@ def test_own_location_scope2_row_is_refused_naming_the_line(world, lib):
             services.upload_factor_set(world.users["approver"], data=data, file_name="ppa.csv", name="PPA",
                                        source="Supplier", edition="2025", organisation=world.F1)
         assert exc.value.message_dict == {"file": [
-            "บรรทัด 3: grid_electricity เป็นค่าสัมประสิทธิ์ Scope 2 แบบอิงสถานที่ (location-based) "
-            "ซึ่งต้องใช้ค่าเฉลี่ยของระบบสายส่งจากคลังค่าสัมประสิทธิ์เสมอ: ให้ระบุค่าสัมประสิทธิ์ของผู้จำหน่ายด้วย basis “market”"]}
+            "บรรทัดที่ 3: grid_electricity เป็นค่าสัมประสิทธิ์ขอบเขตที่ 2 แบบอิงสถานที่ (location-based) "
+            "ซึ่งต้องใช้ค่าเฉลี่ยของระบบสายส่งจากคลังค่าสัมประสิทธิ์เสมอ กรุณาระบุค่าสัมประสิทธิ์ของผู้จำหน่ายโดยกำหนด basis "
+            "เป็น “market”"]}
     assert (FactorSet.objects.count(), Factor.objects.count()) == before
 
 

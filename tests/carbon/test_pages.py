@@ -135,7 +135,7 @@ def test_estate_manager_declares_energy_sold_to_members(world, client, settings,
 
 @pytest.mark.parametrize("lang, summary, button", [
     ("en", "The 2025 inventory of Factory One becomes final with the figures below", "Confirm: make final"),
-    ("th", "บัญชีก๊าซเรือนกระจกปี 2568 ของ", "ยืนยัน: เป็นฉบับสมบูรณ์"),
+    ("th", "บัญชีก๊าซเรือนกระจกปี 2568 ของ", "ยืนยันการปรับเป็นฉบับสมบูรณ์"),
 ])
 def test_make_final_after_a_confirmation_page(world, client, inv, lang, summary, button):
     client.force_login(world.users["approver"])

@@ -28,7 +28,7 @@ def test_estate_manager_drills_down_from_the_estate_total_to_a_line_its_factor_a
     expect(wide).to_contain_text("การปล่อยก๊าซเรือนกระจกระดับนิคมอุตสาหกรรม")
     total = page.locator("[data-testid=estate-total]")
     expect(total).to_have_text(re.compile(r"[1-9][\d,]*\.\d\d"))
-    expect(page.locator("[data-testid=energy-sales]")).to_contain_text("พลังงานที่จำหน่ายภายในนิคมฯ")
+    expect(page.locator("[data-testid=energy-sales]")).to_contain_text("พลังงานที่จำหน่ายภายในนิคมอุตสาหกรรม")
     expect(page.locator("[data-testid=estate-gwp]")).to_contain_text("คำนวณด้วยค่า GWP ชุด AR5")
     shot(page, "carbon-estate-wide-th")
     # the page where the estate manager declares the energy sold inside the estate (only Scope 2 activities)

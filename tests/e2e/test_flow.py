@@ -75,7 +75,7 @@ def test_estate_manager_finds_the_work_waiting_and_reviews_before_verifying(page
     page.set_viewport_size({"width": 1366, "height": 900})
     page.locator("[data-testid=language-switch] button").click()
     expect(page.locator("h1")).to_have_text("ตรวจทานก่อนยืนยันการตรวจสอบ")
-    expect(page.locator("[data-testid=confirm]")).to_contain_text("ยืนยัน: ตรวจสอบ")
+    expect(page.locator("[data-testid=confirm]")).to_contain_text("ยืนยันการตรวจสอบ")
     shot(page, "flow-review-th-1366")
     page.set_viewport_size({"width": 360, "height": 800})
     _no_sideways_scroll(page)

@@ -88,7 +88,7 @@ def test_factory_reports_a_year_and_the_authority_sees_completeness(page, server
     page.goto(server + "/notifications/")
     expect(page.locator(".list-group")).to_contain_text(f"บันทึกเป็นฉบับร่างแล้ว {len(months)} รายการ")
     page.goto(f"{org_url}?year={year}")
-    expect(page.locator(f"#month-{months[0]} [data-testid=month-waiting]")).to_have_text("รอคุณดำเนินการ")
+    expect(page.locator(f"#month-{months[0]} [data-testid=month-waiting]")).to_have_text("รอท่านดำเนินการ")
     page.locator("[data-testid=submit-all]").click()
     expect(page.locator("h1")).to_have_text("ยืนยันการส่งข้อมูล")
     expect(page.locator("[data-testid=review-row]")).to_have_count(len(months))
@@ -99,7 +99,7 @@ def test_factory_reports_a_year_and_the_authority_sees_completeness(page, server
     page.set_viewport_size({"width": 1280, "height": 900})
     page.locator("[data-testid=confirm]").click()
     expect(page.locator(".alert-success")).to_contain_text(f"ส่งแล้ว {len(months)} รายการ")
-    expect(page.locator(f"#month-{months[0]} [data-testid=month-waiting]")).to_have_text("รอนิคมฯ ของคุณตรวจสอบ")
+    expect(page.locator(f"#month-{months[0]} [data-testid=month-waiting]")).to_have_text("รอนิคมอุตสาหกรรมของท่านตรวจสอบ")
     shot(page, "reporting-approver-submitted-th")
     page.context.clear_cookies()
 

@@ -50,7 +50,7 @@ def test_record_page_shows_the_counted_version_and_the_pending_correction(world,
     assert html.count('data-testid="counted"') == 1
     c.post("/i18n/setlang/", {"language": "th"})
     html = c.get(f"/reporting/records/{new.pk}/").content.decode()
-    assert "ฉบับที่ 1 ยังคงใช้ในผลการคำนวณจนกว่าฉบับนี้จะได้รับการทวนสอบ" in html and "ใช้ในผลการคำนวณ" in html
+    assert "ฉบับที่ 1 ยังคงใช้ในผลการคำนวณจนกว่าฉบับนี้จะได้รับการตรวจสอบ" in html and "ใช้ในผลการคำนวณ" in html
     # verified: the correction counts, nothing is pending
     services.submit(u["approver"], [new])
     services.verify(u["estate"], [new])

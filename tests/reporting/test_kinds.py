@@ -219,7 +219,7 @@ def test_a_bad_production_row_saves_nothing_and_comes_back_marked(world):
     wb = openpyxl.load_workbook(batch.marked_file.file.open("rb"))
     ws = wb["data"]
     assert (ws["C3"].fill.fgColor.rgb, ws["D4"].fill.fgColor.rgb) == ("00F8B4B4", "00F8B4B4")
-    assert ws["C3"].comment.text == "ไม่รู้จักผลิตภัณฑ์ “bolts”: ใช้ผลิตภัณฑ์ขององค์กร (ชิ้นส่วน)"
+    assert ws["C3"].comment.text == "ไม่รู้จักผลิตภัณฑ์ “bolts” กรุณาใช้ผลิตภัณฑ์ของหน่วยงาน (ชิ้นส่วน)"
     assert ws["D4"].comment.text == "“ten” ไม่ใช่ตัวเลข"
     assert ws["C2"].fill.fgColor.rgb == "00000000"
 
@@ -302,7 +302,7 @@ def test_a_bad_employees_row_saves_nothing_and_comes_back_marked(world, tmp_path
         (6, "month", "", "“Month” is empty."),
         (7, "month", "2025-01-01", "The period overlaps row 2 (same organisation and series)."),
     ]
-    assert imports.message(batch.problems[3], "th") == "“เดือน” ว่างอยู่"
+    assert imports.message(batch.problems[3], "th") == "ไม่ได้กรอก “เดือน”"
     wb = openpyxl.load_workbook(batch.marked_file.file.open("rb"))
     assert (wb["data"]["B3"].fill.fgColor.rgb, wb["data"]["B3"].comment.text) == ("00F8B4B4", "“12.5” is not a whole number.")
     # the command: the same problems, nothing saved
@@ -333,7 +333,7 @@ def test_a_template_uploaded_as_another_kind_is_refused_clearly(world):
         "This workbook is the template for “Employees”, not for “Production”: upload it there, or download the "
         "template for “Production”."]
     assert [imports.message(p, "th") for p in exc.value.problems] == [
-        "สมุดงานนี้เป็นแม่แบบของ “จำนวนพนักงาน” ไม่ใช่ของ “ปริมาณการผลิต”: อัปโหลดเป็นข้อมูลประเภทนั้น "
+        "ไฟล์นี้เป็นแม่แบบของ “จำนวนพนักงาน” ไม่ใช่ของ “ปริมาณการผลิต” กรุณาอัปโหลดเป็นข้อมูลประเภทนั้น "
         "หรือดาวน์โหลดแม่แบบของ “ปริมาณการผลิต”"]
     assert (_counts()[:3], ImportBatch.objects.get().kind) == ((0, 0, 0), "production")
 

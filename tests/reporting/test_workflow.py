@@ -113,7 +113,7 @@ def test_quality_flags_must_be_acknowledged_before_submit(world):
         ("yoy", dt.date(2024, 1, 1), "+60 % compared with the same month last year (100 kWh): check the value or explain it."),
     ]
     assert QualityFlag.objects.get(kind="missing_month").message_th == (
-        "ไม่มีข้อมูลของ มี.ค. 2567 ก่อนเดือนนี้: รายงานเดือนที่ขาด หรืออธิบายว่าทำไมไม่มี")
+        "ไม่มีข้อมูลของ มี.ค. 2567 ก่อนเดือนนี้ กรุณารายงานเดือนที่ขาด หรือชี้แจงเหตุผลที่ไม่มีข้อมูล")
     with pytest.raises(ValidationError) as exc:
         services.submit(world.users["approver"], recs)
     assert exc.value.message_dict["state"] == [

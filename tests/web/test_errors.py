@@ -124,7 +124,7 @@ def test_carbon_error_code_and_messages(world):
         [{"field": "activity", "code": "not_purchased_energy",
           "message": "Not a purchased-energy (Scope 2) activity: diesel"}],
         [{"field": "activity", "code": "not_purchased_energy",
-          "message": "ไม่ใช่กิจกรรมการซื้อพลังงาน (Scope 2): diesel"}])
+          "message": "ไม่ใช่กิจกรรมการซื้อพลังงาน (ขอบเขตที่ 2): diesel"}])
     assert EstateEnergySale.objects.count() == 0
     assert counts() == before
 

@@ -29,7 +29,7 @@ def test_organisation_owned_models_pinned():
         "core.UploadedFile", "enquiries.Enquiry",
         "registry.Contact", "registry.EstateDetail", "registry.FactoryDetail", "registry.Product",
         "reporting.ActivityRecord", "reporting.EmployeeRecord", "reporting.ImportBatch", "reporting.ImportJob",
-        "reporting.ProductionRecord", "reporting.QualityFlag", "reporting.Reminder"]
+        "reporting.MonthStates", "reporting.ProductionRecord", "reporting.QualityFlag", "reporting.Reminder"]
 
 
 def test_mixin_gives_the_link_the_history_organisation_and_the_default_policy(world):

@@ -63,6 +63,7 @@ NOT_A_PAGE: dict[str, str] = {
     "reporting/org/<int:pk>/input/<str:kind>/": "POST only (production / employees of a month)",
     "assessment/<int:pk>/evidence/": "POST only (upload)",
     "reporting/jobs/<uuid:pk>/progress/": "htmx fragment of the job page (linted with the job page)",
+    "pick/<str:source>/": "htmx fragment of a picker (its options' words are the organisations' names and kinds)",
 }
 
 

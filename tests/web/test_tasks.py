@@ -236,7 +236,7 @@ def test_the_tasks_page_and_the_home_page(world, login):
     home = c.get("/", HTTP_ACCEPT_LANGUAGE="en")
     assert home.context["n_tasks"] == 1 and '<span class="badge text-bg-primary" data-testid="n-tasks">1</span>' in home.content.decode()
     th = login(u["preparer"]).get("/tasks/", HTTP_ACCEPT_LANGUAGE="th").content.decode()
-    assert "ไม่มีงานรอคุณ" in th
+    assert "ไม่มีงานรอท่าน" in th
 
 
 # --- the months of the reporting page ---------------------------------------------------------------------
@@ -265,7 +265,7 @@ def test_months_say_whom_they_wait_for(world, login):
     assert month(u["preparer"], 5, today=dt.date(2025, 6, 10)).days_left == 5
     assert month(u["preparer"], 6).state == "later"
     page = login(u["preparer"]).get(f"/reporting/org/{world.F1.pk}/?year=2025", HTTP_ACCEPT_LANGUAGE="th").content.decode()
-    assert 'id="month-3"' in page and "รอผู้อนุมัติของคุณ" in page and "รอนิคมฯ ของคุณตรวจสอบ" in page
+    assert 'id="month-3"' in page and "รอผู้อนุมัติของท่าน" in page and "รอนิคมอุตสาหกรรมของท่านตรวจสอบ" in page
     assert 'text-danger fw-semibold" data-testid="month-due">เลยกำหนด' in page
 
 

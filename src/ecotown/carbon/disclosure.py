@@ -137,15 +137,15 @@ def scope2(inv: Inventory) -> dict:
     out = {"location_t": loc, "market_t": mkt if mkt is not None else loc, "no_instruments": mkt is None,
            "fallbacks": [{"activity": a, "name": activity_names(a)} for a in fallbacks]}
     if mkt is None:
-        out["statement"] = _both("ไม่มีเครื่องมือตามสัญญา: ค่าตามตลาด (market-based) เท่ากับค่าตามพื้นที่ (location-based)",
+        out["statement"] = _both("ไม่มีเครื่องมือตามสัญญา: ค่าแบบอิงตลาด (market-based) เท่ากับค่าแบบอิงสถานที่ (location-based)",
                                  "no contractual instruments: market-based equals location-based")
     elif fallbacks:
         th = ", ".join(activity_names(a)["th"] for a in fallbacks)
         en = ", ".join(activity_names(a)["en"] for a in fallbacks)
-        out["statement"] = _both(f"ค่าตามตลาด: ไม่มีค่าแบบตลาดสำหรับ {th} จึงใช้ค่าตามพื้นที่แทน",
+        out["statement"] = _both(f"ค่าแบบอิงตลาด: ไม่มีค่าแบบตลาดสำหรับ {th} จึงใช้ค่าแบบอิงสถานที่แทน",
                                  f"market-based: no market factor for {en}; its location-based factor is used")
     else:
-        out["statement"] = _both("ค่าตามตลาดใช้ค่าจากเครื่องมือตามสัญญาหรือค่าของผู้จำหน่ายทุกแหล่ง",
+        out["statement"] = _both("ค่าแบบอิงตลาดใช้ค่าจากเครื่องมือตามสัญญาหรือค่าของผู้จำหน่ายทุกแหล่ง",
                                  "market-based uses contractual-instrument or supplier factors for every source")
     return out
 
@@ -212,7 +212,7 @@ def completeness(inv: Inventory, cov: list[dict] | None = None) -> dict:
     pend = pending_corrections(inv)
     th, en = [], []
     be = dates.be_year(inv.year)
-    th.append(f"บัญชีก๊าซเรือนกระจกปี พ.ศ. {be} ครอบคลุมแหล่งปล่อยจากบันทึกที่ผ่านการทวนสอบแล้ว ภายใต้ขอบเขตการควบคุมการดำเนินงาน")
+    th.append(f"บัญชีก๊าซเรือนกระจกปี พ.ศ. {be} ครอบคลุมแหล่งปล่อยจากบันทึกที่ผ่านการตรวจสอบแล้ว ภายใต้ขอบเขตการควบคุมการดำเนินงาน")
     en.append(f"The {inv.year} inventory covers the sources of the verified records within the operational-control boundary.")
     if cov:
         th.append("แหล่งที่รวม: " + "; ".join(f"{_source_name(c, 'th')} {c['text']['th']}" for c in cov) + ".")
@@ -252,14 +252,14 @@ def completeness(inv: Inventory, cov: list[dict] | None = None) -> dict:
         th.append(f"ก๊าซนอกพิธีสารเกียวโต ({gases}) แสดงเป็นรายการบันทึก ไม่รวมในยอดรวม")
         en.append(f"Gases outside the Kyoto basket ({gases}) are shown as memo items, not in the total.")
     if pend:
-        th.append(f"มีการแก้ไขที่รอการทวนสอบ {pend.get('n', 0)} รายการ ({tonnes(pend.get('co2e_delta_t'))} t CO2e) "
-                  "ยังไม่รวมในบัญชีนี้: ใช้ฉบับที่ทวนสอบล่าสุด")
+        th.append(f"มีการแก้ไขที่รอการตรวจสอบ {pend.get('n', 0)} รายการ ({tonnes(pend.get('co2e_delta_t'))} t CO2e) "
+                  "ยังไม่รวมในบัญชีนี้: ใช้ฉบับที่ตรวจสอบล่าสุด")
         n = pend.get("n", 0)
         en.append(f"{n} correction{'' if n == 1 else 's'} pending verification ({tonnes(pend.get('co2e_delta_t'))} t CO2e) "
                   f"{'is' if n == 1 else 'are'} not yet counted: the last verified version{'' if n == 1 else 's'} "
                   f"{'is' if n == 1 else 'are'} used.")
     else:
-        th.append("ไม่มีการแก้ไขที่รอการทวนสอบ")
+        th.append("ไม่มีการแก้ไขที่รอการตรวจสอบ")
         en.append("No correction is pending verification.")
     return {"th": " ".join(th), "en": " ".join(en)}
 

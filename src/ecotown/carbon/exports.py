@@ -96,7 +96,7 @@ def inventory_workbook(inv: Inventory) -> bytes:
     header = ["ประเภท / Category", "แหล่งปล่อย / Source", "Scope"]
     for g in gases:
         header += [f"{g} (t)", f"{g} (t CO2e)"]
-    header += [f"{disclosure.CO2E_LABEL_BOTH} (t CO2e)", "t CO2e", "CO2 ชีวภาพ / biogenic CO2 (t)",
+    header += [f"{disclosure.CO2E_LABEL_BOTH} (t CO2e)", "t CO2e", "CO2 จากชีวมวล / biogenic CO2 (t)",
                "ค่าสัมประสิทธิ์ (สถานะ · แหล่งที่มา · ฉบับ) / Factors (status · source · edition)"]
     total_col = len(header) - 2
     ws.append(header)
@@ -122,10 +122,10 @@ def inventory_workbook(inv: Inventory) -> bytes:
     for label, value, note in (
             ("รวม / Total (Scope 1 + 2 location + 3)", t.get("co2e_t"), ""),
             ("Scope 1", t.get("scope1_t"), ""),
-            ("Scope 2 (ตามพื้นที่ / location-based)", s2["location_t"], ""),
-            ("Scope 2 (ตามตลาด / market-based)", s2["market_t"], f"{s2['statement']['th']} / {s2['statement']['en']}"),
+            ("ขอบเขตที่ 2 (แบบอิงสถานที่ / location-based)", s2["location_t"], ""),
+            ("ขอบเขตที่ 2 (แบบอิงตลาด / market-based)", s2["market_t"], f"{s2['statement']['th']} / {s2['statement']['en']}"),
             ("Scope 3", t.get("scope3_t"), ""),
-            ("CO2 ชีวภาพ / biogenic CO2 (reported separately)", t.get("biogenic_co2_t"), ""),
+            ("CO2 จากชีวมวล / biogenic CO2 (reported separately)", t.get("biogenic_co2_t"), ""),
             ("ความไม่แน่นอน / Uncertainty (± %)", disc["uncertainty"].get("pct"),
              f'{disc["uncertainty_method"]["th"]} / {disc["uncertainty_method"]["en"]}' if disc["uncertainty"] else "")):
         row = [label] + [""] * (total_col - 2) + [value, note]
@@ -190,14 +190,14 @@ def _disclosure_sheet(ws, inv: Inventory, disc: dict, bold, fill) -> None:
         ws.append([g["gas"], None if g["mass_t"] is None else round(g["mass_t"], 6),
                    None if g["co2e_t"] is None else round(g["co2e_t"], 6)])
     ws.append([disclosure.CO2E_LABEL_BOTH, None, round(pg["co2e"]["co2e_t"], 6)])
-    ws.append(["CO2 ชีวภาพ / biogenic CO2 (รายงานแยก / reported separately)", round(pg["biogenic_t"], 6), None])
+    ws.append(["CO2 จากชีวมวล / biogenic CO2 (รายงานแยก / reported separately)", round(pg["biogenic_t"], 6), None])
     title("ขอบเขตที่ 2 / Scope 2")
     s2 = disc["scope2"]
     head("", "t CO2e", "หมายเหตุ / Note")
-    ws.append(["ตามพื้นที่ / location-based", s2["location_t"], ""])
-    ws.append(["ตามตลาด / market-based", s2["market_t"], f"{s2['statement']['th']} / {s2['statement']['en']}"])
+    ws.append(["แบบอิงสถานที่ / location-based", s2["location_t"], ""])
+    ws.append(["แบบอิงตลาด / market-based", s2["market_t"], f"{s2['statement']['th']} / {s2['statement']['en']}"])
     for f in s2["fallbacks"]:
-        ws.append(["ใช้ค่าตามพื้นที่แทน / location factor used as fallback", f"{f['name']['th']} / {f['name']['en']}",
+        ws.append(["ใช้ค่าแบบอิงสถานที่แทน / location factor used as fallback", f"{f['name']['th']} / {f['name']['en']}",
                    f["activity"]])
     title("แหล่งที่ไม่นับรวม / Excluded sources")
     head("กิจกรรม / Activity", "รายการ / Records", "ปริมาณในปี / Quantity in the year", "หน่วย / Unit",
@@ -213,7 +213,7 @@ def _disclosure_sheet(ws, inv: Inventory, disc: dict, bold, fill) -> None:
         ws.append([m["gas"], m["mass_t"], m["co2e_t"]])
     if not disc["memo"]:
         ws.append(["ไม่มี / none"])
-    title("การแก้ไขที่รอการทวนสอบ / Pending corrections")
+    title("การแก้ไขที่รอการตรวจสอบ / Pending corrections")
     pend = disc["pending"]
     if pend:
         ws.append(["จำนวน / Count", pend.get("n"), "t CO2e", pend.get("co2e_delta_t")])

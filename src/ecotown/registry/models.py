@@ -92,9 +92,9 @@ class Organisation(BilingualName, TrackedModel):
         ]
         indexes = [
             models.Index(fields=["kind", "parent"]),
-            # the factory list's order (name, then id) over 70,000 factories: read in index order, no sort
-            models.Index(fields=["name_th", "id"], name="org_factory_name_idx",
-                         condition=models.Q(kind__in=["factory", "waste_processor"])),
+            # the lists' order (name, then id) over 70,000 factories: read in index order, no sort (not a
+            # partial index on the factory kinds: SQLite cannot use one for a query with bound parameters)
+            models.Index(fields=["name_th", "id"], name="org_name_idx"),
             # an estate's factories in the same order (estate managers' lists, the completeness matrix)
             models.Index(fields=["parent", "name_th", "id"], name="org_parent_name_idx"),
         ]

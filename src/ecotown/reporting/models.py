@@ -284,7 +284,7 @@ class ImportJob(OrganisationOwned):
     created_at = models.DateTimeField(auto_now_add=True)
 
 
-class MonthStates(models.Model):
+class MonthStates(OrganisationOwned):
     """Derived, never edited: per organisation and year, which states its current activity records of
     each month are in — a bit set per month (1 draft, 2 submitted, 4 verified or locked; 0 nothing).
     Kept in step by `reporting.month_states` inside every write of an activity record (the history
