@@ -1,0 +1,228 @@
+"""Pages under load, as the README serves them: gunicorn with 2 workers (`ecotown serve --workers 2`) on a
+demo database, N virtual users on loopback from this second process, each signed in as one of the roles
+and walking its pages with a think time. Prints, per page and role, the requests, errors, median, p95 and
+maximum latency; then the throughput each page sustains with no think time (a few users hammering it).
+
+    .venv/bin/python benchmarks/load.py --data DIR [--data DIR2 …] [--users 50] [--seconds 60] [--think 1]
+
+`--data` is a folder holding a demo database (`ecotown demo --factories N` with ECOTOWN_DATA_DIR=DIR, or one
+kept by benchmarks/completeness.py: /work/bench/completeness/70000); give two folders (500 and 70,000
+factories) to print them side by side. The client is the standard library (http.client, one keep-alive
+connection per virtual user, threads): bounded, no extra dependency. Target (issue 11): p95 < 200 ms and
+no errors at 70,000 factories; no page more than 1.5× slower than at 500.
+"""
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+ROLES = ("officer", "estate-manager", "factory-a")
+
+# the pages of each role; {estate} {factory} are the demo estate and factory-a's factory (looked up)
+PAGES = {
+    "officer": ["/", "/estates/", "/factories/", "/factories/?q=auto", "/search/?search=auto", "/orgs/{estate}/",
+                "/map/estates.geojson", "/carbon/authority/", "/carbon/estate/{estate}/", "/assessment/",
+                "/assessment/overview/", "/reporting/completeness/matrix/", "/api/registry/factories?limit=50",
+                "/api/registry/estates?limit=50"],
+    "estate-manager": ["/", "/estates/", "/factories/", "/factories/?q=auto", "/orgs/{estate}/",
+                       "/carbon/estate/{estate}/", "/assessment/", "/assessment/overview/",
+                       "/reporting/completeness/matrix/", "/api/registry/factories?limit=50"],
+    "factory-a": ["/", "/estates/", "/orgs/{factory}/", "/reporting/org/{factory}/", "/carbon/", "/assessment/",
+                  "/public/estates/{estate}/"],
+}
+
+LOOKUP = r"""
+import json, os
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ecotown.web.settings")
+import django; django.setup()
+from ecotown.accounts.models import User
+from ecotown.registry.models import Organisation
+f = User.objects.get(username="factory-a").memberships.get().organisation
+print(json.dumps({"factory": f.pk, "estate": f.parent_id,
+                  "factories": Organisation.objects.filter(kind="factory").count()}))
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _env(data: Path) -> dict:
+    env = dict(os.environ, ECOTOWN_DATA_DIR=str(data), ECOTOWN_ALLOWED_HOSTS="127.0.0.1", PYTHONUNBUFFERED="1")
+    env.pop("DATABASE_URL", None)
+    return env
+
+
+class Session:
+    """One virtual user: a keep-alive connection and its cookies."""
+
+    def __init__(self, port: int):
+        self.port, self.cookies = port, {}
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+
+    def request(self, method: str, path: str, body: dict | None = None) -> tuple[int, bytes]:
+        headers = {"Host": "127.0.0.1", "Accept-Language": "th"}
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        data = None
+        if body is not None:
+            data = urllib.parse.urlencode(body).encode()
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+            headers["Referer"] = f"http://127.0.0.1:{self.port}{path}"
+        for attempt in (1, 2):
+            try:
+                self.conn.request(method, path, body=data, headers=headers)
+                r = self.conn.getresponse()
+                content = r.read()
+                break
+            except (http.client.HTTPException, OSError):
+                self.conn.close()
+                self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
+                if attempt == 2:
+                    return 599, b""
+        for h in r.headers.get_all("Set-Cookie") or []:
+            k, v = h.split(";", 1)[0].split("=", 1)
+            self.cookies[k.strip()] = v.strip()
+        return r.status, content
+
+    def sign_in(self, username: str) -> None:
+        status, html = self.request("GET", "/accounts/login/")
+        token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1).decode()
+        status, _ = self.request("POST", "/accounts/login/", {"csrfmiddlewaretoken": token, "username": username,
+                                                              "password": "demo"})
+        if status != 302:
+            raise SystemExit(f"sign-in of {username} failed: {status}")
+
+
+def _serve(data: Path):
+    port = _free_port()
+    log = open(data / "load-serve.log", "w")
+    proc = subprocess.Popen([sys.executable, "-m", "ecotown.cli", "serve", "--port", str(port), "--workers", "2"],
+                            env=_env(data), stdout=log, stderr=subprocess.STDOUT, cwd=data)
+    for _ in range(300):
+        try:
+            c = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            c.request("GET", "/healthz", headers={"Host": "127.0.0.1"})
+            if c.getresponse().status == 200:
+                return proc, port
+        except OSError:
+            time.sleep(0.2)
+    proc.terminate()
+    raise SystemExit("server did not start: " + (data / "load-serve.log").read_text()[-2000:])
+
+
+def run(data: Path, users: int, seconds: float, think: float, hammer_seconds: float) -> dict:
+    ids = json.loads(subprocess.run([sys.executable, "-c", LOOKUP], env=_env(data), capture_output=True, text=True,
+                                    check=True).stdout.strip().splitlines()[-1])
+    proc, port = _serve(data)
+    results: dict[tuple[str, str], list[float]] = {}
+    errors: dict[tuple[str, str], int] = {}
+    lock = threading.Lock()
+    stop = time.monotonic() + seconds
+
+    def user(i: int):
+        role = ROLES[i % len(ROLES)]
+        pages = [p.format(**ids) for p in PAGES[role]]
+        s = Session(port)
+        s.sign_in(role)
+        k = i  # users of one role start at different pages
+        while time.monotonic() < stop:
+            path = pages[k % len(pages)]
+            k += 1
+            t = time.perf_counter()
+            status, _ = s.request("GET", path)
+            dt = time.perf_counter() - t
+            with lock:
+                results.setdefault((role, path), []).append(dt)
+                if status != 200:
+                    errors[(role, path)] = errors.get((role, path), 0) + 1
+            time.sleep(think)
+
+    try:
+        threads = [threading.Thread(target=user, args=(i,), daemon=True) for i in range(users)]
+        for t in threads:
+            t.start()
+            time.sleep(think / max(1, users))   # staggered arrivals
+        for t in threads:
+            t.join()
+        # throughput with no think time: 4 users on one page for hammer_seconds, page by page
+        rps: dict[tuple[str, str], float] = {}
+        if hammer_seconds:
+            for role in ROLES:
+                for path in dict.fromkeys(p.format(**ids) for p in PAGES[role]):
+                    sessions = [Session(port) for _ in range(4)]
+                    for s in sessions:
+                        s.sign_in(role)
+                    done = [0]
+                    end = time.monotonic() + hammer_seconds
+
+                    def hammer(s):
+                        while time.monotonic() < end:
+                            s.request("GET", path)
+                            with lock:
+                                done[0] += 1
+
+                    ts = [threading.Thread(target=hammer, args=(s,)) for s in sessions]
+                    for t in ts:
+                        t.start()
+                    for t in ts:
+                        t.join()
+                    rps[(role, path)] = done[0] / hammer_seconds
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    out = {"factories": ids["factories"], "pages": {}}
+    for key, times in results.items():
+        times.sort()
+        p95 = times[min(len(times) - 1, int(round(0.95 * (len(times) - 1))))]
+        out["pages"][key] = {"n": len(times), "errors": errors.get(key, 0), "p50": statistics.median(times) * 1000,
+                             "p95": p95 * 1000, "max": times[-1] * 1000, "rps": rps.get(key)}
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--data", type=Path, action="append", required=True)
+    ap.add_argument("--users", type=int, default=50)
+    ap.add_argument("--seconds", type=float, default=60)
+    ap.add_argument("--think", type=float, default=1.0)
+    ap.add_argument("--hammer", type=float, default=5.0, help="seconds per page with no think time (0: skip)")
+    args = ap.parse_args()
+    runs = [run(d, args.users, args.seconds, args.think, args.hammer) for d in args.data]
+    heads = " | ".join(f"{r['factories']:,} factories: n · err · p50 · p95 · max (ms) · req/s" for r in runs)
+    print(f"\n{args.users} users, {args.think:g} s think time, {args.seconds:g} s; gunicorn 2 workers, SQLite\n")
+    print(f"| page | {heads} |")
+    print("|---|" + "---|" * len(runs))
+    keys = {}
+    for r in runs:
+        for role, path in r["pages"]:
+            keys.setdefault((role, re.sub(r"/\d+/", "/…/", path)), None)
+    order = {(role, re.sub(r"\{\w+\}", "…", p)): (ROLES.index(role), i) for role in ROLES for i, p in enumerate(PAGES[role])}
+    for role, shown in sorted(keys, key=lambda k: order.get(k, (9, 0))):
+        cells = []
+        for r in runs:
+            row = next((v for (ro, p), v in r["pages"].items() if ro == role and re.sub(r"/\d+/", "/…/", p) == shown), None)
+            if row is None:
+                cells.append("–")
+                continue
+            rps = f"{row['rps']:.1f}" if row["rps"] is not None else "–"
+            cells.append(f"{row['n']} · {row['errors']} · {row['p50']:.0f} · **{row['p95']:.0f}** · {row['max']:.0f} · {rps}")
+        print(f"| {role} `{shown}` | " + " | ".join(cells) + " |")
+
+
+if __name__ == "__main__":
+    main()
