@@ -334,8 +334,12 @@ def test_ctrl_c_stops_the_web_server_and_the_worker(platform):
     and its worker within seconds, and the script exits 130 as an interrupted command does."""
     data, port = platform["data"], _free_port()
     log = open(data / "run2.log", "w")
+    # Ctrl-C as in a terminal: SIGINT at its default in the script (a test run started in the background of
+    # a non-interactive shell, as `nohup .ci/run &`, inherits SIGINT ignored — and bash cannot trap a signal
+    # that was ignored when it started)
     proc = subprocess.Popen(["bash", str(RUN)], env={**platform["env"], "PORT": str(port)}, stdout=log,
-                            stderr=subprocess.STDOUT, cwd=data, start_new_session=True)
+                            stderr=subprocess.STDOUT, cwd=data, start_new_session=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     url = f"http://127.0.0.1:{port}"
     try:
         _wait(lambda: _worker_state(url)[1]["worker"] == "running", 120,
