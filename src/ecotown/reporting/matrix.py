@@ -27,7 +27,7 @@ from ecotown import access
 from ecotown.registry import search
 from ecotown.registry.models import Kind, Organisation
 
-from .models import MonthStates, State
+from .models import MonthStates
 
 NONE, DRAFT, SUBMITTED, VERIFIED, LATE = "none", "draft", "submitted", "verified", "late"
 CELL_STATES = (NONE, DRAFT, SUBMITTED, VERIFIED, LATE)
@@ -47,7 +47,6 @@ HELP = {
     VERIFIED: gettext_lazy("verified"),
     LATE: gettext_lazy("the deadline has passed and nothing was submitted"),
 }
-REPORTED = (State.SUBMITTED, State.VERIFIED, State.LOCKED)
 
 
 @dataclass
