@@ -35,6 +35,13 @@ from .conftest import ARTIFACTS, ROOT, _free_port, shot, sign_in
 RUN = ROOT / "scripts" / "run"
 
 
+def _sigint_default():
+    """Ctrl-C as in a terminal: SIGINT at its default in scripts/run. A test run started in the background
+    of a non-interactive shell (`nohup .ci/run &`) inherits SIGINT ignored, and bash can never trap a signal
+    that was ignored when it started."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _env(data: Path) -> dict:
     env = {k: v for k, v in os.environ.items()
            if k not in {"DATABASE_URL", "DJANGO_SETTINGS_MODULE", "ECOTOWN_TASK_BACKEND", "PYTEST_CURRENT_TEST"}}
@@ -96,7 +103,8 @@ def platform():
     log = open(data / "run.log", "w")
     # its own session, as a terminal runs it: Ctrl-C there signals the script's whole process group
     proc = subprocess.Popen(["bash", str(RUN)], env={**env, "PORT": str(port)}, stdout=log, stderr=subprocess.STDOUT,
-                            cwd=data, start_new_session=True)
+                            cwd=data, start_new_session=True,
+                            preexec_fn=_sigint_default)
     url = f"http://127.0.0.1:{port}"
     try:
         _wait(lambda: _worker_state(url)[0] == 200 and _worker_state(url)[1]["worker"] == "running", 120,
@@ -334,12 +342,9 @@ def test_ctrl_c_stops_the_web_server_and_the_worker(platform):
     and its worker within seconds, and the script exits 130 as an interrupted command does."""
     data, port = platform["data"], _free_port()
     log = open(data / "run2.log", "w")
-    # Ctrl-C as in a terminal: SIGINT at its default in the script (a test run started in the background of
-    # a non-interactive shell, as `nohup .ci/run &`, inherits SIGINT ignored — and bash cannot trap a signal
-    # that was ignored when it started)
     proc = subprocess.Popen(["bash", str(RUN)], env={**platform["env"], "PORT": str(port)}, stdout=log,
                             stderr=subprocess.STDOUT, cwd=data, start_new_session=True,
-                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+                            preexec_fn=_sigint_default)
     url = f"http://127.0.0.1:{port}"
     try:
         _wait(lambda: _worker_state(url)[1]["worker"] == "running", 120,
