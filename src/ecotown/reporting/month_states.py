@@ -41,23 +41,39 @@ def _aggregates(year: int) -> dict:
     return out
 
 
+def _fresh(ActivityRecord, org_ids: list[int], year: int):
+    """(organisation id, [m1..m12]) of these organisations' current records overlapping `year`."""
+    first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    rows = (ActivityRecord.objects.filter(organisation_id__in=org_ids, is_current=True,
+                                          period_start__lte=last, period_end__gte=first)
+            .values("organisation_id").annotate(**_aggregates(year)).order_by())
+    for r in rows:
+        yield r["organisation_id"], [r[f"a{m}"] for m in range(1, 13)]
+
+
 def compute(ActivityRecord, MonthStates, org_ids: Iterable[int], years: Iterable[int]) -> int:
     """Recompute the rows of these organisations × years (models passed in: migrations use it too).
     Returns the number of rows written."""
     org_ids, n = sorted(set(org_ids)), 0
     for year in sorted(set(years)):
-        first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
         for i in range(0, len(org_ids), CHUNK):
             part = org_ids[i:i + CHUNK]
-            rows = (ActivityRecord.objects.filter(organisation_id__in=part, is_current=True,
-                                                  period_start__lte=last, period_end__gte=first)
-                    .values("organisation_id").annotate(**_aggregates(year)).order_by())
+            objs = [MonthStates(organisation_id=org, year=year, **{f"m{m}": v for m, v in enumerate(months, start=1)})
+                    for org, months in _fresh(ActivityRecord, part, year)]
             MonthStates.objects.filter(organisation_id__in=part, year=year).delete()
-            objs = [MonthStates(organisation_id=r["organisation_id"], year=year,
-                                **{f"m{m}": r[f"a{m}"] for m in range(1, 13)}) for r in rows]
             MonthStates.objects.bulk_create(objs, batch_size=2000)
             n += len(objs)
     return n
+
+
+def years_of_records(ActivityRecord) -> dict[int, set[int]]:
+    """year -> the organisations with a current record overlapping it (what a rebuild covers)."""
+    by_year: dict[int, set[int]] = defaultdict(set)
+    for org, y0, y1 in (ActivityRecord.objects.filter(is_current=True)
+                        .values_list("organisation_id", "period_start__year", "period_end__year").distinct().order_by()):
+        for y in range(y0, y1 + 1):
+            by_year[y].add(org)
+    return by_year
 
 
 def written(records) -> None:
@@ -77,16 +93,7 @@ def rebuild() -> int:
     from .models import ActivityRecord, MonthStates
 
     MonthStates.objects.all().delete()
-    n = 0
-    pairs = ActivityRecord.objects.filter(is_current=True).values_list("organisation_id", "period_start__year",
-                                                                       "period_end__year").distinct().order_by()
-    by_year: dict[int, set[int]] = defaultdict(set)
-    for org, y0, y1 in pairs:
-        for y in range(y0, y1 + 1):
-            by_year[y].add(org)
-    for y, orgs in sorted(by_year.items()):
-        n += compute(ActivityRecord, MonthStates, orgs, [y])
-    return n
+    return sum(compute(ActivityRecord, MonthStates, orgs, [y]) for y, orgs in sorted(years_of_records(ActivityRecord).items()))
 
 
 def check() -> list[tuple[int, int]]:
@@ -94,19 +101,10 @@ def check() -> list[tuple[int, int]]:
     from .models import ActivityRecord, MonthStates
 
     stored = {(s.organisation_id, s.year): s.months() for s in MonthStates.objects.all()}
-    pairs = ActivityRecord.objects.filter(is_current=True).values_list("organisation_id", "period_start__year",
-                                                                       "period_end__year").distinct().order_by()
-    years: dict[int, set[int]] = defaultdict(set)
-    for org, y0, y1 in pairs:
-        for y in range(y0, y1 + 1):
-            years[y].add(org)
     fresh = {}
-    for y, orgs in years.items():
+    for y, orgs in years_of_records(ActivityRecord).items():
+        orgs = sorted(orgs)
         for i in range(0, len(orgs), CHUNK):
-            part = sorted(orgs)[i:i + CHUNK]
-            for r in (ActivityRecord.objects.filter(organisation_id__in=part, is_current=True,
-                                                    period_start__lte=dt.date(y, 12, 31),
-                                                    period_end__gte=dt.date(y, 1, 1))
-                      .values("organisation_id").annotate(**_aggregates(y)).order_by()):
-                fresh[(r["organisation_id"], y)] = [r[f"a{m}"] for m in range(1, 13)]
+            for org, months in _fresh(ActivityRecord, orgs[i:i + CHUNK], y):
+                fresh[(org, y)] = months
     return sorted(k for k in set(stored) | set(fresh) if stored.get(k) != fresh.get(k))

@@ -40,16 +40,11 @@ class Migration(migrations.Migration):
 
 def fill(apps, schema_editor):
     """The rows of the records already there (the same computation the history hook makes)."""
-    from ecotown.reporting.month_states import compute
+    from ecotown.reporting.month_states import compute, years_of_records
 
     ActivityRecord = apps.get_model("reporting", "ActivityRecord")
     MonthStates = apps.get_model("reporting", "MonthStates")
-    years: dict[int, set[int]] = {}
-    for org, y0, y1 in (ActivityRecord.objects.filter(is_current=True)
-                        .values_list("organisation_id", "period_start__year", "period_end__year").distinct().order_by()):
-        for y in range(y0, y1 + 1):
-            years.setdefault(y, set()).add(org)
-    for y, orgs in years.items():
+    for y, orgs in years_of_records(ActivityRecord).items():
         compute(ActivityRecord, MonthStates, orgs, [y])
 
 
