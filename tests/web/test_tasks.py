@@ -14,21 +14,9 @@ from ecotown.core.models import Notification
 from ecotown.reporting import services
 from ecotown.reporting.models import ActivityRecord, State
 
+from tests.reporting.conftest import _english, _media  # noqa: F401 — the same autouse set-up (English, media)
+
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "files"
-
-
-@pytest.fixture(autouse=True)
-def _english():
-    """Task lists speak the active language: English here (pages say theirs)."""
-    from django.utils import translation
-
-    with translation.override("en"):
-        yield
 
 
 def rows(n, year=2025, month=3):
