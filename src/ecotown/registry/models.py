@@ -93,8 +93,12 @@ class Organisation(BilingualName, TrackedModel):
         indexes = [
             models.Index(fields=["kind", "parent"]),
             # the lists' order (name, then id) over 70,000 factories: read in index order, no sort (not a
-            # partial index on the factory kinds: SQLite cannot use one for a query with bound parameters)
-            models.Index(fields=["name_th", "id"], name="org_name_idx"),
+            # partial index on the factory kinds: SQLite cannot use one for a query with bound parameters); the
+            # kind rides along so that a scan for the few estates and ports in name order reads the index only:
+            # without per-value statistics (no STAT4 in Python's SQLite) the planner takes `kind IN (estate,
+            # port)` for 2 × 10,000 of 70,000 rows and walks this index (50 ms with a table lookup per row, 6 ms
+            # index-only)
+            models.Index(fields=["name_th", "id", "kind"], name="org_name_kind_idx"),
             # an estate's factories in the same order (estate managers' lists, the completeness matrix)
             models.Index(fields=["parent", "name_th", "id"], name="org_parent_name_idx"),
         ]
