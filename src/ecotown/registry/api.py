@@ -8,7 +8,7 @@ from ecotown import access
 from ecotown.core.api import Out, Page, paginate
 from ecotown.core.models import ChangeRecord
 
-from . import services
+from . import search, services
 from .views import with_factory_counts
 from .models import Kind, Organisation, Province
 
@@ -104,9 +104,7 @@ def _factory_out(o: Organisation) -> dict:
 
 
 def _search(qs, q: str | None):
-    for word in (q or "").lower().split():
-        qs = qs.filter(search_text__contains=word)
-    return qs
+    return search.containing(qs, q)
 
 
 @router.get("/estates", response=Page[EstateOut])

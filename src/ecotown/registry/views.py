@@ -18,7 +18,7 @@ from ecotown.web.forms import add_errors
 from ecotown.access import Action
 from ecotown.core.models import ChangeRecord
 
-from . import services
+from . import search, services
 from .forms import EstateFilter, FactoryFilter, fit_to_parent, form_class_for, initial_for
 from .models import Kind, Organisation
 
@@ -26,12 +26,7 @@ PAGE_SIZE = 50
 
 
 def _search(qs, q: str):
-    q = (q or "").strip().lower()
-    if not q:
-        return qs
-    for word in q.split():
-        qs = qs.filter(search_text__contains=word)
-    return qs
+    return search.containing(qs, q)
 
 
 def _page(request, qs):

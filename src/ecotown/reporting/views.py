@@ -25,6 +25,7 @@ from ecotown import access
 from ecotown.core import dates
 from ecotown.core.errors import Problems
 from ecotown.core.i18n import ui_lang as _lang
+from ecotown.registry import search as registry_search
 from ecotown.registry.models import Kind, Organisation
 from ecotown.web.forms import add_errors
 
@@ -64,8 +65,7 @@ def index(request):
         return redirect("reporting:org", pk=m.organisation_id)
     qs = selectors.visible_reporting_orgs(request.user).filter(kind__in=[Kind.FACTORY, Kind.WASTE_PROCESSOR])
     q = (request.GET.get("q") or "").strip().lower()
-    for word in q.split():
-        qs = qs.filter(search_text__contains=word)
+    qs = registry_search.containing(qs, q)
     page = Paginator(qs.select_related("parent").order_by("name_th", "pk"), 50).get_page(request.GET.get("page"))
     return render(request, "reporting/index.html", {
         "page": page, "q": q, "can_completeness": access.can(request.user, ReportingAction.COMPLETENESS), "year": timezone.localdate().year,
