@@ -5,9 +5,9 @@ maximum latency; then the throughput each page sustains with no think time (a fe
 
     .venv/bin/python benchmarks/load.py --data DIR [--data DIR2 …] [--users 50] [--seconds 60] [--think 1]
 
-`--data` is a folder holding a demo database (`ecotown demo --factories N` with ECOTOWN_DATA_DIR=DIR, or one
-kept by benchmarks/completeness.py: /work/bench/completeness/70000); give two folders (500 and 70,000
-factories) to print them side by side. The client is the standard library (http.client, one keep-alive
+`--data` is a folder holding a demo database (`ecotown demo --factories N` with ECOTOWN_DATA_DIR=DIR), or
+`DIR=postgres://…` for a PostgreSQL demo database (`ecotown demo` run with that DATABASE_URL; DIR keeps the
+server's log and uploads); give two (500 and 70,000 factories) to print them side by side. The client is the standard library (http.client, one keep-alive
 connection per virtual user, threads): bounded, no extra dependency. Target (issue 11): p95 < 200 ms and
 no errors at 70,000 factories; no page more than 1.5× slower than at 500.
 """
@@ -61,9 +61,22 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+DATABASES: dict[Path, str] = {}  # data folder -> DATABASE_URL (PostgreSQL), else its SQLite file
+
+
+def _data(arg: str) -> Path:
+    folder, sep, url = arg.partition("=")
+    path = Path(folder)
+    if sep:
+        DATABASES[path] = url
+    return path
+
+
 def _env(data: Path) -> dict:
     env = dict(os.environ, ECOTOWN_DATA_DIR=str(data), ECOTOWN_ALLOWED_HOSTS="127.0.0.1", PYTHONUNBUFFERED="1")
     env.pop("DATABASE_URL", None)
+    if data in DATABASES:
+        env["DATABASE_URL"] = DATABASES[data]
     return env
 
 
@@ -196,7 +209,7 @@ def run(data: Path, users: int, seconds: float, think: float, hammer_seconds: fl
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--data", type=Path, action="append", required=True)
+    ap.add_argument("--data", type=_data, action="append", required=True, help="DIR or DIR=postgres://…")
     ap.add_argument("--users", type=int, default=50)
     ap.add_argument("--seconds", type=float, default=60)
     ap.add_argument("--think", type=float, default=1.0)
@@ -204,7 +217,8 @@ def main() -> None:
     args = ap.parse_args()
     runs = [run(d, args.users, args.seconds, args.think, args.hammer) for d in args.data]
     heads = " | ".join(f"{r['factories']:,} factories: n · err · p50 · p95 · max (ms) · req/s" for r in runs)
-    print(f"\n{args.users} users, {args.think:g} s think time, {args.seconds:g} s; gunicorn 2 workers, SQLite\n")
+    backends = ", ".join(dict.fromkeys("PostgreSQL" if d in DATABASES else "SQLite" for d in args.data))
+    print(f"\n{args.users} users, {args.think:g} s think time, {args.seconds:g} s; gunicorn 2 workers, {backends}\n")
     print(f"| page | {heads} |")
     print("|---|" + "---|" * len(runs))
     keys = {}

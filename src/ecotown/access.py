@@ -194,6 +194,7 @@ UNGUARDED: dict[str, str] = {
     "registry.TSIC": "public reference list (industry classification)",
     "accounts.ApiToken": "internal: only read by the token check, changed by the token services",
     "core.SiteState": "internal: one row of site-wide state",
+    "core.CacheGeneration": "internal: one counter per tracked model, part of the cache keys (core/cache.py)",
     "core.WorkerHeartbeat": "internal: written by `ecotown worker`, read as a yes/no state only",
     "core.ScheduledRun": "internal: one row per scheduled job and day, written by the worker's scheduler",
 }

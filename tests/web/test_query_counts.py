@@ -1,7 +1,7 @@
 """List pages, dashboards and API lists run a fixed, pinned number of queries, whatever the amount
-of data: every page is counted with a little data and again after more organisations, records,
-inventories, assessments, enquiries, registrations and notifications were added, and both counts
-must equal the pinned number exactly. A count that grows with the data is an N+1 to fix; change a
+of data: every page is counted with 10 factories and again with 1,000 (and more records, inventories,
+assessments, enquiries, registrations and notifications), and both counts must equal the pinned number
+exactly. A count that grows with the data is an N+1 to fix; change a
 pinned number only with a reason (and the measured value).
 
 Counts are taken warm (each page requested once before counting: catalogues and the demo mark are
@@ -112,34 +112,37 @@ def role_pages(world, who):
 
 
 # the pinned numbers (measured): who -> page -> queries
+# (issue 11: the estate list's and the estates API's count and factories per estate come from the cache —
+# one query reads the cache generations instead of two; the factory list's and the matrix's estate drop-downs
+# are cached too)
 # (issue 10: "My tasks" on the home page and its own page — one query per workflow state that can wait for
 # the user's roles, plus the deadlines; the reporting page's months — the reporting calendar)
 PINNED = {
     "admin": {
-        "home": 16, "factories": 12, "factories htmx": 7, "estates": 13, "map data": 6, "factory page": 18,
-        "estate page": 18, "api factories": 5, "api estates": 6, "api history": 6, "registrations": 9,
+        "home": 16, "factories": 11, "factories htmx": 7, "estates": 12, "map data": 6, "factory page": 18,
+        "estate page": 18, "api factories": 5, "api estates": 5, "api history": 6, "registrations": 9,
         "notifications": 9, "tasks": 13, "enquiries": 9, "api enquiries": 5, "reporting": 10, "reporting org": 16,
-        "completeness": 18, "completeness matrix": 13, "completeness matrix late": 13,
+        "completeness": 18, "completeness matrix": 12, "completeness matrix late": 13,
         "api activities": 5, "api completeness": 11, "carbon": 12, "carbon estate": 16,
         "carbon map": 4, "factor library": 12, "api inventories": 5, "api factor sets": 5, "api factors": 5,
         "assessment": 13, "assessment overview": 11, "frameworks": 9, "api assessments": 6, "api frameworks": 5,
         "carbon rollup": 11, "api rollup": 4, "people": 8, "users": 11, "members": 11,
     },
     "officer": {
-        "home": 19, "factories": 12, "factories htmx": 7, "estates": 13, "map data": 6, "factory page": 18,
-        "estate page": 18, "api factories": 5, "api estates": 6, "api history": 6, "registrations": 9,
+        "home": 19, "factories": 11, "factories htmx": 7, "estates": 12, "map data": 6, "factory page": 18,
+        "estate page": 18, "api factories": 5, "api estates": 5, "api history": 6, "registrations": 9,
         "notifications": 9, "tasks": 16, "enquiries": 9, "api enquiries": 5, "reporting": 10, "reporting org": 16,
-        "completeness": 18, "completeness matrix": 13, "completeness matrix late": 13,
+        "completeness": 18, "completeness matrix": 12, "completeness matrix late": 13,
         "api activities": 5, "api completeness": 11, "carbon": 12, "carbon estate": 16,
         "carbon map": 4, "factor library": 12, "api inventories": 5, "api factor sets": 5, "api factors": 5,
         "assessment": 13, "assessment overview": 11, "frameworks": 9, "api assessments": 6, "api frameworks": 5,
         "carbon rollup": 11, "api rollup": 4,
     },
     "estate": {
-        "home": 24, "factories": 12, "factories htmx": 7, "estates": 13, "map data": 6, "factory page": 18,
-        "estate page": 18, "api factories": 5, "api estates": 6, "api history": 6, "registrations": 9,
+        "home": 24, "factories": 11, "factories htmx": 7, "estates": 12, "map data": 6, "factory page": 18,
+        "estate page": 18, "api factories": 5, "api estates": 5, "api history": 6, "registrations": 9,
         "notifications": 9, "tasks": 21, "enquiries": 9, "api enquiries": 5, "reporting": 10, "reporting org": 15,
-        "completeness": 18, "completeness matrix": 13, "completeness matrix late": 13,
+        "completeness": 18, "completeness matrix": 12, "completeness matrix late": 13,
         "api activities": 5, "api completeness": 11, "carbon": 13, "carbon estate": 16,
         "carbon map": 4, "factor library": 12, "api inventories": 5, "api factor sets": 5, "api factors": 5,
         "assessment": 13, "assessment overview": 11, "frameworks": 9, "api assessments": 6, "api frameworks": 5,
@@ -176,9 +179,12 @@ def test_query_counts_are_pinned_and_do_not_grow(installed, client, settings, wh
     client.force_login(world.users[who])
     urls = pages(world) | role_pages(world, who)
     grow(world, 3, 100)
+    add_factories(world.E1, 3, 200)
+    assert Organisation.objects.filter(kind=Kind.FACTORY).count() == 10
     small = measure(client, urls)
     grow(world, 12, 1000)
-    add_factories(world.E1, 120, 5000)  # and many more organisations (the registry's lists)
+    add_factories(world.E1, 978, 5000)  # and many more organisations (the registry's lists)
+    assert Organisation.objects.filter(kind=Kind.FACTORY).count() == 1000
     large = measure(client, urls)
     grew = {k: (small[k], large[k]) for k in small if small[k] != large[k]}
     assert grew == {}, f"query counts grow with the data (N+1): {grew}"

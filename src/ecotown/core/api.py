@@ -37,10 +37,18 @@ class Session(SessionAuth):
         return user
 
 
-def paginate(qs, limit: int, offset: int, serialise) -> dict:
+def paginate(qs, limit: int, offset: int, serialise, *, on=None) -> dict:
+    """One page of `qs` (ordered by an index that serves its order) and the total; with `on` (the tracked
+    models the filter reads) the total is counted once per filter and kept until one of them is written
+    (ecotown.core.cache)."""
+    from ecotown.core import cache
+
     limit = max(1, min(int(limit or 50), 500))
     offset = max(0, int(offset or 0))
-    return {"items": [serialise(o) for o in qs[offset:offset + limit]], "count": qs.count()}
+    from ecotown.web.paging import window
+
+    return {"items": [serialise(o) for o in window(qs, offset, offset + limit)],
+            "count": cache.count(qs, on=on) if on else qs.count()}
 
 
 T = TypeVar("T")

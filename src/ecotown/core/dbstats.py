@@ -9,7 +9,7 @@ sample (`PRAGMA analysis_limit`) of bigger ones. Called at the end of `ecotown d
 """
 from __future__ import annotations
 
-from django.db import connection
+from django.db import OperationalError, connection
 
 FULL_BELOW_ROWS = 3_000_000  # SQLite: tables up to this size get a full ANALYZE, bigger ones a sample
 
@@ -28,7 +28,10 @@ def analyze(models=None) -> list[str]:
                 # a full pass over a table's indexes is quick below a few million rows, and only a full pass
                 # gives true estimates (the sample of `analysis_limit` is each index's first entries: an index
                 # on the organisation kind then looked 25 times more selective than it is)
-                rows = cur.execute(f"SELECT max(rowid) FROM {connection.ops.quote_name(t)}").fetchone()[0] or 0
+                try:
+                    rows = cur.execute(f"SELECT max(rowid) FROM {connection.ops.quote_name(t)}").fetchone()[0] or 0
+                except OperationalError:  # a WITHOUT ROWID table (e.g. a full-text index's shadow table)
+                    rows = 0
                 cur.execute(f"PRAGMA analysis_limit={0 if rows <= FULL_BELOW_ROWS else 200000}")
                 cur.execute(f"ANALYZE {connection.ops.quote_name(t)}")
             cur.execute("PRAGMA analysis_limit=0")

@@ -76,6 +76,14 @@ class OrganisationOwned(models.Model):
         return self.organisation_id
 
 
+class CacheGeneration(models.Model):
+    """The generation of one tracked model's data: a random number replaced by every write of it, part of
+    the key of every cached value computed from it (ecotown.core.cache)."""
+
+    name = models.CharField(max_length=100, primary_key=True)  # the model's label, e.g. "registry.organisation"
+    n = models.BigIntegerField(default=0)
+
+
 class SiteState(models.Model):
     """Key/value facts about this installation, e.g. the demo mark."""
 

@@ -9,7 +9,7 @@ from ecotown.core.api import Out, Page, paginate
 from ecotown.core.models import ChangeRecord
 
 from . import search, services
-from .views import with_factory_counts
+from .views import LIST_MODELS, with_factory_counts
 from .models import Kind, Organisation, Province
 
 router = Router(tags=["registry"])
@@ -118,7 +118,7 @@ def list_estates(request, q: Optional[str] = None, kind: Optional[str] = None, p
     if province:
         qs = qs.filter(province_id=province)
     qs = qs.select_related("province", "estate").order_by("name_en", "pk")
-    result = paginate(qs, limit, offset, lambda o: o)
+    result = paginate(qs, limit, offset, lambda o: o, on=LIST_MODELS)
     result["items"] = [_estate_out(o) for o in with_factory_counts(result["items"])]
     return result
 
@@ -181,7 +181,7 @@ def list_factories(request, q: Optional[str] = None, estate: Optional[int] = Non
     if tsic:
         qs = qs.filter(factory__tsic_id=tsic)
     qs = qs.select_related("parent", "factory").order_by("name_en", "pk")
-    return paginate(qs, limit, offset, _factory_out)
+    return paginate(qs, limit, offset, _factory_out, on=LIST_MODELS)
 
 
 @router.get("/factories/{org_id}", response=FactoryOut)

@@ -8,7 +8,10 @@ class RegistryConfig(AppConfig):
 
     def ready(self):
         from ecotown import access
+        from ecotown.core import cache
 
         from . import policies
+        from .models import EstateDetail, FactoryDetail, Organisation
 
         access.register(policies.POLICIES)
+        cache.depends(Organisation, EstateDetail, FactoryDetail)  # lists' counts, factories per estate

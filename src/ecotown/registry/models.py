@@ -99,8 +99,12 @@ class Organisation(BilingualName, TrackedModel):
             # port)` for 2 × 10,000 of 70,000 rows and walks this index (50 ms with a table lookup per row, 6 ms
             # index-only)
             models.Index(fields=["name_th", "id", "kind"], name="org_name_kind_idx"),
-            # an estate's factories in the same order (estate managers' lists, the completeness matrix)
-            models.Index(fields=["parent", "name_th", "id"], name="org_parent_name_idx"),
+            # the API's lists are in English name order
+            models.Index(fields=["name_en", "id", "kind"], name="org_name_en_kind_idx"),
+            # an estate's factories (or schools) in the same order (estate managers' lists, the completeness
+            # matrix, the estate page), the kind read from the index too
+            models.Index(fields=["parent", "name_th", "id", "kind"], name="org_parent_name_kind_idx"),
+            models.Index(fields=["parent", "name_en", "id", "kind"], name="org_parent_name_en_kind_idx"),
         ]
 
     def __str__(self):

@@ -3,7 +3,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -16,11 +15,13 @@ from ecotown.accounts.policies import AccountsAction
 from ecotown import access
 from ecotown.web.forms import add_errors
 from ecotown.access import Action
+from ecotown.core import cache
 from ecotown.core.models import ChangeRecord
+from ecotown.web import paging
 
-from . import search, services
+from . import choices, search, services
 from .forms import EstateFilter, FactoryFilter, fit_to_parent, form_class_for, initial_for
-from .models import Kind, Organisation
+from .models import EstateDetail, FactoryDetail, Kind, Organisation
 
 PAGE_SIZE = 50
 
@@ -29,15 +30,24 @@ def _search(qs, q: str):
     return search.containing(qs, q)
 
 
+# what a list's filters can read: its count is kept until one of these is written
+LIST_MODELS = (Organisation, FactoryDetail, EstateDetail)
+
+
 def _page(request, qs):
-    return Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    return paging.page(request, qs, on=LIST_MODELS, per_page=PAGE_SIZE)
+
+
+def _all_factory_counts() -> dict[int, int]:
+    return dict(Organisation.objects.filter(kind=Kind.FACTORY, parent__isnull=False)
+                .values("parent_id").annotate(n=Count("pk")).values_list("parent_id", "n"))
 
 
 def factory_counts(estate_ids) -> dict[int, int]:
-    """Factories per estate in one grouped query over the (kind, parent) index."""
-    rows = (Organisation.objects.filter(kind=Kind.FACTORY, parent_id__in=list(estate_ids))
-            .values("parent_id").annotate(n=Count("pk")).values_list("parent_id", "n"))
-    return dict(rows)
+    """Factories per estate: one grouped query over the (kind, parent) index for every estate, kept
+    until an organisation is written (ecotown.core.cache)."""
+    every = cache.cached("registry.factory_counts", _all_factory_counts, on=(Organisation,))
+    return {pk: every[pk] for pk in estate_ids if pk in every}
 
 
 def with_factory_counts(objs):
@@ -92,8 +102,8 @@ def estate_list(request):
 @login_required
 def factory_list(request):
     form = FactoryFilter(request.GET or None)
-    form.fields["estate"].queryset = access.visible_orgs(
-        request.user, Organisation.objects.filter(kind__in=[Kind.ESTATE, Kind.PORT]))
+    choices.fit(form.fields["estate"], access.visible_orgs(
+        request.user, Organisation.objects.filter(kind__in=[Kind.ESTATE, Kind.PORT])).order_by("name_th", "pk"))
     qs = access.visible_orgs(request.user, Organisation.objects.filter(kind__in=[Kind.FACTORY, Kind.WASTE_PROCESSOR]))
     if form.is_valid():
         d = form.cleaned_data

@@ -26,6 +26,7 @@ from ecotown.core import dates
 from ecotown.core.errors import Problems
 from ecotown.core.i18n import ui_lang as _lang
 from ecotown.registry import search as registry_search
+from ecotown.registry.choices import org_choices
 from ecotown.registry.models import Kind, Organisation
 from ecotown.web.forms import add_errors
 
@@ -677,7 +678,8 @@ def completeness_matrix(request):
     f = _matrix_filter(request)
     today = timezone.localdate()
     due = matrix.deadlines(f.year)
-    page = Paginator(matrix.factories(request.user, f, today, due), MATRIX_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = matrix.EstatePaginator(matrix.factories(request.user, f, today, due), MATRIX_PAGE_SIZE,
+                                  cache_sizes=f.state not in matrix.CELL_STATES).get_page(request.GET.get("page"))
     page.object_list = matrix.rows(request.user, page.object_list, f.year, today, due)
     # the cells are written here, not by the template: 600 cells a page, each the same few strings
     names = {m: dates.month_label(dt.date(f.year, m, 1), _lang(), _reader_era(request)) for m in range(1, 13)}
@@ -692,7 +694,7 @@ def completeness_matrix(request):
     this_year = today.year
     return render(request, "reporting/matrix.html", {
         "f": f, "page": page, "year": f.year, "months": [dt.date(f.year, m, 1) for m in range(1, 13)],
-        "estates": matrix.estates(request.user), "legend": legend, "labels": matrix.LABELS, "icons": matrix.ICONS,
+        "estates": org_choices(matrix.estates(request.user)), "legend": legend, "labels": matrix.LABELS, "icons": matrix.ICONS,
         "years": list(range(this_year, this_year - 5, -1)),
         "export_query": request.GET.urlencode(),
         "export_background": page.paginator.count > settings.ECOTOWN_INLINE_EXPORT_ROWS,

@@ -193,6 +193,16 @@ ECOTOWN_SCHEDULE = {
 }
 # files built in the background for a user (big exports) are kept this many days
 ECOTOWN_DOWNLOAD_DAYS = int(os.environ.get("ECOTOWN_DOWNLOAD_DAYS", "7"))
+# cached aggregates and reference data (ecotown.core.cache): this process's memory by default (each web and
+# worker process keeps its own; the keys carry the database's generations, so none serves a stale value),
+# Redis shared by every process when ECOTOWN_REDIS_URL is set (e.g. redis://127.0.0.1:6379/0)
+ECOTOWN_CACHE_SECONDS = int(os.environ.get("ECOTOWN_CACHE_SECONDS", "3600"))
+if os.environ.get("ECOTOWN_REDIS_URL"):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                          "LOCATION": os.environ["ECOTOWN_REDIS_URL"], "KEY_PREFIX": "ecotown"}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "ecotown",
+                          "OPTIONS": {"MAX_ENTRIES": 5000}}}
 # an export of more rows than this is built in the background (a download with a notification)
 ECOTOWN_INLINE_EXPORT_ROWS = int(os.environ.get("ECOTOWN_INLINE_EXPORT_ROWS", "5000"))
 

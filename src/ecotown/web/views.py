@@ -20,6 +20,8 @@ from django.views.decorators.http import require_POST
 
 from ecotown.accounts.policies import AccountsAction
 from ecotown import access
+from ecotown.core import cache
+from ecotown.web import pickers
 from ecotown.web.forms import add_errors
 from ecotown.access import Action
 from ecotown.accounts import services as account_services
@@ -86,8 +88,9 @@ def home(request):
             "n_estates": estates.filter(kind=Kind.ESTATE).count(), "n_ports": estates.filter(kind=Kind.PORT).count(),
             "certified": estates.exclude(eco_level="").select_related("province").order_by("-eco_level_year", "name_th")[:12],
         })
-    visible = access.visible_orgs(request.user)
-    counts = dict(visible.values_list("kind").annotate(n=Count("pk")))
+    by_kind = access.visible_orgs(request.user).values_list("kind").annotate(n=Count("pk")).order_by()
+    key = cache.query_key(by_kind)  # organisations by kind, kept until one is written
+    counts = cache.cached("web.home_counts", lambda: dict(by_kind), on=(Organisation,), key=key) if key else {}
     pending = 0
     if access.can(request.user, AccountsAction.APPROVE_REGISTRATION):
         pending = access.visible(request.user, RegistrationRequest.objects.filter(status="pending")).count()
@@ -388,6 +391,22 @@ class AssignmentForm(forms.Form):
     purpose = forms.CharField(label=gettext_lazy("purpose"), max_length=200, required=False)
 
 
+def _membership_orgs(user):
+    """What the authority administrator may give someone a membership of: any organisation."""
+    if not access.can(user, AccountsAction.ADMIN_PEOPLE):
+        return Organisation.objects.none()
+    return access.visible_orgs(user, Organisation.objects.order_by("name_th", "pk"))
+
+
+def _assignment_orgs(user):
+    """What an auditor may be assigned to: the organisations that report and are assessed."""
+    return _membership_orgs(user).filter(kind__in=AUDITED_KINDS)
+
+
+pickers.register("accounts.membership", _membership_orgs)
+pickers.register("accounts.assignment", _assignment_orgs)
+
+
 @login_required
 def users_admin(request):
     """Authority admin: people, their memberships, auditor assignments."""
@@ -410,6 +429,12 @@ def user_admin(request, pk: int):
         return render(request, "404.html", status=404)
     mform = MembershipForm(request.POST if request.POST.get("form") == "membership" else None, prefix="m")
     aform = AssignmentForm(request.POST if request.POST.get("form") == "assignment" else None, prefix="a")
+    # 70,000 organisations to choose from: a search box (web/pickers.py), not a drop-down of every one
+    for form, code in ((mform, "accounts.membership"), (aform, "accounts.assignment")):
+        qs = pickers.source(code)(request.user)
+        form.fields["organisation"].queryset = qs
+        form.fields["organisation"].label_from_instance = pickers.label
+        pickers.fit(form.fields["organisation"], code, cache.count(qs, on=(Organisation,)))
     if request.method == "POST":
         try:
             if request.POST.get("form") == "membership" and mform.is_valid():
