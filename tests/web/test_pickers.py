@@ -76,3 +76,44 @@ def test_the_chosen_id_is_validated_by_the_form(client, world, frameworks, many)
                                            "year": 2569, "scenario": "current"})
     assert r.status_code == 302
     assert list(Assessment.objects.values_list("organisation_id", "year")) == [(many[7].pk, 2026)]
+
+
+def test_people_admin_chooses_organisations_with_a_search_box(client, world, many):
+    """The authority administrator's membership and assignment forms: every organisation of the country is
+    a choice, so both are search boxes; the suggestions follow the form (assignments: no firms, no authority)
+    and nobody else is suggested anything."""
+    client.force_login(world.users["admin"])
+    html = client.get(f"/users/{world.users['auditor'].pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'hx-get="/pick/accounts.membership/"' in html and 'hx-get="/pick/accounts.assignment/"' in html
+    assert not re.search(r'<select[^>]*name="[am]-organisation"', html) and "Extra Works" not in html
+    r = client.get("/pick/accounts.membership/", {"picker_q": "audit firm"}, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert re.findall(r'data-label="([^"]+)"', r) == ["Audit Firm (Auditor firm)"]
+    r = client.get("/pick/accounts.assignment/", {"picker_q": "audit firm"}, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'data-testid="picker-none"' in r
+    r = client.get("/pick/accounts.assignment/", {"picker_q": "extra works 07"}, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert re.findall(r'data-label="([^"]+)"', r) == ["Extra Works 07 (Factory)"]
+    for who in ("officer", "estate", "preparer"):
+        client.force_login(world.users[who])
+        for code in ("accounts.membership", "accounts.assignment"):
+            r = client.get(f"/pick/{code}/", {"picker_q": "extra"}).content.decode()
+            assert 'data-value="' not in r, (who, code)
+
+
+def test_the_factor_library_offers_what_the_user_may_change(client, world, many):
+    """A supplier-specific factor set's organisation: the CHANGE rule as one filter, the same answer as
+    `can` for every organisation, and a search box once it is long (the estate manager: 63 + the estate)."""
+    from ecotown import access
+    from ecotown.access import Action
+    from ecotown.carbon import selectors
+
+    for who, user in world.users.items():
+        offered = set(selectors.supplier_set_orgs(user).values_list("pk", flat=True))
+        decided = {o.pk for o in Organisation.objects.filter(kind__in=["factory", "waste_processor", "estate", "port"])
+                   if access.can(user, Action.VIEW, o) and access.can(user, Action.CHANGE, o)}
+        assert offered == decided, who
+    client.force_login(world.users["estate"])
+    html = client.get("/carbon/factors/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'hx-get="/pick/carbon.factor_set/"' in html and "Extra Works" not in html
+    client.force_login(world.users["approver"])
+    html = client.get("/carbon/factors/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert re.search(r'<select[^>]*name="organisation"', html) and 'carbon.factor_set' not in html

@@ -9,9 +9,11 @@ class CarbonConfig(AppConfig):
     def ready(self):
         from ecotown import access
         from ecotown.core import recompute
+        from ecotown.web import pickers
 
-        from . import policies, services, workflows
+        from . import policies, selectors, services, workflows
 
         access.register(policies.POLICIES)
         recompute.register("activities", services.on_records_changed)
         workflows.register()
+        pickers.register("carbon.factor_set", selectors.supplier_set_orgs)

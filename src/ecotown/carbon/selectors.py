@@ -8,6 +8,7 @@ from __future__ import annotations
 from django.db.models import Q
 
 from ecotown import access
+from ecotown.registry.models import Organisation
 
 from . import inputs, library
 from .models import EstateResult, FactorSet, Inventory, InventoryLine, MonthResult
@@ -257,3 +258,9 @@ def factor_sets(user):
     visible = access.visible_orgs(user).values("pk")
     return FactorSet.objects.filter(Q(organisation__isnull=True) | Q(organisation__in=visible)).select_related(
         "organisation").order_by("kind", "name", "pk")
+
+
+def supplier_set_orgs(user):
+    """The organisations a user may upload a supplier-specific factor set for: those they may change."""
+    orgs = access.visible_orgs(user, Organisation.objects.filter(kind__in=["factory", "waste_processor", "estate", "port"]))
+    return access.policy_for(Organisation).changeable(access.principal(user), orgs)

@@ -19,10 +19,11 @@ from django.views.decorators.http import require_POST
 from ecotown import access
 from ecotown.access import Action
 from ecotown.calc import ghg
-from ecotown.core import dates
+from ecotown.core import cache
 from ecotown.core.i18n import ui_lang as _ui_lang
 from ecotown.registry.models import Organisation
 from ecotown.core.models import UploadedFile
+from ecotown.web import pickers
 from ecotown.web.forms import YearField, add_errors
 
 from ecotown.registry import policies as registry_policies
@@ -410,10 +411,12 @@ class UploadForm(forms.Form):
 @login_required
 def library(request):
     form = UploadForm(request.POST or None, request.FILES or None)
-    changeable = [o.pk for o in access.visible_orgs(request.user).filter(kind__in=["factory", "waste_processor", "estate", "port"])
-                  if access.can(request.user, Action.CHANGE, o)]
-    form.fields["organisation"].queryset = Organisation.objects.filter(pk__in=changeable).order_by("name_th")
-    can_upload = access.can(request.user, Action.CHANGE, FactorSet(organisation=None)) or bool(changeable)
+    changeable = selectors.supplier_set_orgs(request.user)
+    n_changeable = cache.count(changeable, on=(Organisation,))
+    form.fields["organisation"].queryset = changeable.order_by("name_th", "pk")
+    form.fields["organisation"].label_from_instance = pickers.label
+    pickers.fit(form.fields["organisation"], "carbon.factor_set", n_changeable)  # thousands for the authority
+    can_upload = access.can(request.user, Action.CHANGE, FactorSet(organisation=None)) or n_changeable > 0
     if request.method == "POST":
         if not can_upload:
             raise PermissionDenied

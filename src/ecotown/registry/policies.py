@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from ecotown.access import Action, OrganisationOwnedPolicy, Policy, Principal, principal
 from ecotown.accounts.policies import AccountsAction
@@ -51,6 +51,19 @@ class OrganisationPolicy(Policy):
 
     def can_without_object(self, p: Principal, action: str) -> bool:
         return p.authority_staff  # add an estate; programme-wide views
+
+    def changeable(self, p: Principal, qs: QuerySet) -> QuerySet:
+        """Of `qs`, the organisations the user may change — the CHANGE rule of `can` as one filter (a form's
+        choices among 70,000 organisations: one query, not 70,000 decisions)."""
+        if not p.authenticated:
+            return qs.none()
+        if p.authority_staff:
+            return qs
+        roles = {Role.FACTORY_APPROVER, Role.SCHOOL_COORDINATOR}
+        q = Q(pk__in={org_id for org_id, held in p.roles.items() if held & roles} | p.managed_estates)
+        if p.managed_estates:
+            q |= Q(parent_id__in=p.managed_estates)
+        return qs.filter(q)
 
     def public(self, qs: QuerySet) -> QuerySet:
         """Estates and ports that chose to publish their page."""
