@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy
 
 from ecotown import access
+from ecotown.core import cache
 from ecotown.calc import kpi as calc_kpi
 from ecotown.core.i18n import ui_lang as _lang
 from ecotown.registry.models import Organisation
@@ -160,8 +161,8 @@ def result_context(a: Assessment, r: AssessmentResult) -> dict:
 def overview_rows(user, code: str = "ieat-eit") -> list[dict]:
     """Every estate and port the user may see with its latest current-performance result under the
     framework `code` (any version)."""
-    orgs = list(access.visible_orgs(user, Organisation.objects.filter(kind__in=("estate", "port")))
-                .select_related("province").order_by("name_th"))
+    orgs = cache.rows(access.visible_orgs(user, Organisation.objects.filter(kind__in=("estate", "port")))
+                      .select_related("province").order_by("name_th"), on=(Organisation,))
     latest: dict[int, AssessmentResult] = {}
     for r in (AssessmentResult.objects.filter(organisation__in=[o.pk for o in orgs], scenario=Assessment.CURRENT,
                                               framework_version__framework__code=code)

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from ecotown.registry.policies import RegistryAction
 from ecotown.accounts.policies import AccountsAction
 from ecotown import access
+from ecotown.core import cache
 from ecotown.access import Action
 from ecotown.registry.models import Kind, Organisation
 
@@ -45,7 +46,9 @@ class StartForm(forms.Form):
         from django.db.models import Count
 
         orgs = selectors.assessable_orgs(user)
-        per_kind = dict(orgs.values_list("kind").annotate(n=Count("pk")).order_by())   # one query
+        by_kind = orgs.values_list("kind").annotate(n=Count("pk")).order_by()  # one query, kept until an
+        key = cache.query_key(by_kind)                                        # organisation is written
+        per_kind = cache.cached("assessment.start_kinds", lambda: dict(by_kind), on=(Organisation,), key=key) if key else {}
         published = list(selectors.published_versions().values_list("pk", "applies_to"))  # one query
         kinds_with_framework = set(per_kind) & {kind for _pk, kind in published}
         orgs = orgs.filter(kind__in=kinds_with_framework)

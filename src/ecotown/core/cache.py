@@ -128,6 +128,13 @@ def count(qs, *, on, name: str = "count") -> int:
     return 0 if key is None else cached(name, qs.count, on=on, key=key)
 
 
+def rows(qs, *, on, name: str = "rows") -> list:
+    """`list(qs)` — a short list read on many pages, e.g. the few dozen estates and ports in name order —
+    kept until a model of `on` is written (each reader gets its own copy of the objects)."""
+    key = query_key(qs)
+    return [] if key is None else cached(name, lambda: list(qs), on=on, key=key)
+
+
 def _started(**kwargs):
     _memo.set({})
 

@@ -105,6 +105,9 @@ class Organisation(BilingualName, TrackedModel):
             # matrix, the estate page), the kind read from the index too
             models.Index(fields=["parent", "name_th", "id", "kind"], name="org_parent_name_kind_idx"),
             models.Index(fields=["parent", "name_en", "id", "kind"], name="org_parent_name_en_kind_idx"),
+            # an estate's (or the authority's) organisations in id order: PostgreSQL merge-joins them to records
+            # by organisation id; with the parent index alone it walked all 70,000 by id to find 74 (20 ms)
+            models.Index(fields=["parent", "id"], name="org_parent_id_idx"),
         ]
 
     def __str__(self):

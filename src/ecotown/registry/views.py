@@ -212,7 +212,7 @@ def map_data(request):
     """Estates and ports the user may see, and every public one, as GeoJSON (points and boundaries)."""
     qs = shown_estates(request.user)
     features = []
-    for o in with_urls(request.user, with_factory_counts(qs.select_related("province"))):
+    for o in with_urls(request.user, with_factory_counts(cache.rows(qs.select_related("province"), on=LIST_MODELS))):
         props = {"id": o.pk, "kind": o.kind, "name": o.name, "name_th": o.name_th, "name_en": o.name_en,
                  "province": o.province.name if o.province else "", "eco_level": o.eco_level,
                  "factories": o.n_factories, "url": o.url}
@@ -235,5 +235,5 @@ def public_estate(request, pk: int):
         "province", "estate").first()
     if org is None:
         return render(request, "404.html", status=404)
-    n_factories = org.children.filter(kind=Kind.FACTORY).count()
+    n_factories = factory_counts([org.pk]).get(org.pk, 0)
     return render(request, "public/estate.html", {"org": org, "n_factories": n_factories})
