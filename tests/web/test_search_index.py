@@ -153,6 +153,24 @@ def test_matching_adds_the_diw_number(orgs, world):
     assert set(search.matching(qs, "10200000125456").values_list("pk", flat=True)) == {world.F2.pk}
 
 
+def test_the_diw_number_is_in_the_search_text_and_follows_the_details(orgs, world):
+    """A factory's DIW number (as typed) is part of its search text, whoever wrote the details, so one word
+    of it is found by the word filter alone; changing the number moves it; so does a save of the
+    organisation that did not say the number (a rename by another service)."""
+    demo = orgs["Demo Automotive Co., Ltd."]
+    assert "3-105-9/45ชบ" in Organisation.objects.get(pk=demo.pk).search_text
+    assert found("105-9/45") == {demo.pk}
+    detail = FactoryDetail.objects.get(organisation=demo)
+    detail.diw_number = "3-106-7/60รย"
+    history.save(None, detail)
+    assert found("106-7/60") == {demo.pk} and found("105-9/45") == set()
+    org = Organisation.objects.get(pk=demo.pk)
+    org.name_en = "Renamed Automotive"
+    history.save(None, org)
+    assert found("106-7/60") == {demo.pk} and found("renamed") == {demo.pk}
+    assert found("106-7/60") == scanned("106-7/60")
+
+
 def test_the_pages_and_the_api_search_with_it(orgs, world, client):
     client.force_login(world.users["officer"])
     auto = orgs["Demo Automotive Co., Ltd."]

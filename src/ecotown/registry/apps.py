@@ -8,10 +8,11 @@ class RegistryConfig(AppConfig):
 
     def ready(self):
         from ecotown import access
-        from ecotown.core import cache
+        from ecotown.core import cache, history
 
-        from . import policies
+        from . import policies, search
         from .models import EstateDetail, FactoryDetail, Organisation
 
         access.register(policies.POLICIES)
         cache.depends(Organisation, EstateDetail, FactoryDetail)  # lists' counts, factories per estate
+        history.after_write(FactoryDetail, search.details_written)  # the DIW number in the search text

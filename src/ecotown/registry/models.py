@@ -117,8 +117,14 @@ class Organisation(BilingualName, TrackedModel):
         return self.pk
 
     def build_search_text(self) -> str:
+        """Names, code and — for a factory — its DIW number as typed, lower-cased: what every search reads
+        (registry/search.py). The DIW number comes from `_search_extra` when the caller sets it (a form, the
+        demo), else from the saved factory details; a write of the details refreshes it (search.details_written)."""
         parts = [self.name_th, self.name_en, self.code]
         detail = getattr(self, "_search_extra", None)
+        if detail is None and self.pk is not None and self.kind in (Kind.FACTORY, Kind.WASTE_PROCESSOR):
+            number = FactoryDetail.objects.filter(organisation_id=self.pk).values_list("diw_number", flat=True).first()
+            detail = [number] if number else None
         if detail:
             parts.extend(detail)
         return " ".join(p for p in parts if p).lower()

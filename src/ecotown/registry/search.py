@@ -121,11 +121,36 @@ def matching(qs: QuerySet, text: str) -> QuerySet:
     if not text:
         return qs
     words = words_q(text, qs.db)
-    by_number = Q(factory__diw_number__icontains=text.replace(" ", ""))
+    # the DIW number as typed is part of search_text, so one word is found by `words` alone; the number's
+    # own column only adds a match for a number typed with spaces, and its key for a number in another form
+    # (each a join to the factory details that no index serves: asked only when it can add something)
+    by_number = Q(factory__diw_number__icontains=text.replace(" ", "")) if " " in text else Q()
     try:
         _display, key = diw.normalise(text)
     except diw.DIWNumberError:
         pass
     else:
         by_number |= Q(factory__diw_key=key)
-    return qs.filter(words | by_number)
+    return qs.filter(words | by_number) if by_number else qs.filter(words)
+
+
+def details_written(details) -> None:
+    """After a write of factory details (history's after-write hook): the DIW number in the organisations'
+    search text follows it (a text-only update: the full-text index follows by its triggers)."""
+    from ecotown.core import history
+
+    from .models import FactoryDetail, Organisation
+
+    ids = {d.organisation_id for d in details if d.organisation_id}
+    if not ids:
+        return
+    numbers = dict(FactoryDetail.objects.filter(organisation_id__in=ids).values_list("organisation_id", "diw_number"))
+    changed = []
+    for org in Organisation.objects.filter(pk__in=ids).only("id", "kind", "name_th", "name_en", "code", "search_text"):
+        org._search_extra = [numbers[org.pk]] if numbers.get(org.pk) else []
+        text = org.build_search_text()
+        if text != org.search_text:
+            changed.append((org.pk, text))
+    with history.writing():
+        for pk, text in changed:
+            Organisation.objects.filter(pk=pk).update(search_text=text)
