@@ -145,13 +145,21 @@ def run(data: Path, users: int, seconds: float, think: float, hammer_seconds: fl
     results: dict[tuple[str, str], list[float]] = {}
     errors: dict[tuple[str, str], int] = {}
     lock = threading.Lock()
-    stop = time.monotonic() + seconds
+    # every user signs in first (a password hash costs a worker ~0.3 s: 50 sign-ins at once would queue the
+    # first minute's pages behind them), then all walk their pages for `seconds`
+    sessions = [Session(port) for _ in range(users)]
+    signers = [threading.Thread(target=s.sign_in, args=(ROLES[i % len(ROLES)],)) for i, s in enumerate(sessions)]
+    for t in signers:
+        t.start()
+    for t in signers:
+        t.join()
+    start = time.monotonic()
+    stop = start + seconds
 
     def user(i: int):
         role = ROLES[i % len(ROLES)]
         pages = [p.format(**ids) for p in PAGES[role]]
-        s = Session(port)
-        s.sign_in(role)
+        s = sessions[i]
         k = i  # users of one role start at different pages
         while time.monotonic() < stop:
             path = pages[k % len(pages)]
@@ -198,7 +206,8 @@ def run(data: Path, users: int, seconds: float, think: float, hammer_seconds: fl
     finally:
         proc.terminate()
         proc.wait(timeout=30)
-    out = {"factories": ids["factories"], "pages": {}}
+    out = {"factories": ids["factories"], "pages": {},
+           "rate": sum(len(v) for v in results.values()) / seconds}
     for key, times in results.items():
         times.sort()
         p95 = times[min(len(times) - 1, int(round(0.95 * (len(times) - 1))))]
@@ -217,6 +226,10 @@ def main() -> None:
     args = ap.parse_args()
     runs = [run(d, args.users, args.seconds, args.think, args.hammer) for d in args.data]
     heads = " | ".join(f"{r['factories']:,} factories: n · err · p50 · p95 · max (ms) · req/s" for r in runs)
+    for r in runs:
+        every = sorted(t for (role, path), v in r["pages"].items() for t in [v["p95"]])
+        print(f"{r['factories']:,} factories: {r['rate']:.1f} requests/s served to the {args.users} users; "
+              f"the slowest page's p95 {every[-1]:.0f} ms")
     backends = ", ".join(dict.fromkeys("PostgreSQL" if d in DATABASES else "SQLite" for d in args.data))
     print(f"\n{args.users} users, {args.think:g} s think time, {args.seconds:g} s; gunicorn 2 workers, {backends}\n")
     print(f"| page | {heads} |")

@@ -78,6 +78,10 @@ def pages(world):
         "estate page": f"/orgs/{e1}/",
         "api factories": "/api/registry/factories", "api estates": "/api/registry/estates",
         "api history": f"/api/registry/organisations/{e1}/history",
+        "public estates": "/public/estates/",
+        # the global search, its suggestions, an organisation picker, the user's downloads
+        "search": "/search/?search=factory", "search suggest": "/search/suggest/?search=factory",
+        "picker": "/pick/assessment.start/?picker_q=factory", "downloads": "/downloads/",
         # accounts
         "registrations": "/registrations/", "notifications": "/notifications/", "tasks": "/tasks/",
         # enquiries
@@ -105,32 +109,33 @@ def role_pages(world, who):
     (the authority administrator), an organisation's members (who manages them)."""
     rollup = {"carbon rollup": "/carbon/authority/?year=2025", "api rollup": "/api/carbon/rollup?year=2025"}
     return {
-        "admin": rollup | {"people": "/people/", "users": "/users/", "members": f"/orgs/{world.E1.pk}/members/"},
+        "admin": rollup | {"people": "/people/", "users": "/users/", "members": f"/orgs/{world.E1.pk}/members/",
+                           "user page": f"/users/{world.users['auditor'].pk}/"},
         "officer": rollup,
         "estate": {"members": f"/orgs/{world.E1.pk}/members/"},
     }[who]
 
 
 # the pinned numbers (measured): who -> page -> queries
-# (issue 11: the estate list's and the estates API's count and factories per estate come from the cache —
-# one query reads the cache generations instead of two; the factory list's and the matrix's estate drop-downs
-# are cached too; the map's estates and the factor library's organisations one may change, too)
+# (issue 11: counts, factories per estate, the estates of the drop-downs and the map, the factor library's
+# organisations one may change come from the cache — one query reads the cache generations instead; the global
+# search, its suggestions, a picker, downloads, public estates and the people admin's user page are counted too)
 # (issue 10: "My tasks" on the home page and its own page — one query per workflow state that can wait for
 # the user's roles, plus the deadlines; the reporting page's months — the reporting calendar)
 PINNED = {
     "admin": {
         "home": 16, "factories": 11, "factories htmx": 7, "estates": 12, "map data": 5, "factory page": 18,
-        "estate page": 18, "api factories": 5, "api estates": 5, "api history": 6, "registrations": 9,
+        "estate page": 18, "api factories": 5, "api estates": 5, "api history": 6, "public estates": 10, "search": 10, "search suggest": 7, "picker": 7, "downloads": 9, "registrations": 9,
         "notifications": 9, "tasks": 13, "enquiries": 9, "api enquiries": 5, "reporting": 10, "reporting org": 16,
         "completeness": 18, "completeness matrix": 12, "completeness matrix late": 13,
         "api activities": 5, "api completeness": 11, "carbon": 12, "carbon estate": 16,
         "carbon map": 4, "factor library": 11, "api inventories": 5, "api factor sets": 5, "api factors": 5,
         "assessment": 13, "assessment overview": 11, "frameworks": 9, "api assessments": 6, "api frameworks": 5,
-        "carbon rollup": 11, "api rollup": 4, "people": 8, "users": 11, "members": 11,
+        "carbon rollup": 11, "api rollup": 4, "people": 8, "users": 11, "members": 11, "user page": 13,
     },
     "officer": {
         "home": 19, "factories": 11, "factories htmx": 7, "estates": 12, "map data": 5, "factory page": 18,
-        "estate page": 18, "api factories": 5, "api estates": 5, "api history": 6, "registrations": 9,
+        "estate page": 18, "api factories": 5, "api estates": 5, "api history": 6, "public estates": 10, "search": 10, "search suggest": 7, "picker": 7, "downloads": 9, "registrations": 9,
         "notifications": 9, "tasks": 16, "enquiries": 9, "api enquiries": 5, "reporting": 10, "reporting org": 16,
         "completeness": 18, "completeness matrix": 12, "completeness matrix late": 13,
         "api activities": 5, "api completeness": 11, "carbon": 12, "carbon estate": 16,
@@ -140,7 +145,7 @@ PINNED = {
     },
     "estate": {
         "home": 24, "factories": 11, "factories htmx": 7, "estates": 12, "map data": 5, "factory page": 18,
-        "estate page": 18, "api factories": 5, "api estates": 5, "api history": 6, "registrations": 9,
+        "estate page": 18, "api factories": 5, "api estates": 5, "api history": 6, "public estates": 10, "search": 10, "search suggest": 7, "picker": 7, "downloads": 9, "registrations": 9,
         "notifications": 9, "tasks": 21, "enquiries": 9, "api enquiries": 5, "reporting": 10, "reporting org": 15,
         "completeness": 18, "completeness matrix": 12, "completeness matrix late": 13,
         "api activities": 5, "api completeness": 11, "carbon": 13, "carbon estate": 16,

@@ -8,7 +8,7 @@ class CarbonConfig(AppConfig):
 
     def ready(self):
         from ecotown import access
-        from ecotown.core import recompute
+        from ecotown.core import cache, recompute
         from ecotown.web import pickers
 
         from . import policies, selectors, services, workflows
@@ -17,3 +17,6 @@ class CarbonConfig(AppConfig):
         recompute.register("activities", services.on_records_changed)
         workflows.register()
         pickers.register("carbon.factor_set", selectors.supplier_set_orgs)
+        from .models import Inventory
+
+        cache.depends(Inventory)  # the inventories list's count

@@ -27,7 +27,8 @@ from ecotown.core.errors import Problems
 from ecotown.core.i18n import ui_lang as _lang
 from ecotown.registry import search as registry_search
 from ecotown.registry.choices import org_choices
-from ecotown.registry.models import Kind, Organisation
+from ecotown.registry.models import FactoryDetail, Kind, Organisation
+from ecotown.web import paging
 from ecotown.web.forms import add_errors
 
 from . import imports, jobs, kinds, selectors, services
@@ -67,7 +68,7 @@ def index(request):
     qs = selectors.visible_reporting_orgs(request.user).filter(kind__in=[Kind.FACTORY, Kind.WASTE_PROCESSOR])
     q = (request.GET.get("q") or "").strip().lower()
     qs = registry_search.containing(qs, q)
-    page = Paginator(qs.select_related("parent").order_by("name_th", "pk"), 50).get_page(request.GET.get("page"))
+    page = paging.page(request, qs.select_related("parent").order_by("name_th", "pk"), on=(Organisation, FactoryDetail))
     return render(request, "reporting/index.html", {
         "page": page, "q": q, "can_completeness": access.can(request.user, ReportingAction.COMPLETENESS), "year": timezone.localdate().year,
     })
