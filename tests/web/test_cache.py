@@ -24,18 +24,24 @@ def _factories():
     return Organisation.objects.filter(kind=Kind.FACTORY).count()
 
 
-def _new_process():
-    """What another web worker sees: nothing memoised from this one's request."""
-    cache._memo.set(None)
-
-
-def test_built_once_then_rebuilt_after_a_write(world):
+def _counting():
+    """A build of the factory count that records each call."""
     calls = []
 
     def build():
         calls.append(1)
         return _factories()
 
+    return build, calls
+
+
+def _new_process():
+    """What another web worker sees: nothing memoised from this one's request."""
+    cache._memo.set(None)
+
+
+def test_built_once_then_rebuilt_after_a_write(world):
+    build, calls = _counting()
     assert cache.cached("t.factories", build, on=(Organisation,)) == 4
     assert cache.cached("t.factories", build, on=(Organisation,)) == 4
     assert len(calls) == 1
@@ -134,11 +140,7 @@ def test_redis_when_configured(world):
         from django.core.cache import cache as dj
 
         caches["default"].clear()
-        calls = []
-
-        def build():
-            calls.append(1)
-            return _factories()
+        build, calls = _counting()
 
         assert type(dj._cache).__name__ == "RedisCacheClient" or "Redis" in type(caches["default"]).__name__
         assert cache.cached("t.factories", build, on=(Organisation,)) == 4

@@ -46,9 +46,8 @@ class StartForm(forms.Form):
         from django.db.models import Count
 
         orgs = selectors.assessable_orgs(user)
-        by_kind = orgs.values_list("kind").annotate(n=Count("pk")).order_by()  # one query, kept until an
-        key = cache.query_key(by_kind)                                        # organisation is written
-        per_kind = cache.cached("assessment.start_kinds", lambda: dict(by_kind), on=(Organisation,), key=key) if key else {}
+        per_kind = cache.mapping(orgs.values_list("kind").annotate(n=Count("pk")).order_by(), on=(Organisation,),
+                                 name="assessment.start_kinds")  # one query, kept until an organisation is written
         published = list(selectors.published_versions().values_list("pk", "applies_to"))  # one query
         kinds_with_framework = set(per_kind) & {kind for _pk, kind in published}
         orgs = orgs.filter(kind__in=kinds_with_framework)

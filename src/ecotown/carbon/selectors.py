@@ -118,7 +118,6 @@ def energy_sales(estate, year: int) -> list[dict]:
 
 def rollup(year: int, user=None) -> dict:
     """The authority roll-up: estate-wide totals per estate and port, summed (no Scope 3)."""
-    from ecotown.registry.models import Organisation
 
     estates = Organisation.objects.filter(kind__in=["estate", "port"])
     if user is not None:

@@ -121,18 +121,27 @@ def query_key(qs) -> list | None:
     return [qs.db, sql, [str(p) for p in params]]
 
 
+def _of(qs, name: str, build, on, empty):
+    """`build()` for the result of `qs`, cached under its query (`empty` when it matches nothing)."""
+    key = query_key(qs)
+    return empty if key is None else cached(name, build, on=on, key=key)
+
+
 def count(qs, *, on, name: str = "count") -> int:
     """`qs.count()` cached by the query's SQL and parameters (the same filter for two users with the same
     scope is one entry) until a model of `on` is written."""
-    key = query_key(qs)
-    return 0 if key is None else cached(name, qs.count, on=on, key=key)
+    return _of(qs, name, qs.count, on, 0)
 
 
 def rows(qs, *, on, name: str = "rows") -> list:
     """`list(qs)` — a short list read on many pages, e.g. the few dozen estates and ports in name order —
     kept until a model of `on` is written (each reader gets its own copy of the objects)."""
-    key = query_key(qs)
-    return [] if key is None else cached(name, lambda: list(qs), on=on, key=key)
+    return _of(qs, name, lambda: list(qs), on, [])
+
+
+def mapping(qs, *, on, name: str = "mapping") -> dict:
+    """`dict(qs)` of a two-column `values_list` (e.g. organisations counted by kind), kept likewise."""
+    return _of(qs, name, lambda: dict(qs), on, {})
 
 
 def _started(**kwargs):

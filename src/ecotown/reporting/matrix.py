@@ -147,12 +147,9 @@ class EstatePaginator(Paginator):
                           key=lambda r: (r[0] is None, r[0] or "", r[1] or 0))
             return [(pk, n) for _name, pk, n in rows]
 
-        key = cache.query_key(qs)
-        if key is None:
-            return []
         if not self.cache_sizes:
             return build()
-        return cache.cached("reporting.matrix_sizes", build, on=(Organisation, FactoryDetail), key=key)
+        return cache.cached("reporting.matrix_sizes", build, on=(Organisation, FactoryDetail), key=cache.query_key(qs))
 
     @cached_property
     def count(self) -> int:

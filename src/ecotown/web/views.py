@@ -88,9 +88,8 @@ def home(request):
             "n_estates": estates.filter(kind=Kind.ESTATE).count(), "n_ports": estates.filter(kind=Kind.PORT).count(),
             "certified": estates.exclude(eco_level="").select_related("province").order_by("-eco_level_year", "name_th")[:12],
         })
-    by_kind = access.visible_orgs(request.user).values_list("kind").annotate(n=Count("pk")).order_by()
-    key = cache.query_key(by_kind)  # organisations by kind, kept until one is written
-    counts = cache.cached("web.home_counts", lambda: dict(by_kind), on=(Organisation,), key=key) if key else {}
+    counts = cache.mapping(access.visible_orgs(request.user).values_list("kind").annotate(n=Count("pk")).order_by(),
+                           on=(Organisation,), name="web.home_counts")  # kept until an organisation is written
     pending = 0
     if access.can(request.user, AccountsAction.APPROVE_REGISTRATION):
         pending = access.visible(request.user, RegistrationRequest.objects.filter(status="pending")).count()
@@ -521,8 +520,6 @@ def download_file(request, pk):
 def pick(request, source: str):
     """htmx: the first organisations of a picker's source that match what is typed (web/pickers.py)."""
     from ecotown.registry import search
-
-    from . import pickers
 
     try:
         fn = pickers.source(source)
