@@ -35,6 +35,13 @@ class ChangeRecordPolicy(Policy):
         ids = Organisation.objects.filter(p.org_filter()).values("pk")
         return qs.filter(**{f"{self.organisation_id_field}__in": ids})
 
+    def visible_rows(self, p: Principal, qs: QuerySet) -> QuerySet:
+        if p.sees_all:
+            return qs
+        if not p.authenticated:
+            return qs.none()
+        return qs.filter(p.org_rows(self.organisation_id_field))
+
 
 class NotificationPolicy(Policy):
     """A notification is its user's alone."""

@@ -650,7 +650,7 @@ def tasks(user, *, limit: int | None = None) -> list[Item]:
                 qs = qs.filter(**{f: True for f in table.live_fields})
             if nxt.where is not None:
                 qs = qs.filter(nxt.where(model) if callable(nxt.where) else nxt.where)
-            qs = access.visible(user, qs)
+            qs = access.visible_rows(user, qs)
             if nxt.group is not None:
                 found = nxt.group(user, qs, nxt, memo)
             else:

@@ -92,7 +92,7 @@ def home(request):
                            on=(Organisation,), name="web.home_counts")  # kept until an organisation is written
     pending = 0
     if access.can(request.user, AccountsAction.APPROVE_REGISTRATION):
-        pending = access.visible(request.user, RegistrationRequest.objects.filter(status="pending")).count()
+        pending = access.visible_rows(request.user, RegistrationRequest.objects.filter(status="pending")).count()
     from ecotown.core import workflow
 
     my_tasks = workflow.tasks(request.user)
