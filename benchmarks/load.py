@@ -3,11 +3,13 @@ demo database, N virtual users on loopback from this second process, each signed
 and walking its pages with a think time. Prints, per page and role, the requests, errors, median, p95 and
 maximum latency; then the throughput each page sustains with no think time (a few users hammering it).
 
-    .venv/bin/python benchmarks/load.py --data DIR [--data DIR2 …] [--users 50] [--seconds 60] [--think 1]
+    .venv/bin/python benchmarks/load.py --data DIR [--data DIR2 …] [--users 50] [--seconds 60] [--think 1] [--rounds 1]
 
 `--data` is a folder holding a demo database (`ecotown demo --factories N` with ECOTOWN_DATA_DIR=DIR), or
 `DIR=postgres://…` for a PostgreSQL demo database (`ecotown demo` run with that DATABASE_URL; DIR keeps the
-server's log and uploads); give two (500 and 70,000 factories) to print them side by side. The client is the standard library (http.client, one keep-alive
+server's log and uploads); give two (500 and 70,000 factories) to print them side by side, with the ratio of
+their p95 (and p50). `--rounds N` measures them in turn N times each (A B A B …, every server running
+throughout), so that drift on a shared machine falls on both alike. The client is the standard library (http.client, one keep-alive
 connection per virtual user, threads): bounded, no extra dependency. Target (issue 11): p95 < 200 ms and
 no errors at 70,000 factories; no page more than 1.5× slower than at 500.
 """
@@ -138,82 +140,117 @@ def _serve(data: Path):
     raise SystemExit("server did not start: " + (data / "load-serve.log").read_text()[-2000:])
 
 
-def run(data: Path, users: int, seconds: float, think: float, hammer_seconds: float) -> dict:
-    ids = json.loads(subprocess.run([sys.executable, "-c", LOOKUP], env=_env(data), capture_output=True, text=True,
-                                    check=True).stdout.strip().splitlines()[-1])
-    proc, port = _serve(data)
-    results: dict[tuple[str, str], list[float]] = {}
-    errors: dict[tuple[str, str], int] = {}
-    lock = threading.Lock()
-    # every user signs in first (a password hash costs a worker ~0.3 s: 50 sign-ins at once would queue the
-    # first minute's pages behind them), then all walk their pages for `seconds`
-    sessions = [Session(port) for _ in range(users)]
-    signers = [threading.Thread(target=s.sign_in, args=(ROLES[i % len(ROLES)],)) for i, s in enumerate(sessions)]
-    for t in signers:
-        t.start()
-    for t in signers:
-        t.join()
-    start = time.monotonic()
-    stop = start + seconds
+class Target:
+    """One demo database served by its own gunicorn for the whole benchmark (idle while another is measured)."""
 
-    def user(i: int):
-        role = ROLES[i % len(ROLES)]
-        pages = [p.format(**ids) for p in PAGES[role]]
-        s = sessions[i]
-        k = i  # users of one role start at different pages
-        while time.monotonic() < stop:
-            path = pages[k % len(pages)]
-            k += 1
-            t = time.perf_counter()
-            status, _ = s.request("GET", path)
-            dt = time.perf_counter() - t
-            with lock:
-                results.setdefault((role, path), []).append(dt)
-                if status != 200:
-                    errors[(role, path)] = errors.get((role, path), 0) + 1
-            time.sleep(think)
+    def __init__(self, data: Path, users: int):
+        self.data = data
+        self.ids = json.loads(subprocess.run([sys.executable, "-c", LOOKUP], env=_env(data), capture_output=True,
+                                             text=True, check=True).stdout.strip().splitlines()[-1])
+        self.proc, self.port = _serve(data)
+        self.results: dict[tuple[str, str], list[float]] = {}
+        self.errors: dict[tuple[str, str], int] = {}
+        self.rps: dict[tuple[str, str], float] = {}
+        self.seconds = 0.0
+        # every user signs in first (a password hash costs a worker ~0.3 s: 50 sign-ins at once would queue
+        # the first minute's pages behind them), once for all rounds
+        self.sessions = [Session(self.port) for _ in range(users)]
+        signers = [threading.Thread(target=s.sign_in, args=(ROLES[i % len(ROLES)],)) for i, s in enumerate(self.sessions)]
+        for t in signers:
+            t.start()
+        for t in signers:
+            t.join()
 
-    try:
-        threads = [threading.Thread(target=user, args=(i,), daemon=True) for i in range(users)]
+    def pages(self, role: str) -> list[str]:
+        return [p.format(**self.ids) for p in PAGES[role]]
+
+    def walk(self, seconds: float, think: float) -> None:
+        """All users walk their pages for `seconds`, each page timed."""
+        lock = threading.Lock()
+        stop = time.monotonic() + seconds
+
+        def user(i: int):
+            role = ROLES[i % len(ROLES)]
+            pages = self.pages(role)
+            s = self.sessions[i]
+            k = i + int(self.seconds)  # users of one role start at different pages (and rounds go on)
+            while time.monotonic() < stop:
+                path = pages[k % len(pages)]
+                k += 1
+                t = time.perf_counter()
+                status, _ = s.request("GET", path)
+                dt = time.perf_counter() - t
+                with lock:
+                    self.results.setdefault((role, path), []).append(dt)
+                    if status != 200:
+                        self.errors[(role, path)] = self.errors.get((role, path), 0) + 1
+                time.sleep(think)
+
+        threads = [threading.Thread(target=user, args=(i,), daemon=True) for i in range(len(self.sessions))]
         for t in threads:
             t.start()
-            time.sleep(think / max(1, users))   # staggered arrivals
+            time.sleep(think / max(1, len(self.sessions)))   # staggered arrivals
         for t in threads:
             t.join()
-        # throughput with no think time: 4 users on one page for hammer_seconds, page by page
-        rps: dict[tuple[str, str], float] = {}
+        self.seconds += seconds
+
+    def hammer(self, seconds: float) -> None:
+        """Throughput with no think time: 4 users on one page for `seconds`, page by page."""
+        lock = threading.Lock()
+        for role in ROLES:
+            for path in dict.fromkeys(self.pages(role)):
+                sessions = [Session(self.port) for _ in range(4)]
+                for s in sessions:
+                    s.sign_in(role)
+                done = [0]
+                end = time.monotonic() + seconds
+
+                def hammer(s):
+                    while time.monotonic() < end:
+                        s.request("GET", path)
+                        with lock:
+                            done[0] += 1
+
+                ts = [threading.Thread(target=hammer, args=(s,)) for s in sessions]
+                for t in ts:
+                    t.start()
+                for t in ts:
+                    t.join()
+                self.rps[(role, path)] = done[0] / seconds
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(timeout=30)
+
+    def summary(self) -> dict:
+        out = {"factories": self.ids["factories"], "pages": {},
+               "rate": sum(len(v) for v in self.results.values()) / max(self.seconds, 1e-9)}
+        for key, times in self.results.items():
+            times = sorted(times)
+            p95 = times[min(len(times) - 1, int(round(0.95 * (len(times) - 1))))]
+            out["pages"][key] = {"n": len(times), "errors": self.errors.get(key, 0),
+                                 "p50": statistics.median(times) * 1000, "p95": p95 * 1000, "max": times[-1] * 1000,
+                                 "rps": self.rps.get(key)}
+        return out
+
+
+def run_all(datas: list[Path], users: int, seconds: float, think: float, hammer_seconds: float, rounds: int) -> list:
+    """The databases measured in turn, `rounds` times each (A B A B …): drift on a shared machine falls on both
+    alike; every server runs throughout, the idle one costs nothing."""
+    targets = []
+    try:
+        for d in datas:
+            targets.append(Target(d, users))
+        for _ in range(rounds):
+            for t in targets:
+                t.walk(seconds / rounds, think)
         if hammer_seconds:
-            for role in ROLES:
-                for path in dict.fromkeys(p.format(**ids) for p in PAGES[role]):
-                    sessions = [Session(port) for _ in range(4)]
-                    for s in sessions:
-                        s.sign_in(role)
-                    done = [0]
-                    end = time.monotonic() + hammer_seconds
-
-                    def hammer(s):
-                        while time.monotonic() < end:
-                            s.request("GET", path)
-                            with lock:
-                                done[0] += 1
-
-                    ts = [threading.Thread(target=hammer, args=(s,)) for s in sessions]
-                    for t in ts:
-                        t.start()
-                    for t in ts:
-                        t.join()
-                    rps[(role, path)] = done[0] / hammer_seconds
+            for t in targets:
+                t.hammer(hammer_seconds)
     finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-    out = {"factories": ids["factories"], "pages": {},
-           "rate": sum(len(v) for v in results.values()) / seconds}
-    for key, times in results.items():
-        times.sort()
-        p95 = times[min(len(times) - 1, int(round(0.95 * (len(times) - 1))))]
-        out["pages"][key] = {"n": len(times), "errors": errors.get(key, 0), "p50": statistics.median(times) * 1000,
-                             "p95": p95 * 1000, "max": times[-1] * 1000, "rps": rps.get(key)}
-    return out
+        for t in targets:
+            t.stop()
+    return [t.summary() for t in targets]
 
 
 def main() -> None:
@@ -223,24 +260,31 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=60)
     ap.add_argument("--think", type=float, default=1.0)
     ap.add_argument("--hammer", type=float, default=5.0, help="seconds per page with no think time (0: skip)")
+    ap.add_argument("--rounds", type=int, default=1, help="measure the databases in turn, this many times each "
+                    "(`--seconds` in all, split between the rounds)")
     args = ap.parse_args()
-    runs = [run(d, args.users, args.seconds, args.think, args.hammer) for d in args.data]
+    runs = run_all(args.data, args.users, args.seconds, args.think, args.hammer, args.rounds)
+    ratio = len(runs) == 2
     heads = " | ".join(f"{r['factories']:,} factories: n · err · p50 · p95 · max (ms) · req/s" for r in runs)
+    if ratio:
+        heads += f" | p95 ratio {runs[1]['factories']:,} / {runs[0]['factories']:,} (p50 ratio)"
     for r in runs:
         every = sorted(t for (role, path), v in r["pages"].items() for t in [v["p95"]])
         print(f"{r['factories']:,} factories: {r['rate']:.1f} requests/s served to the {args.users} users; "
               f"the slowest page's p95 {every[-1]:.0f} ms")
     backends = ", ".join(dict.fromkeys("PostgreSQL" if d in DATABASES else "SQLite" for d in args.data))
-    print(f"\n{args.users} users, {args.think:g} s think time, {args.seconds:g} s; gunicorn 2 workers, {backends}\n")
+    print(f"\n{args.users} users, {args.think:g} s think time, {args.seconds:g} s in {args.rounds} round(s) per database; "
+          f"gunicorn 2 workers, {backends}\n")
     print(f"| page | {heads} |")
-    print("|---|" + "---|" * len(runs))
+    print("|---|" + "---|" * (len(runs) + ratio))
+    over = []
     keys = {}
     for r in runs:
         for role, path in r["pages"]:
             keys.setdefault((role, re.sub(r"/\d+/", "/…/", path)), None)
     order = {(role, re.sub(r"\{\w+\}", "…", p)): (ROLES.index(role), i) for role in ROLES for i, p in enumerate(PAGES[role])}
     for role, shown in sorted(keys, key=lambda k: order.get(k, (9, 0))):
-        cells = []
+        cells, got = [], []
         for r in runs:
             row = next((v for (ro, p), v in r["pages"].items() if ro == role and re.sub(r"/\d+/", "/…/", p) == shown), None)
             if row is None:
@@ -248,7 +292,16 @@ def main() -> None:
                 continue
             rps = f"{row['rps']:.1f}" if row["rps"] is not None else "–"
             cells.append(f"{row['n']} · {row['errors']} · {row['p50']:.0f} · **{row['p95']:.0f}** · {row['max']:.0f} · {rps}")
+            got.append(row)
+        if ratio and len(got) == 2:
+            r95, r50 = got[1]["p95"] / got[0]["p95"], got[1]["p50"] / got[0]["p50"]
+            cells.append(f"**{r95:.2f}** ({r50:.2f})")
+            if r95 > 1.5:
+                over.append(f"{role} {shown} ({r95:.2f})")
         print(f"| {role} `{shown}` | " + " | ".join(cells) + " |")
+    if ratio:
+        print(f"\npages whose p95 at {runs[1]['factories']:,} is more than 1.5x that at {runs[0]['factories']:,}: "
+              + (", ".join(over) if over else "none"))
 
 
 if __name__ == "__main__":

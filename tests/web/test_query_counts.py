@@ -193,4 +193,8 @@ def test_query_counts_are_pinned_and_do_not_grow(installed, client, settings, wh
     large = measure(client, urls)
     grew = {k: (small[k], large[k]) for k in small if small[k] != large[k]}
     assert grew == {}, f"query counts grow with the data (N+1): {grew}"
-    assert small == PINNED[who]
+    want = dict(PINNED[who])
+    if connection.vendor == "sqlite":  # a word's number of full-text matches (registry.search.WALK_ABOVE), cached:
+        for name in ("search", "search suggest", "picker"):  # its generation is read
+            want[name] += 1
+    assert small == want

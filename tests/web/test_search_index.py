@@ -214,3 +214,26 @@ def test_postgresql_has_the_trigram_index(db):
         cur.execute("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'")
         assert cur.fetchall() == [(1,)]
     assert "USING gin (search_text gin_trgm_ops)" in indexdef
+
+
+@pytest.mark.parametrize("walk_above", [0, 10_000])
+def test_a_page_of_many_matches_walks_the_order_the_same_rows(orgs, monkeypatch, walk_above):
+    """Above `WALK_ABOVE` matches SQLite reads the page along the list's order index (`+id IN (…)`), below
+    it from the matches; both give the same rows in the same order, and the count."""
+    monkeypatch.setattr(search, "WALK_ABOVE", walk_above)
+    qs = search.containing(Organisation.objects.filter(kind=Kind.FACTORY), "บริษัท").order_by("name_th", "pk")
+    sql = str(qs.query)
+    walks = connection.vendor == "sqlite" and walk_above == 0
+    assert ('+"registry_organisation"."id" IN' in sql) == walks
+    names = [o.name_en for o in qs]
+    assert names == ['The "Quoted" (AND) OR* NEAR(x) col:umn ^caret Co.', "Demo Automotive Co., Ltd.",
+                     "Thai Vehicle Works", "Seafood AUTOMATION Plant"]  # (Thai name order: คำพูด ตัวอย่าง ยาน อาหาร)
+    assert qs.count() == 4
+
+
+def test_few_rows_are_checked_one_by_one_with_the_same_result(world, orgs):
+    estates = Organisation.objects.filter(kind__in=[Kind.ESTATE, Kind.PORT])
+    few = search.containing(estates, "estate", few=True)
+    assert "registry_organisation_fts" not in str(few.query)
+    assert set(few.values_list("pk", flat=True)) == set(search.containing(estates, "estate").values_list("pk", flat=True)) \
+        == {world.E1.pk, world.E2.pk}

@@ -23,7 +23,18 @@ def window(qs, bottom: int, top: int) -> list:
     the page read by id in `qs`'s order."""
     if top <= bottom:
         return []
-    return list(qs.filter(pk__in=qs.values("pk")[bottom:top]))
+    ids = qs.values("pk")[bottom:top]
+    q = qs.query
+    if q.annotations or q.extra or q.distinct or q.combinator:
+        return list(qs.filter(pk__in=ids))
+    # the page's rows by id alone: `qs.filter(pk__in=…)` would check the filters again on the outer query
+    # (on SQLite a full-text match or a visibility set is built a second time for the 50 rows)
+    outer = qs.model._base_manager.filter(pk__in=ids)
+    outer.query.select_related = q.select_related
+    outer.query.deferred_loading = q.deferred_loading
+    outer = outer.order_by(*q.order_by) if q.order_by else outer
+    outer._prefetch_related_lookups = qs._prefetch_related_lookups
+    return list(outer)
 
 
 class CountedPaginator(Paginator):
