@@ -11,6 +11,7 @@ from ecotown.core.models import ChangeRecord
 from . import search, services
 from .views import LIST_MODELS, with_factory_counts
 from .models import Kind, Organisation, Province
+from .choices import few_by_name
 
 router = Router(tags=["registry"])
 
@@ -112,12 +113,12 @@ def list_estates(request, q: Optional[str] = None, kind: Optional[str] = None, p
                  limit: int = 50, offset: int = 0):
     """Estates and ports the caller may see."""
     qs = access.visible_orgs(request.user, Organisation.objects.filter(kind__in=[Kind.ESTATE, Kind.PORT]))
-    qs = _search(qs, q)
+    qs = search.containing(qs, q, few=True)
     if kind in {Kind.ESTATE, Kind.PORT}:
         qs = qs.filter(kind=kind)
     if province:
         qs = qs.filter(province_id=province)
-    qs = qs.select_related("province", "estate").order_by("name_en", "pk")
+    qs = qs.select_related("province", "estate").order_by(*few_by_name("name_en"))
     result = paginate(qs, limit, offset, lambda o: o, on=LIST_MODELS)
     result["items"] = [_estate_out(o) for o in with_factory_counts(result["items"])]
     return result

@@ -32,3 +32,15 @@ def fit(field, qs) -> None:
     field.queryset = qs
     field.widget.choices = ([("", field.empty_label)] if field.empty_label is not None else []) + [
         (c.pk, c.name) for c in org_choices(qs)]
+
+
+def few_by_name(field: str = "name_th") -> tuple:
+    """The order of a list of the few dozen estates and ports: by `field`, then id, as an expression no index
+    serves (`field || ''`), so that the database finds them by kind and sorts them. Ordered by the column
+    itself, SQLite (no per-value statistics: it takes `kind IN (estate, port)` for 2 × 10,000 of 70,000
+    rows) walks the name index of all 70,000 organisations to find them: 6 ms against 0.1 for the API's
+    first page."""
+    from django.db.models import F, Value
+    from django.db.models.functions import Concat
+
+    return (Concat(F(field), Value("")).asc(), "pk")

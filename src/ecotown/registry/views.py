@@ -81,7 +81,7 @@ def estate_list(request):
     qs = shown_estates(request.user)
     if form.is_valid():
         d = form.cleaned_data
-        qs = _search(qs, d["q"])
+        qs = search.containing(qs, d["q"], few=True)
         if d["kind"]:
             qs = qs.filter(kind=d["kind"])
         if d["province"]:
@@ -92,7 +92,7 @@ def estate_list(request):
             qs = qs.exclude(eco_level="")
         elif d["eco"] == "none":
             qs = qs.filter(eco_level="")
-    page = _page(request, qs.select_related("province", "estate").order_by("name_th"))
+    page = _page(request, qs.select_related("province", "estate").order_by(*choices.few_by_name()))
     page.object_list = with_urls(request.user, with_factory_counts(page.object_list))
     template = "registry/_estate_rows.html" if request.headers.get("HX-Request") else "registry/estate_list.html"
     return render(request, template, {"form": form, "page": page,
@@ -226,8 +226,9 @@ def map_data(request):
 
 def public_estates(request):
     qs = access.public(Organisation.objects.filter(kind__in=[Kind.ESTATE, Kind.PORT])).select_related("province")
-    qs = _search(qs, request.GET.get("q", ""))
-    return render(request, "public/estates.html", {"page": _page(request, qs.order_by("name_th")), "q": request.GET.get("q", "")})
+    qs = search.containing(qs, request.GET.get("q", ""), few=True)
+    return render(request, "public/estates.html", {"page": _page(request, qs.order_by(*choices.few_by_name())),
+                                                   "q": request.GET.get("q", "")})
 
 
 def public_estate(request, pk: int):
