@@ -88,6 +88,9 @@ MIDDLEWARE = [
 ROOT_URLCONF = "ecotown.web.urls"
 WSGI_APPLICATION = "ecotown.web.wsgi.application"
 
+# drop-downs written in Python (ecotown/web/renderers.py), every other widget by Django's templates
+FORM_RENDERER = "ecotown.web.renderers.FastSelectRenderer"
+
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
