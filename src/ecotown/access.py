@@ -68,16 +68,20 @@ class Principal:
             q |= Q(parent_id__in=self.managed_estates)
         return q
 
-    def org_rows(self, field: str):
-        """`org_filter` as a condition on each row whose organisation is `field` (a correlated EXISTS):
-        the same rows as `field__in=<the organisations seen>`, without building that set first, which for
-        an estate manager is every organisation of the estate (10,679 at national scale) — SQLite
-        materialises it for every query and then walks the query from it."""
+    def rows(self, qs: QuerySet, field: str) -> QuerySet:
+        """`qs` cut to the rows whose organisation (`field`) this principal sees, as a condition on each row
+        (a correlated EXISTS): the same rows as `field__in=<the organisations seen>`, without building that
+        set first, which for an estate manager is every organisation of the estate (10,679 at national
+        scale) — SQLite materialises it for every query and then walks the query from it."""
+        if not self.authenticated:
+            return qs.none()
+        if self.sees_all:
+            return qs
         from django.db.models import Exists, OuterRef
 
         from ecotown.registry.models import Organisation
 
-        return Exists(Organisation.objects.filter(self.org_filter(), pk=OuterRef(field)))
+        return qs.filter(Exists(Organisation.objects.filter(self.org_filter(), pk=OuterRef(field))))
 
     # helpers the policies use to state their rules
     def sees_org(self, org) -> bool:
@@ -200,11 +204,7 @@ class OrganisationOwnedPolicy(Policy):
         return qs.filter(**{f"{self.organisation_field}__in": Organisation.objects.filter(p.org_filter())})
 
     def visible_rows(self, p: Principal, qs: QuerySet) -> QuerySet:
-        if not p.authenticated:
-            return qs.none()
-        if p.sees_all:
-            return qs
-        return qs.filter(p.org_rows(self.organisation_field))
+        return p.rows(qs, self.organisation_field)
 
 
 _POLICIES: dict[type, Policy] = {}
@@ -300,7 +300,7 @@ def visible(user, qs: QuerySet) -> QuerySet:
 def visible_rows(user, qs: QuerySet) -> QuerySet:
     """`visible`, written as a condition on each row: for a query that its own selective condition drives
     (e.g. "My tasks": the records waiting in one workflow state). The same rows as `visible`
-    (tests/test_access_rows.py holds every policy to that)."""
+    (tests/web/test_access_rows.py holds every policy to that)."""
     return _policy(qs.model).visible_rows(principal(user), qs)
 
 

@@ -36,11 +36,7 @@ class ChangeRecordPolicy(Policy):
         return qs.filter(**{f"{self.organisation_id_field}__in": ids})
 
     def visible_rows(self, p: Principal, qs: QuerySet) -> QuerySet:
-        if p.sees_all:
-            return qs
-        if not p.authenticated:
-            return qs.none()
-        return qs.filter(p.org_rows(self.organisation_id_field))
+        return p.rows(qs, self.organisation_id_field)
 
 
 class NotificationPolicy(Policy):

@@ -17,6 +17,7 @@ from django.urls import reverse
 from ecotown import access
 from ecotown.core import dates
 from ecotown.registry import search as registry_search
+from ecotown.registry.choices import few_by_name
 from ecotown.registry.models import Kind, Organisation
 
 FACTORY_KINDS = (Kind.FACTORY, Kind.WASTE_PROCESSOR)
@@ -119,11 +120,8 @@ def run(user, text: str, limit: int = 20) -> Results:
     estates_qs = Organisation.objects.filter(kind__in=ESTATE_KINDS)
     seen = access.visible_orgs(user, estates_qs) if signed_in else estates_qs.none()
     shown = (seen | access.public(estates_qs)) if signed_in else access.public(estates_qs)
-    # (the estates and ports are a few dozen: every one checked, sorted here — an ORDER BY makes SQLite walk
-    # the name index of all 70,000 organisations to find them)
-    estates = sorted(registry_search.matching(shown, text if not month else rest or text, few=True)
-                     .select_related("province").order_by(), key=lambda e: (e.name_th, e.pk))[:limit + 1] \
-        if (rest or not month) else []
+    estates = list(registry_search.matching(shown, text if not month else rest or text, few=True)
+                   .select_related("province").order_by(*few_by_name())[:limit + 1]) if (rest or not month) else []
     res.more |= len(estates) > limit
     seen_ids = set(seen.filter(pk__in=[e.pk for e in estates]).values_list("pk", flat=True)) if signed_in and estates else set()
     for e in estates[:limit]:
